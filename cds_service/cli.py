@@ -1,0 +1,37 @@
+"""`essdai-cds` console script: one sub-command per module, imported lazily so each stays small."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# sub-command -> (module, one-line help). Each module exposes `add_arguments(parser)` and `run(args) -> int`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("cds_service.commands.score", "score a FHIR Bundle / NDJSON file offline and print JSON"),
+    "serve": ("cds_service.commands.serve", "run the CDS Hooks service under gunicorn"),
+    "synth": ("essdai_devtools.synth", "write a synthetic Sjögren's cohort (transaction Bundles + expectations)"),
+    "call": ("essdai_devtools.ehr_client", "call the service like an EHR (discovery, prefetch, JWT)"),
+    "demo": ("essdai_devtools.demo", "start a FHIR server, load the cohort, start the service"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="essdai-cds", description="Sjögren's disease activity CDS Hooks service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        try:
+            importlib.import_module(module).add_arguments(p)
+        except ModuleNotFoundError as exc:  # a command whose optional extra is not installed
+            p.set_defaults(_missing=str(exc))
+    args = parser.parse_args(argv)
+    if getattr(args, "_missing", None):
+        print(f"essdai-cds {args.command}: not available ({args._missing})", file=sys.stderr)
+        return 2
+    return int(importlib.import_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
