@@ -1,0 +1,48 @@
+"""Cutaneous domain (max 3): erythema multiforme, cutaneous vasculitis / purpura, SCLE, vasculitic ulcers."""
+
+from __future__ import annotations
+
+from fhir_mappings.facts import PatientFacts
+from scoring.items.base import ItemResult, boolean_item, bounded, decided, string_finding_item, unknown
+
+VASCULITIS_EXTENT_LEVEL = {"none": 0, "limited": 2, "diffuse": 3}  # S1 cutaneous domain [V]
+
+
+def erythema_multiforme(facts: PatientFacts) -> ItemResult:
+    name = "cutaneous.erythema-multiforme"
+    found = boolean_item(facts, name, "erythema-multiforme", 1)
+    if found is not None:
+        return found
+    if conditions := facts.conditions_of("erythema-multiforme"):
+        return decided(name, 1, tuple(c.evidence() for c in conditions))
+    return unknown(name, 1, "no erythema-multiforme finding")
+
+
+def vasculitis(facts: PatientFacts) -> ItemResult:
+    """Extent decides 2 (limited, purpura of feet/ankles) or 3 (diffuse); a Condition alone gives 2, open to 3."""
+    name = "cutaneous.vasculitis"
+    found = string_finding_item(facts, name, "cutaneous-vasculitis", VASCULITIS_EXTENT_LEVEL)
+    if found is not None:
+        return found
+    if conditions := facts.conditions_of("cutaneous-vasculitis", "purpura"):
+        return bounded(name, 2, 3, tuple(c.evidence("extent not documented") for c in conditions),
+                       "extent not documented")
+    return unknown(name, 3, "no cutaneous-vasculitis finding")
+
+
+def subacute_cutaneous_lupus(facts: PatientFacts) -> ItemResult:
+    name = "cutaneous.scle"
+    found = boolean_item(facts, name, "subacute-cutaneous-lupus", 2)
+    if found is not None:
+        return found
+    if conditions := facts.conditions_of("scle"):
+        return decided(name, 2, tuple(c.evidence() for c in conditions))
+    return unknown(name, 2, "no subacute-cutaneous-lupus finding")
+
+
+def vasculitic_ulcers(facts: PatientFacts) -> ItemResult:
+    name = "cutaneous.vasculitic-ulcers"
+    return boolean_item(facts, name, "vasculitic-ulcers", 3) or unknown(name, 3, "no vasculitic-ulcers finding")
+
+
+ITEMS = (erythema_multiforme, vasculitis, subacute_cutaneous_lupus, vasculitic_ulcers)

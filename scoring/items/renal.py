@@ -1,0 +1,147 @@
+"""Renal domain (max 3): proteinuria, haematuria, eGFR, tubular acidosis, histology.
+
+Proteinuria scores directly (presumed glomerular); a UPCR stands in for g/day when there is no 24-h
+collection (g/g ~ g/day, an implementation choice said in the evidence). eGFR < 60 needs documented
+glomerular involvement (-> 3) or tubular acidosis (-> 2); with neither it leaves the item open.
+"""
+
+from __future__ import annotations
+
+from fhir_mappings.facts import Evidence, Measurement, PatientFacts
+from scoring.items.base import (PRESUMED, ItemResult, bad_value, bounded, decided, finding_evidence,
+                                latest_finding, measured_range, silent, string_finding_item, unknown)
+from scoring.thresholds import EGFR_FAILURE, GLOMERULAR_PROTEINURIA, PROTEINURIA_LEVEL
+
+UPCR_NOTE = "UPCR (g/g) used as a g/day surrogate [implementation choice]"
+HISTOLOGY_LEVEL = {  # C1 renal domain: rate from histology first
+    "none": 0, "membranous-gn": 2, "interstitial-infiltrate": 2, "proliferative-gn": 3, "cryoglobulinaemic": 3,
+}
+GN_CONCEPTS = ("glomerulonephritis", "membranous-gn", "proliferative-gn")
+
+
+def _proteinuria_measurement(facts: PatientFacts) -> tuple[Measurement | None, str | None]:
+    m = facts.latest("proteinuria-24h")
+    if m is not None and m.value is not None:
+        return m, None
+    u = facts.latest("upcr")
+    if u is not None and u.value is not None:
+        return u, UPCR_NOTE
+    return None, None
+
+
+def _glomerular(facts: PatientFacts) -> tuple[bool, tuple[Evidence, ...]]:
+    """Documented glomerular involvement: a GN Condition, or proteinuria certainly >= 0.5 g/d."""
+    evidence = [c.evidence("glomerular involvement") for c in facts.conditions_of(*GN_CONCEPTS)]
+    m, surrogate = _proteinuria_measurement(facts)
+    if m is not None and m.value is not None:
+        lo, _ = PROTEINURIA_LEVEL.levels_for(m.value, m.comparator)
+        if lo >= PROTEINURIA_LEVEL.level(GLOMERULAR_PROTEINURIA.value):
+            evidence.append(m.evidence("; ".join(n for n in (surrogate, "proteinuria >= 0.5 g/d") if n)))
+    return bool(evidence), tuple(evidence)
+
+
+def _rta(facts: PatientFacts) -> tuple[bool | None, tuple[Evidence, ...], str | None]:
+    f = latest_finding(facts, "renal-tubular-acidosis")
+    if f is not None:
+        if isinstance(f.value, bool):
+            return f.value, (finding_evidence(f),), None
+        warning = bad_value(f, "true/false")
+    else:
+        warning = None
+    conditions = facts.conditions_of("renal-tubular-acidosis")
+    if conditions:
+        return True, tuple(c.evidence() for c in conditions), warning
+    return None, (), warning
+
+
+def _renal_failure(facts: PatientFacts) -> tuple[tuple[int, int] | None, Measurement | None]:
+    """(lo, hi) of 'eGFR < 60' as 0/1, or None without an eGFR."""
+    m = facts.latest("egfr")
+    if m is None:
+        return None, None
+    return measured_range(m, EGFR_FAILURE), m
+
+
+def proteinuria(facts: PatientFacts) -> ItemResult:
+    name = "renal.proteinuria"
+    m, surrogate = _proteinuria_measurement(facts)
+    if m is None:
+        return unknown(name, 3, "no proteinuria-24h or UPCR within the labs window")
+    lo, hi = PROTEINURIA_LEVEL.levels_for(m.value or 0.0, m.comparator)
+    note = "; ".join(n for n in (surrogate, PRESUMED if hi > 0 else None) if n) or None
+    return bounded(name, lo, hi, (m.evidence(note),))
+
+
+def haematuria(facts: PatientFacts) -> ItemResult:
+    """A clinician 'haematuria (glomerular)' finding decides; a lab result scores 3 only with documented
+    glomerular involvement (a positive dipstick alone may be non-glomerular), else it stays open."""
+    name = "renal.haematuria"
+    f = latest_finding(facts, "haematuria")
+    if f is not None and isinstance(f.value, bool):
+        return decided(name, 3 if f.value else 0, (finding_evidence(f),))
+    warning = bad_value(f, "true/false") if f is not None else None
+    m = facts.latest("haematuria")
+    if m is None or m.positive is None:
+        return unknown(name, 3, "no haematuria result", warning)
+    if not m.positive:
+        return decided(name, 0, (m.evidence(),), warning=warning)
+    glomerular, g_evidence = _glomerular(facts)
+    if glomerular:
+        return decided(name, 3, (m.evidence(PRESUMED),) + g_evidence, warning=warning)
+    return bounded(name, 0, 3, (m.evidence("glomerular origin not documented"),),
+                   "haematuria without documented glomerular involvement", warning)
+
+
+def egfr(facts: PatientFacts) -> ItemResult:
+    name = "renal.egfr"
+    failure, m = _renal_failure(facts)
+    if m is None:
+        return unknown(name, 3, "no eGFR within the labs window")
+    if failure is None:
+        return unknown(name, 3, f"{m.reference} has no numeric value")
+    if failure == (0, 0):
+        return decided(name, 0, (m.evidence(),))
+    glomerular, g_evidence = _glomerular(facts)
+    rta, r_evidence, _ = _rta(facts)
+    certain = failure == (1, 1)
+    if glomerular:
+        return bounded(name, 3 if certain else 0, 3, (m.evidence(PRESUMED),) + g_evidence)
+    if rta:
+        return bounded(name, 2 if certain else 0, 2 if certain else 3, (m.evidence(PRESUMED),) + r_evidence,
+                       "renal failure with tubular acidosis")
+    return bounded(name, 0, 3, (m.evidence("cause not documented"),),
+                   "eGFR < 60 with no documented glomerular or tubular involvement")
+
+
+def tubular_acidosis(facts: PatientFacts) -> ItemResult:
+    """RTA without renal failure -> 1, with eGFR < 60 -> 2."""
+    name = "renal.tubular-acidosis"
+    rta, evidence, warning = _rta(facts)
+    if rta is None:
+        return unknown(name, 2, "no renal-tubular-acidosis finding", warning)
+    if not rta:
+        return decided(name, 0, evidence, warning=warning)
+    failure, m = _renal_failure(facts)
+    if failure is None or m is None:
+        return bounded(name, 1, 2, evidence, "eGFR not known", warning)
+    lo, hi = 1 + failure[0], 1 + failure[1]
+    return bounded(name, lo, hi, evidence + (m.evidence(),), warning=warning)
+
+
+def histology(facts: PatientFacts) -> ItemResult:
+    """Biopsy finding or a GN Condition. Level 0 is defined by the labs (proteinuria, haematuria,
+    acidosis), so a missing biopsy leaves nothing open."""
+    name = "renal.histology"
+    found = string_finding_item(facts, name, "renal-histology", HISTOLOGY_LEVEL)
+    if found is not None:
+        return found
+    if c := facts.conditions_of("proliferative-gn"):
+        return decided(name, 3, tuple(x.evidence() for x in c))
+    if c := facts.conditions_of("membranous-gn"):
+        return decided(name, 2, tuple(x.evidence() for x in c))
+    if c := facts.conditions_of("glomerulonephritis"):
+        return bounded(name, 1, 3, tuple(x.evidence("type and grade not documented") for x in c))
+    return silent(name)
+
+
+ITEMS = (proteinuria, haematuria, egfr, tubular_acidosis, histology)
