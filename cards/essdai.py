@@ -1,0 +1,262 @@
+"""The ESSDAI card: disease activity, eligibility at ESSDAI ≥5, and a suggestion to record the score.
+
+Input is the `essdai-cds score` object (`scoring.assess(facts).to_json()`, see docs/architecture.md).
+The card carries that object, with its null members removed, as `extension["essdai-cds"]`: the CDS
+Hooks contract forbids nulls, so in the extension an absent member means null (e.g. no `esspri`
+means ESSPRI was not recorded; no `category` means the score range spans more than one category).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cards.clean import clean
+from cards.codings import ESSDAI_OVERRIDE_REASONS, override_reasons, topic
+from cards.context import CardContext
+from cards.evidence import evidence_views
+from cards.fhir_actions import essdai_observation
+from cards.ids import card_uuid, suggestion_uuid
+from cards.labels import LEVEL_LABELS, category_label, domain_label
+from cards.render import render
+from cards.text import fit_summary, format_value, plural
+from cards.unavailable import unavailable_card
+from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
+
+log = logging.getLogger("essdai_cds.cards")
+
+SOURCE_LABEL = "essdai-cds — ESSDAI (EULAR, Seror 2010)"
+
+CLINESSDAI_NOTE = ("ClinESSDAI weights are not verified against the primary source (Seror 2016); "
+                   "medium confidence. ESSDAI activity cut-offs are reused for ClinESSDAI.")
+ATTRIBUTION_NOTE = ("Attribution to active Sjögren's disease is presumed, not confirmed, for levels derived "
+                    "from the record: {domains}. Confirm that no other cause (infection, drugs, deficiency, "
+                    "damage) explains them.")
+NO_PRESUMED_NOTE = "No level rests on presumed attribution."
+
+
+def essdai_cards(result: dict, *, ctx: CardContext) -> list[dict]:
+    """The ESSDAI card for one assessment result. Never raises: a result that cannot be shown gives
+    the "could not complete" card instead (and is logged)."""
+    try:
+        return [clean(_essdai_card(result, ctx))]
+    except Exception:
+        log.exception("ESSDAI card could not be built from the assessment result")
+        return [unavailable_card("the ESSDAI assessment", ctx=ctx, reason="its result could not be displayed")]
+
+
+# --- reading the result (absent == null) -------------------------------------------------------
+
+def _int(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool) or value is None:
+        return default
+    return int(value)
+
+
+class _Essdai:
+    """The members of the result the card uses, with absent members read as null."""
+
+    def __init__(self, result: dict) -> None:
+        essdai = result.get("essdai") or {}
+        self.score = _int(essdai.get("score"))
+        self.max = _int(essdai.get("max"), self.score)
+        self.category = category_label(essdai.get("category"))
+        self.domains: dict[str, dict] = {k: v for k, v in (essdai.get("domains") or {}).items() if isinstance(v, dict)}
+        undetermined = essdai.get("undetermined")
+        if undetermined is None:
+            undetermined = [d for d, v in self.domains.items() if v.get("level") is None]
+        self.undetermined = list(undetermined)
+        self.deciding = list(essdai.get("deciding") or [])
+        self.total_domains = len(self.domains) or len(DOMAINS)
+        self.rated = self.total_domains - len(self.undetermined)
+        self.determined = not self.undetermined and self.score == self.max
+        eligibility = result.get("eligibility") or {}
+        self.threshold = eligibility.get("threshold")
+        self.met = eligibility.get("met")
+        self.high = essdai.get("category") == "high"
+
+    def ordered_domains(self) -> list[str]:
+        return [d for d in DOMAINS if d in self.domains] + [d for d in self.domains if d not in DOMAINS]
+
+
+# --- summary ------------------------------------------------------------------------------------
+
+def _threshold_clause(e: _Essdai) -> str | None:
+    name = f"ESSDAI ≥{e.threshold}" if e.threshold is not None else "ESSDAI eligibility"
+    if e.met is True:
+        return f"meets the {name} threshold"
+    if e.met is False:
+        return f"below the {name} threshold"
+    return None
+
+
+def _summary(e: _Essdai) -> str:
+    clause = _threshold_clause(e)
+    tail = f": {clause}" if clause else ""
+    if e.determined:
+        return fit_summary([
+            f"ESSDAI {e.score} ({e.category}){tail}" if e.category else f"ESSDAI {e.score}{tail}",
+            f"ESSDAI {e.score}{tail}",
+        ])
+    rated = f"{e.rated} of {e.total_domains} domains"
+    if e.met is True or e.met is False:
+        # only the bound that decides eligibility is claimed; the category only if the result gives one
+        lead = f"ESSDAI at least {e.score}" if e.met else f"ESSDAI at most {e.max}"
+        parts = [p for p in (e.category, f"{rated} rated") if p]
+        return fit_summary([f"{lead} ({'; '.join(parts)}){tail}", f"{lead} ({rated} rated){tail}", f"{lead}{tail}"])
+    if e.score == 0 and e.rated == 0:
+        return fit_summary([f"ESSDAI not scored: none of {e.total_domains} domains could be rated from the record",
+                            "ESSDAI not scored: no domain could be rated"])
+    if e.threshold is None and e.met is None and not e.deciding and not e.undetermined:
+        return fit_summary([f"ESSDAI at least {e.score} from {rated}"])
+    to_rate = len(e.deciding) or len(e.undetermined)
+    return fit_summary([
+        f"ESSDAI at least {e.score} from {rated}: rate {to_rate} more to decide eligibility",
+        f"ESSDAI at least {e.score} from {rated}",
+    ])
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+def _headline(e: _Essdai) -> str:
+    if e.determined:
+        return f"ESSDAI {e.score}" + (f" ({e.category})" if e.category else "")
+    parts = [p for p in (e.category, f"{e.rated} of {e.total_domains} domains rated") if p]
+    return f"ESSDAI between {e.score} and {e.max} ({'; '.join(parts)})"
+
+
+def _eligibility_line(e: _Essdai) -> str | None:
+    clause = _threshold_clause(e)
+    if clause:
+        return clause
+    if e.threshold is not None:
+        return f"eligibility (ESSDAI ≥{e.threshold}) not yet decided"
+    return None
+
+
+def _row(domain: str, d: dict) -> dict[str, Any]:
+    level = d.get("level")
+    rng = d.get("range") if isinstance(d.get("range"), (list, tuple)) and len(d.get("range")) == 2 else None
+    points = d.get("points")
+    if level is not None:
+        level_text = f"{level} ({LEVEL_LABELS.get(level, 'level')})"
+        points_text = format_value(points) if points is not None else ""
+    else:
+        level_text = f"{rng[0]}–{rng[1]} (not rated)" if rng else "not rated"
+        points_text = f"≥ {format_value(points)}" if points is not None else ""
+    source = {"clinician": "clinician rating", "derived": "from the record"}.get(d.get("source"), "")
+    return {"label": domain_label(domain), "level": level_text, "points": points_text, "source": source,
+            "evidence": evidence_views(d.get("evidence"))}
+
+
+def _score_text(block: dict) -> str:
+    score, top = _int(block.get("score")), _int(block.get("max"), _int(block.get("score")))
+    return format_value(score) if score == top else f"between {score} and {top}"
+
+
+def _other_scores(result: dict) -> list[str]:
+    lines: list[str] = []
+    clin = result.get("clinessdai")
+    if isinstance(clin, dict):
+        cat = category_label(clin.get("category"))
+        lines.append(f"**ClinESSDAI:** {_score_text(clin)}" + (f" ({cat}; ESSDAI cut-offs reused)" if cat else ""))
+    esspri = result.get("esspri")
+    if isinstance(esspri, dict) and esspri.get("score") is not None:
+        pass_text = {True: "yes", False: "no"}.get(esspri.get("pass"), "not decided")
+        lines.append(f"**ESSPRI:** {format_value(round(float(esspri['score']), 2))}; patient-acceptable symptom state (PASS): {pass_text}")
+    else:
+        lines.append("**ESSPRI:** not recorded (needs the three patient-reported scales: dryness, fatigue, pain)")
+    change = result.get("change")
+    if isinstance(change, dict) and change.get("previous") is not None and change.get("delta") is not None:
+        prev, delta = _int(change["previous"]), _int(change["delta"])
+        mcii = {True: "minimal clinically important improvement (MCII) reached",
+                False: "MCII not reached"}.get(change.get("mcii"), "MCII not decided")
+        lines.append(f"**Change since the last recorded ESSDAI:** {prev} → {prev + delta} ({delta:+d}); {mcii}")
+    else:
+        lines.append("**Change since the last recorded ESSDAI:** not available")
+    cls = result.get("classification")
+    if isinstance(cls, dict):
+        score, top = _int(cls.get("score")), _int(cls.get("max"), _int(cls.get("score")))
+        reach = f"score {score}" + (f", at most {top} with the items not yet recorded" if top > score else "")
+        status = {True: "met", False: "not met"}.get(cls.get("met"), "not decided")
+        lines.append(f"**2016 ACR/EULAR classification criteria:** {status} ({reach})")
+    return lines
+
+
+def _presumed_domains(e: _Essdai) -> list[str]:
+    out = []
+    for domain in e.ordered_domains():
+        d = e.domains[domain]
+        lo = d.get("level") if d.get("level") is not None else (d.get("range") or [0])[0]
+        noted = any("presum" in ev["note"].lower() for ev in evidence_views(d.get("evidence")))
+        if noted or (d.get("source") == "derived" and _int(lo) > 0):
+            out.append(domain_label(domain))
+    return out
+
+
+def _detail(result: dict, e: _Essdai) -> str:
+    confidence = []
+    if isinstance(result.get("clinessdai"), dict):
+        confidence.append(CLINESSDAI_NOTE)
+    presumed = _presumed_domains(e)
+    confidence.append(ATTRIBUTION_NOTE.format(domains=", ".join(presumed)) if presumed else NO_PRESUMED_NOTE)
+    warnings = [w for w in (result.get("warnings") or []) if w]
+    return render(
+        "essdai.md.j2",
+        headline=_headline(e),
+        eligibility=_eligibility_line(e),
+        rows=[_row(d, e.domains[d]) for d in e.ordered_domains()],
+        undetermined=[domain_label(d) for d in e.undetermined],
+        deciding=[domain_label(d) for d in e.deciding],
+        other_scores=_other_scores(result),
+        warnings=warnings,
+        confidence=confidence,
+    )
+
+
+# --- suggestion ---------------------------------------------------------------------------------
+
+def _record_suggestion(e: _Essdai, ctx: CardContext) -> dict | None:
+    """"Record ESSDAI N in the chart": only for a determined total with every domain level known."""
+    if not e.determined or not e.domains:
+        return None
+    levels = {d: e.domains[d].get("level") for d in e.ordered_domains()}
+    if any(not isinstance(v, int) or isinstance(v, bool) for v in levels.values()):
+        return None
+    refs = [ev["reference"] for d in e.domains.values() for ev in evidence_views(d.get("evidence"))]
+    resource = essdai_observation(e.score, levels, refs, ctx=ctx)
+    if resource is None:
+        return None
+    return {
+        "label": f"Record ESSDAI {e.score} in the chart",
+        "uuid": suggestion_uuid(ctx.hook_instance, "essdai:record"),
+        "actions": [{
+            "type": "create",
+            "description": f"Create an Observation recording ESSDAI {e.score} with its "
+                           f"{plural(len(levels), 'domain level')}, dated {ctx.as_of.isoformat()}",
+            "resource": resource,
+        }],
+    }
+
+
+def _essdai_card(result: dict, ctx: CardContext) -> dict:
+    if not isinstance(result, dict):
+        raise TypeError("assessment result is not an object")
+    e = _Essdai(result)
+    card: dict[str, Any] = {
+        "uuid": card_uuid(ctx.hook_instance, "essdai"),
+        "summary": _summary(e),
+        "indicator": "warning" if e.high else "info",
+        "detail": _detail(result, e),
+        "source": {"label": SOURCE_LABEL, "url": ctx.source_url, "topic": topic(ctx, "disease-activity")},
+    }
+    suggestion = _record_suggestion(e, ctx)
+    if suggestion:
+        card["suggestions"] = [suggestion]
+        card["selectionBehavior"] = "at-most-one"
+    card["overrideReasons"] = override_reasons(ctx, ESSDAI_OVERRIDE_REASONS)
+    if ctx.worksheet_url:
+        link_type = ctx.worksheet_link_type if ctx.worksheet_link_type in ("smart", "absolute") else "smart"
+        card["links"] = [{"label": "Open the ESSDAI worksheet", "url": ctx.worksheet_url, "type": link_type}]
+    card["extension"] = {"essdai-cds": clean(result)}
+    return card

@@ -1,0 +1,152 @@
+"""Patient-view cards about JAK-inhibitor treatment: the "before starting" checklist, the "on
+treatment" monitoring reminders, and the "could not complete" card.
+
+Both lists come from `safety.readiness` / `safety.monitoring` (same rules as the order checks); the
+cards only present them. Missing tests become order-test suggestions, all of which may be accepted
+together (`selectionBehavior: "any"`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from cards.clean import clean
+from cards.codings import MONITORING_OVERRIDE_REASONS, READINESS_OVERRIDE_REASONS, override_reasons, topic
+from cards.context import CardContext
+from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, finding_view, indicator_of, most_severe,
+                            severity_rank, status_of, suggestion_kind)
+from cards.ids import card_uuid
+from cards.render import render
+from cards.text import fit_summary, plural
+from cards.unavailable import unavailable_card
+
+__all__ = ["readiness_card", "monitoring_card", "unavailable_card"]
+
+log = logging.getLogger("essdai_cds.cards")
+
+# Short names for the monitoring summary when a finding's suggestion has no label (jak-safety-rules §5.9).
+MONITORING_SHORT_NAMES = {"R26": "lipids", "R27": "CBC/LFT", "R12": "HBV DNA"}
+
+
+def _findings(findings: Iterable[Any] | None) -> list[Any]:
+    return sorted(list(findings or ()), key=severity_rank)
+
+
+def _order_test_suggestions(findings: list[Any], ctx: CardContext) -> tuple[list[dict], list[str]]:
+    """One suggestion per distinct missing test (same LOINC set from two rules -> one suggestion)."""
+    suggestions, notes, seen = [], [], set()
+    for f in findings:
+        if suggestion_kind(f) != "order-test":
+            continue
+        codes = tuple(sorted(str(c[0]) for c in (getattr(f.suggestion, "loinc", ()) or ()) if c))
+        if codes in seen:
+            continue
+        seen.add(codes)
+        suggestion, note = build_suggestion(f, ctx=ctx, kinds=("order-test",))
+        if suggestion:
+            suggestions.append(suggestion)
+        if note:
+            notes.append(note)
+    return suggestions, notes
+
+
+def _own_reasons(findings: list[Any]) -> list[tuple[str, str]]:
+    return [r for f in findings for r in (getattr(f, "override_reasons", ()) or ())]
+
+
+def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
+    """"Before starting a JAK inhibitor: N items to check" (N = warning and critical findings), or
+    None when there is nothing to show. Never raises."""
+    items = _findings(findings)
+    if not items:
+        return None
+    try:
+        return clean(_readiness_card(items, ctx))
+    except Exception:
+        log.exception("readiness card could not be built")
+        return unavailable_card("the JAK-inhibitor readiness checklist", ctx=ctx,
+                                reason="its findings could not be displayed")
+
+
+def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
+    to_check = [f for f in items if indicator_of(f) in ("critical", "warning")]
+    reminders = [f for f in items if f not in to_check]
+    missing = [f for f in to_check if status_of(f) == "missing-data"]
+    present = [f for f in to_check if f not in missing]
+    if to_check:
+        summary = fit_summary([f"Before starting a JAK inhibitor: {plural(len(to_check), 'item')} to check"])
+    else:
+        summary = fit_summary([f"Before starting a JAK inhibitor: nothing flagged; {plural(len(reminders), 'reminder')}"])
+    sections = [
+        {"heading": "Baseline tests missing or out of date", "findings": [finding_view(f) for f in missing]},
+        {"heading": "Contraindications and cautions present", "findings": [finding_view(f) for f in present]},
+        {"heading": "Reminders", "findings": [finding_view(f) for f in reminders]},
+    ]
+    suggestions, notes = _order_test_suggestions(items, ctx)
+    card: dict[str, Any] = {
+        "uuid": card_uuid(ctx.hook_instance, "readiness"),
+        "summary": summary,
+        "indicator": most_severe(items),
+        "detail": render("checklist.md.j2", title=f"Before starting a JAK inhibitor ({ctx.jurisdiction} label rows)",
+                         sections=[s for s in sections if s["findings"]], notes=notes, not_confirmed=NOT_CONFIRMED),
+        "source": {"label": "essdai-cds — JAK-inhibitor safety checklist", "url": ctx.source_url,
+                   "topic": topic(ctx, "treatment-readiness")},
+    }
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "any"
+    card["overrideReasons"] = override_reasons(ctx, READINESS_OVERRIDE_REASONS, _own_reasons(items))
+    card["extension"] = {"essdai-cds": {"findings": [finding_json(f) for f in items]}}
+    return card
+
+
+def _short_name(f: Any) -> str:
+    label = str(getattr(getattr(f, "suggestion", None), "label", "") or "") if suggestion_kind(f) == "order-test" else ""
+    label = re.sub(r"^(order|draft|request)\s+(an?\s+|the\s+)?", "", label.strip(), flags=re.IGNORECASE)
+    if label[:2].isalpha() and label[1:2].islower():
+        label = label[0].lower() + label[1:]  # "Lipid panel" -> "lipid panel"; "CBC ..." unchanged
+    return label or MONITORING_SHORT_NAMES.get(str(getattr(f, "rule", "")), str(getattr(f, "rule", "")))
+
+
+def monitoring_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
+    """"On <drug>: lipids due, CBC due, ..." for a patient on a JAK inhibitor, or None when nothing
+    is due. Never raises."""
+    items = _findings(findings)
+    if not items:
+        return None
+    try:
+        return clean(_monitoring_card(items, ctx))
+    except Exception:
+        log.exception("monitoring card could not be built")
+        return unavailable_card("the JAK-inhibitor monitoring check", ctx=ctx,
+                                reason="its findings could not be displayed")
+
+
+def _monitoring_card(items: list[Any], ctx: CardContext) -> dict:
+    drugs = list(dict.fromkeys(str(getattr(f, "drug", "") or "") for f in items if getattr(f, "drug", None)))
+    drug = drugs[0] if len(drugs) == 1 else "a JAK inhibitor"
+    # a finding with a test to order is "due"; anything else (e.g. a result that rose) is "to review"
+    phrases = list(dict.fromkeys(
+        f"{_short_name(f)} {'due' if suggestion_kind(f) == 'order-test' else 'to review'}" for f in items))
+    summary = fit_summary([f"On {drug}: {', '.join(phrases)}",
+                           f"On {drug}: {plural(len(items), 'monitoring item')} due or to review"])
+    suggestions, notes = _order_test_suggestions(items, ctx)
+    card: dict[str, Any] = {
+        "uuid": card_uuid(ctx.hook_instance, "monitoring"),
+        "summary": summary,
+        "indicator": most_severe(items),
+        "detail": render("checklist.md.j2", title=f"Monitoring on {drug} ({ctx.jurisdiction} label rows)",
+                         sections=[{"heading": "Due or to review", "findings": [finding_view(f) for f in items]}],
+                         notes=notes, not_confirmed=NOT_CONFIRMED),
+        "source": {"label": "essdai-cds — JAK-inhibitor monitoring", "url": ctx.source_url,
+                   "topic": topic(ctx, "treatment-monitoring")},
+    }
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "any"
+    card["overrideReasons"] = override_reasons(ctx, MONITORING_OVERRIDE_REASONS, _own_reasons(items))
+    card["extension"] = {"essdai-cds": {"findings": [finding_json(f) for f in items]}}
+    return card

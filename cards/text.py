@@ -1,0 +1,76 @@
+"""Text helpers for cards: markdown escaping of FHIR-sourced text, value formatting, and the
+one-sentence summary limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+log = logging.getLogger("essdai_cds.cards")
+
+# CDS Hooks 2.0 §1.4: summary "<140 characters" (Inferno errors at 140): 139 is the longest allowed.
+SUMMARY_MAX_CHARS = 139
+
+# Characters that start markdown/GFM constructs inline: emphasis, code, links, images, raw HTML,
+# entities, tables, strikethrough, headings. Backslash-escaping any ASCII punctuation is valid CommonMark.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&!])")
+# At the start of a line, these would open a list item or a block quote.
+_MD_LEADING_BLOCK = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^([-+])(?=\s|$)")
+
+
+def escape_markdown(value: Any) -> str:
+    """Render `value` as inert markdown text: one line, no markdown or HTML syntax left active.
+
+    Used (as the jinja2 filter `md`) on anything that came from FHIR: displays, references, units,
+    string values, notes, warnings.
+    """
+    if value is None:
+        return ""
+    text = " ".join(format_value(value).split())  # newlines would break tables and list items
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LEADING_BLOCK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
+
+
+def format_value(value: Any) -> str:
+    """A value as a clinician reads it: 350 not 350.0, yes/no for booleans, ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def shorten_at_word(text: str, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """Cut at the last space that keeps `text…` within `limit`; never inside a word or number."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:—-") + "…"
+
+
+def fit_summary(candidates: Iterable[str]) -> str:
+    """First candidate short enough for a card summary; else the last one cut at a word boundary.
+
+    Callers list candidates from most to least informative, so dropping detail is explicit and a
+    number is never truncated.
+    """
+    last = ""
+    for candidate in candidates:
+        if candidate and len(candidate) <= SUMMARY_MAX_CHARS:
+            return candidate
+        last = candidate or last
+    log.warning("card summary over %d characters, shortened at a word boundary", SUMMARY_MAX_CHARS)
+    return shorten_at_word(last)
+
+
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural_word or word + 's')}"

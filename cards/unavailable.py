@@ -1,0 +1,32 @@
+"""The card a clinician sees when a check could not be done (CDS Hooks contract §1.6 advice: a
+warning card beats a 5xx that the client may never show)."""
+
+from __future__ import annotations
+
+from cards.clean import clean
+from cards.codings import UNAVAILABLE_OVERRIDE_REASONS, override_reasons, topic
+from cards.context import CardContext
+from cards.ids import card_uuid
+from cards.render import render
+from cards.text import fit_summary, shorten_at_word
+
+DEFAULT_REASON = "the FHIR server did not answer"
+
+
+def unavailable_card(what: str, *, ctx: CardContext, reason: str = DEFAULT_REASON) -> dict:
+    """Warning card "Could not complete <what>: <reason>". `reason` is an optional extension of the
+    architecture contract (default: the FHIR server did not answer)."""
+    what = " ".join(str(what).split()) or "the check"
+    reason = " ".join(str(reason).split()) or DEFAULT_REASON
+    summary = fit_summary([
+        f"Could not complete {what}: {reason}",
+        f"Could not complete {shorten_at_word(what, 60)}: {shorten_at_word(reason, 60)}",
+    ])
+    return clean({
+        "uuid": card_uuid(ctx.hook_instance, f"unavailable:{what}"),
+        "summary": summary,
+        "indicator": "warning",
+        "detail": render("unavailable.md.j2", what=what, reason=reason),
+        "source": {"label": "essdai-cds", "url": ctx.source_url, "topic": topic(ctx, "check-unavailable")},
+        "overrideReasons": override_reasons(ctx, UNAVAILABLE_OVERRIDE_REASONS),
+    })

@@ -1,0 +1,67 @@
+"""clean() and the text helpers: empty-member removal, markdown escaping, the summary limit."""
+
+import pytest
+
+from cards import clean
+from cards.text import SUMMARY_MAX_CHARS, escape_markdown, fit_summary, format_value, shorten_at_word
+
+
+def test_clean_drops_every_kind_of_empty_at_every_depth_and_keeps_false_and_zero():
+    raw = {"a": None, "b": "", "c": [], "d": {}, "e": 0, "f": False, "g": {"h": None, "i": [None, "", {}]},
+           "j": [1, None, {"k": ""}, {"l": 2}], "m": ("x", "")}
+    assert clean(raw) == {"e": 0, "f": False, "j": [1, {"l": 2}], "m": ["x"]}
+
+
+def test_clean_of_only_empty_members_is_empty():
+    assert clean({"a": {"b": {"c": None}}}) == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("Observation/abc_1", r"Observation/abc\_1", id="underscore"),
+        pytest.param("IgG *high*", r"IgG \*high\*", id="emphasis"),
+        pytest.param("<script>alert(1)</script>", r"\<script\>alert(1)\</script\>", id="raw-html"),
+        pytest.param("[click](http://evil)", r"\[click\](http://evil)", id="link"),
+        pytest.param("a | b", r"a \| b", id="table-pipe"),
+        pytest.param("line one\nline two", "line one line two", id="newline-collapsed"),
+        pytest.param("- item", r"\- item", id="leading-list-marker"),
+        pytest.param("1. item", r"1\. item", id="leading-ordered-marker"),
+        pytest.param("1.5", "1.5", id="decimal-untouched"),
+        pytest.param("-5", "-5", id="negative-untouched"),
+        pytest.param("# title", r"\# title", id="heading"),
+        pytest.param("`code`", r"\`code\`", id="code"),
+        pytest.param("&amp;", r"\&amp;", id="entity"),
+        pytest.param(None, "", id="none"),
+        pytest.param(350.0, "350", id="whole-float"),
+        pytest.param(True, "yes", id="bool"),
+    ],
+)
+def test_escape_markdown(raw, expected):
+    assert escape_markdown(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(0.45, "0.45"), (17.5, "17.5"), (2.0, "2"), (1 / 3, "0.3333"),
+                                                (5, "5"), (False, "no"), ("text", "text")])
+def test_format_value(raw, expected):
+    assert format_value(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("length", "accepted"),
+    [pytest.param(SUMMARY_MAX_CHARS, True, id="139-accepted"), pytest.param(SUMMARY_MAX_CHARS + 1, False, id="140-rejected")],
+)
+def test_fit_summary_limit_edge(length, accepted):
+    candidate = "x" * length
+    assert (fit_summary([candidate, "fallback"]) == candidate) is accepted
+
+
+def test_fit_summary_takes_the_first_candidate_that_fits():
+    assert fit_summary(["y" * 200, "short one", "shorter"]) == "short one"
+
+
+def test_shortening_never_cuts_inside_a_number():
+    text = "ALC " + " ".join(["123456"] * 30)
+    short = shorten_at_word(text)
+    assert len(short) < 140
+    assert short.endswith("123456…")
