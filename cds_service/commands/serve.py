@@ -1,0 +1,96 @@
+"""`essdai-cds serve`: run the CDS Hooks service under gunicorn (workers import `cds_service.wsgi:app`).
+
+Command-line options become `ESSDAI_CDS_*` environment variables before gunicorn starts, so the
+workers build exactly the app `cds_service.wsgi` builds. `--no-auth` is refused unless the bind
+address is loopback; `--allow-fhir` adds FHIR bases (http allowed for loopback ones, development).
+The configuration is validated in the master first, so a bad value fails before any worker starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from cds_service.config import CONFIG_FILE_ENV, ENV_PREFIX, ConfigError, is_loopback_host, load_config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--config", metavar="FILE", help="TOML config file (same as ESSDAI_CDS_CONFIG)")
+    parser.add_argument("--no-auth", action="store_true", help="do not verify client JWTs (loopback hosts only)")
+    parser.add_argument("--allow-fhir", metavar="URL", action="append", default=[],
+                        help="add a FHIR base URL to the allowlist (repeatable; http allowed for loopback)")
+    parser.add_argument("--public-base-url", metavar="URL",
+                        help="external base URL used as the JWT audience (default http://HOST:PORT)")
+
+
+def environment(args: argparse.Namespace, base_env: dict[str, str]) -> dict[str, str]:
+    """The environment the workers get; raises ConfigError for refused combinations."""
+    env = dict(base_env)
+    if args.config:
+        env[CONFIG_FILE_ENV] = args.config
+    if args.no_auth:
+        if not is_loopback_host(args.host):
+            raise ConfigError("--no-auth is only allowed with a loopback --host (127.0.0.1, ::1, localhost)")
+        env[ENV_PREFIX + "AUTH_ENABLED"] = "false"
+    # what the file and environment already say (auth off only for this probe: PUBLIC_BASE_URL may be unset yet)
+    probe = load_config(environ={**env, ENV_PREFIX + "AUTH_ENABLED": "false"})
+    if args.allow_fhir:
+        allow = list(probe["FHIR_ALLOWLIST"]) + [u.rstrip("/") for u in args.allow_fhir]
+        env[ENV_PREFIX + "FHIR_ALLOWLIST"] = json.dumps(list(dict.fromkeys(allow)))
+        if any(urlsplit(u).scheme == "http" and is_loopback_host(urlsplit(u).hostname) for u in args.allow_fhir):
+            env[ENV_PREFIX + "ALLOW_INSECURE_FHIR"] = "true"
+    if args.public_base_url:
+        env[ENV_PREFIX + "PUBLIC_BASE_URL"] = args.public_base_url
+    elif not probe["PUBLIC_BASE_URL"]:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        env[ENV_PREFIX + "PUBLIC_BASE_URL"] = f"http://{host}:{args.port}"
+    load_config(environ=env)  # validate everything now, in the master
+    return env
+
+
+def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    return {
+        "bind": f"{host}:{args.port}",
+        "workers": args.workers,
+        "worker_class": "sync",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": None,  # our own JSON access line replaces gunicorn's
+        "errorlog": "-",
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.workers < 1 or not 0 < args.port < 65536:
+        print("essdai-cds serve: --workers must be >= 1 and --port 1-65535", file=sys.stderr)
+        return 2
+    try:
+        env = environment(args, dict(os.environ))
+    except ConfigError as exc:
+        print(f"essdai-cds serve: {exc}", file=sys.stderr)
+        return 2
+    os.environ.clear()
+    os.environ.update(env)
+
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in gunicorn_options(args).items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from cds_service.wsgi import app
+
+            return app
+
+    _Server().run()
+    return 0

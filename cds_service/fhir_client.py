@@ -1,0 +1,350 @@
+"""Calls to the CDS client's FHIR server: allowlisted, time-boxed, size-capped, never redirected.
+
+Exceptions (all raised on purpose by this module):
+
+    FhirError                    root; `.status` holds the HTTP status when there was one
+    ├── FhirUnavailable          network failure, timeout, time budget exhausted, 408/429/5xx
+    ├── FhirAuthError            401/403 (token missing, expired or lacking scope)
+    ├── FhirNotFound             404/410
+    ├── FhirBadResponse          redirect, other 4xx, not JSON, not FHIR, too large, OperationOutcome
+    └── FhirNotAllowed           the URL is not under an allowlisted base (also a ValueError)
+
+Statuses are mapped in one place (`error_for_status`). Every request passes `timeout=(connect,
+read)` clipped to what is left of the hook's time budget (`Deadline`); bodies are streamed and cut
+off at the size cap or when the budget runs out. Nothing here logs a URL (patient ids live in
+queries) or a token: debug logs name the resource type, status and duration only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from cds_service.config import url_allowed_scheme
+from cds_service.errors import EssdaiCdsError
+from cds_service.registry import RELATIVE_URL_RE
+
+log = logging.getLogger("essdai_cds.fhir")
+
+__all__ = [
+    "FhirError", "FhirUnavailable", "FhirAuthError", "FhirNotFound", "FhirBadResponse", "FhirNotAllowed",
+    "Deadline", "FhirSettings", "FhirClient", "BoundFhir", "SearchResult", "error_for_status",
+    "bundle_resources", "next_link",
+]
+
+FHIR_JSON_TYPES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
+_CHUNK = 64 * 1024
+T = TypeVar("T")
+
+
+class FhirError(EssdaiCdsError):
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class FhirUnavailable(FhirError):
+    pass
+
+
+class FhirAuthError(FhirError):
+    pass
+
+
+class FhirNotFound(FhirError):
+    pass
+
+
+class FhirBadResponse(FhirError):
+    pass
+
+
+class FhirNotAllowed(FhirError, ValueError):
+    pass
+
+
+def error_for_status(status: int) -> type[FhirError] | None:
+    """The one place HTTP statuses become exceptions (None = success)."""
+    if 200 <= status < 300:
+        return None
+    if status in (401, 403):
+        return FhirAuthError
+    if status in (404, 410):
+        return FhirNotFound
+    if status in (408, 429) or status >= 500:
+        return FhirUnavailable
+    return FhirBadResponse  # 1xx, 3xx (redirects are refused, never followed) and other 4xx
+
+
+class Deadline:
+    """Wall-clock budget shared by every FHIR call of one hook call."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._end - self._clock())
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0.0
+
+
+@dataclass(frozen=True)
+class FhirSettings:
+    connect_timeout: float = 0.5
+    read_timeout: float = 1.0
+    max_bytes: int = 5_000_000
+    page_cap: int = 10
+    allowlist: tuple[str, ...] = ()
+    allow_insecure: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> FhirSettings:
+        return cls(
+            connect_timeout=config["FHIR_CONNECT_TIMEOUT_S"],
+            read_timeout=config["FHIR_READ_TIMEOUT_S"],
+            max_bytes=config["FHIR_MAX_BYTES"],
+            page_cap=config["FHIR_PAGE_CAP"],
+            allowlist=tuple(u.rstrip("/") for u in config["FHIR_ALLOWLIST"]),
+            allow_insecure=config["ALLOW_INSECURE_FHIR"],
+        )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    resources: list[dict[str, Any]]
+    partial: bool  # a `next` page was left unread (page cap, budget, or a link we may not follow)
+
+
+def _origin_and_path(url: str) -> tuple[str, str, int | None, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port, parts.path.rstrip("/")
+
+
+def _under(url: str, base: str) -> bool:
+    """`url` is `base` itself or below it, on the same scheme, host and port, with no credentials."""
+    parts = urlsplit(url)
+    if parts.username or parts.password or parts.fragment:
+        return False
+    scheme, host, port, path = _origin_and_path(url)
+    b_scheme, b_host, b_port, b_path = _origin_and_path(base)
+    return (scheme, host, port) == (b_scheme, b_host, b_port) and (path == b_path or path.startswith(b_path + "/"))
+
+
+def bundle_resources(bundle: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(data resources, OperationOutcome entries) of a Bundle; entries without a resource are dropped."""
+    data: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        (outcomes if resource.get("resourceType") == "OperationOutcome" else data).append(resource)
+    return data, outcomes
+
+
+def next_link(bundle: Mapping[str, Any]) -> str | None:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return link["url"]
+    return None
+
+
+class FhirClient:
+    """App-wide: one `requests.Session` (connection reuse) and one small thread pool."""
+
+    def __init__(self, settings: FhirSettings, session: requests.Session | None = None, max_workers: int = 8) -> None:
+        self.settings = settings
+        self.session = session or self._new_session()
+        self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="essdai-fhir")
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # no ~/.netrc credentials or env proxies sent to client-chosen hosts
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=16, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def allowed_base(self, base: str) -> bool:
+        """`base` equals an allowlisted FHIR base and uses an allowed scheme."""
+        if not isinstance(base, str):
+            return False
+        base = base.rstrip("/")
+        parts = urlsplit(base)
+        if parts.username or parts.password or parts.query or parts.fragment:
+            return False
+        if not url_allowed_scheme(base, self.settings.allow_insecure):
+            return False
+        return any(_origin_and_path(base) == _origin_and_path(a) for a in self.settings.allowlist)
+
+    def bind(self, base: str, token: str | None, deadline: Deadline) -> BoundFhir:
+        if not self.allowed_base(base):
+            raise FhirNotAllowed("fhirServer is not an allowlisted FHIR base")
+        return BoundFhir(self, base.rstrip("/"), token, deadline)
+
+    def get_json(self, url: str, *, headers: Mapping[str, str], deadline: Deadline, max_bytes: int | None = None,
+                 accept_types: Iterable[str] = FHIR_JSON_TYPES, label: str = "?") -> dict[str, Any]:
+        """GET one JSON object: no redirects, timeouts clipped to the deadline, body size capped."""
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise FhirUnavailable("time budget exhausted")
+        cap = self.settings.max_bytes if max_bytes is None else max_bytes
+        timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
+        started = time.monotonic()
+        status: int | None = None
+        try:
+            resp = self.session.get(url, headers=dict(headers), timeout=timeout, allow_redirects=False, stream=True)
+            status = resp.status_code
+            with resp:
+                error = error_for_status(resp.status_code)
+                if error is not None:
+                    raise error(f"FHIR server answered {resp.status_code}", status=resp.status_code)
+                ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if ctype not in accept_types:
+                    raise FhirBadResponse("response is not FHIR JSON", status=status)
+                declared = resp.headers.get("Content-Length")
+                if declared and declared.isdigit() and int(declared) > cap:
+                    raise FhirBadResponse("response too large", status=status)
+                body = bytearray()
+                for chunk in resp.iter_content(_CHUNK):
+                    body += chunk
+                    if len(body) > cap:
+                        raise FhirBadResponse("response too large", status=status)
+                    if deadline.expired():
+                        raise FhirUnavailable("time budget exhausted", status=status)
+        except requests.Timeout:
+            raise FhirUnavailable("FHIR server timed out") from None
+        except requests.RequestException:
+            raise FhirUnavailable("FHIR server unreachable") from None
+        finally:
+            log.debug("fhir GET %s -> %s in %d ms", label, status, (time.monotonic() - started) * 1000)
+        try:
+            data = json.loads(bytes(body))
+        except ValueError:
+            raise FhirBadResponse("response is not valid JSON", status=status) from None
+        if not isinstance(data, dict):
+            raise FhirBadResponse("response is not a JSON object", status=status)
+        return data
+
+    def run_parallel(self, tasks: Mapping[str, Callable[[], T]], deadline: Deadline) -> dict[str, T | FhirError]:
+        """Run independent fetches at once; whatever is unfinished at the deadline counts as unavailable.
+
+        A FhirError becomes the key's value; any other exception is a bug and propagates.
+        """
+        futures: dict[str, Future[T]] = {key: self.executor.submit(fn) for key, fn in tasks.items()}
+        wait(futures.values(), timeout=deadline.remaining())
+        results: dict[str, T | FhirError] = {}
+        for key, future in futures.items():
+            if not future.done():
+                future.cancel()
+                results[key] = FhirUnavailable("time budget exhausted")
+                continue
+            exc = future.exception()
+            if isinstance(exc, FhirError):
+                results[key] = exc
+            elif exc is not None:
+                raise exc
+            else:
+                results[key] = future.result()
+        return results
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
+
+
+class BoundFhir:
+    """One hook call's view of one FHIR server: base URL, bearer token, deadline, call counter."""
+
+    def __init__(self, client: FhirClient, base: str, token: str | None, deadline: Deadline) -> None:
+        self.client = client
+        self.base = base
+        self.deadline = deadline
+        self._token = token
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"BoundFhir(calls={self._calls})"
+
+    @property
+    def calls(self) -> int:
+        return self._calls
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/fhir+json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def under_base(self, url: str) -> bool:
+        return _under(url, self.base)
+
+    def get_url(self, url: str, label: str = "?") -> dict[str, Any]:
+        if not self.under_base(url):
+            raise FhirNotAllowed("URL is outside the FHIR base")
+        with self._lock:
+            self._calls += 1
+        data = self.client.get_json(url, headers=self._headers(), deadline=self.deadline, label=label)
+        if not isinstance(data.get("resourceType"), str):
+            raise FhirBadResponse("response is not a FHIR resource")
+        return data
+
+    def get(self, relative: str) -> dict[str, Any]:
+        """Read or search by a relative URL (`Patient/1`, `Observation?patient=1`)."""
+        path = relative.split("?")[0]
+        if not RELATIVE_URL_RE.match(relative) or ".." in path.split("/"):
+            raise FhirNotAllowed("not a relative FHIR URL")
+        label = relative.split("?")[0].split("/")[0]
+        return self.get_url(f"{self.base}/{relative}", label=label)
+
+    def read(self, relative: str) -> dict[str, Any]:
+        data = self.get(relative)
+        if data.get("resourceType") == "OperationOutcome":
+            raise FhirBadResponse("FHIR server returned an OperationOutcome")
+        return data
+
+    def search(self, relative: str) -> SearchResult:
+        """All pages of a search, up to the page cap; OperationOutcome-only answers are errors."""
+        first = self.get(relative)
+        return self.follow(first, label=relative.split("?")[0])
+
+    def follow(self, bundle: dict[str, Any], *, label: str = "?", pages_read: int = 1) -> SearchResult:
+        """Resources of `bundle` and of its `next` pages (same base only, page cap, budget)."""
+        if bundle.get("resourceType") == "OperationOutcome":
+            raise FhirBadResponse("FHIR server returned an OperationOutcome")
+        if bundle.get("resourceType") != "Bundle":
+            return SearchResult([bundle], partial=False)
+        data, outcomes = bundle_resources(bundle)
+        if outcomes and not data:
+            raise FhirBadResponse("search answered with OperationOutcome entries only")
+        resources = list(data)
+        url = next_link(bundle)
+        while url is not None:
+            if pages_read >= self.client.settings.page_cap or not self.under_base(url) or self.deadline.expired():
+                return SearchResult(resources, partial=True)
+            page = self.get_url(url, label=label)
+            pages_read += 1
+            if page.get("resourceType") != "Bundle":
+                raise FhirBadResponse("next page is not a Bundle")
+            data, outcomes = bundle_resources(page)
+            if outcomes and not data:
+                raise FhirBadResponse("next page holds OperationOutcome entries only")
+            resources.extend(data)
+            url = next_link(page)
+        return SearchResult(resources, partial=False)

@@ -1,0 +1,109 @@
+"""Parse and validate request bodies (hook calls). Messages name the offending field, never its value.
+
+Stricter than the peers (cds-hooks-contract.md §4): `hookInstance` must be a UUID, `patientId` a FHIR
+id, order hooks need `draftOrders` (and order-select its `selections`), `fhirAuthorization` needs
+`fhirServer` and every REQUIRED member of its own. Unknown context keys are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from cds_service.errors import RequestRejected
+from cds_service.prefetch import FhirAccess
+from cds_service.registry import FHIR_ID_RE, ORDER_HOOKS
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    hook: str
+    hook_instance: str
+    context: dict[str, Any]
+    patient_id: str
+    prefetch: dict[str, Any]
+    access: FhirAccess
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError("NaN/Infinity are not JSON")
+
+
+def read_json_object() -> dict[str, Any]:
+    """The request body as a JSON object; 415 if not declared JSON, 400 if malformed.
+
+    Size is checked earlier (413 before reading); Werkzeug's MAX_CONTENT_LENGTH also caps streams.
+    """
+    if not request.is_json:
+        raise RequestRejected("request body must be application/json", 415)
+    try:
+        body = json.loads(request.get_data(cache=False).decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestRejected("malformed JSON") from None
+    if not isinstance(body, dict):
+        raise RequestRejected("request body must be a JSON object")
+    return body
+
+
+def _nonempty_str(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def parse_hook_request(body: dict[str, Any]) -> HookRequest:
+    hook = body.get("hook")
+    if not _nonempty_str(hook):
+        raise RequestRejected("missing or invalid hook")
+    instance = body.get("hookInstance")
+    if not _nonempty_str(instance):
+        raise RequestRejected("missing or invalid hookInstance")
+    try:
+        instance = str(uuid.UUID(instance))
+    except ValueError:
+        raise RequestRejected("hookInstance must be a UUID") from None
+    context = body.get("context")
+    if not isinstance(context, dict):
+        raise RequestRejected("missing or invalid context")
+    patient_id = context.get("patientId")
+    if not isinstance(patient_id, str) or not FHIR_ID_RE.match(patient_id):
+        raise RequestRejected("missing or invalid context.patientId")
+    if hook in ORDER_HOOKS:
+        draft = context.get("draftOrders")
+        if not isinstance(draft, dict) or draft.get("resourceType") != "Bundle":
+            raise RequestRejected("missing or invalid context.draftOrders (a Bundle)")
+        if hook == "order-select":
+            selections = context.get("selections")
+            if not isinstance(selections, list) or not selections or not all(_nonempty_str(s) for s in selections):
+                raise RequestRejected("missing or invalid context.selections")
+    prefetch = body.get("prefetch", {})
+    if not isinstance(prefetch, dict):
+        raise RequestRejected("prefetch must be an object")
+    extension = body.get("extension")
+    if extension is not None and not isinstance(extension, dict):
+        raise RequestRejected("extension must be an object")
+    return HookRequest(hook, instance, context, patient_id, prefetch, _fhir_access(body))
+
+
+def _fhir_access(body: dict[str, Any]) -> FhirAccess:
+    server = body.get("fhirServer")
+    auth = body.get("fhirAuthorization")
+    if server is not None and (not _nonempty_str(server) or not server.lower().startswith(("https://", "http://"))):
+        raise RequestRejected("fhirServer must be an absolute http(s) URL")
+    if auth is None:
+        return FhirAccess(server, None)
+    if server is None:
+        raise RequestRejected("fhirAuthorization requires fhirServer")
+    if not isinstance(auth, dict):
+        raise RequestRejected("fhirAuthorization must be an object")
+    for name in ("access_token", "token_type", "scope", "subject"):
+        if not _nonempty_str(auth.get(name)):
+            raise RequestRejected(f"missing or invalid fhirAuthorization.{name}")
+    if auth["token_type"].lower() != "bearer":
+        raise RequestRejected("fhirAuthorization.token_type must be Bearer")
+    expires = auth.get("expires_in")
+    if isinstance(expires, bool) or not isinstance(expires, (int, float)) or expires <= 0:
+        raise RequestRejected("missing or invalid fhirAuthorization.expires_in")
+    return FhirAccess(server, auth["access_token"])

@@ -1,0 +1,249 @@
+"""The two CDS services, declared once: discovery, routing and prefetch all come from these specs.
+
+- `essdai-activity` (patient-view): ESSDAI/ClinESSDAI/ESSPRI card, plus JAK-inhibitor readiness (eligible,
+  not on a JAKi) or monitoring (on a JAKi).
+- `jak-inhibitor-safety` (order-select and order-sign, same id): safety findings for draft JAK-inhibitor
+  orders; other orders get `{"cards": []}` before any data is fetched.
+
+Clinical packages (fhir_mappings, scoring, safety, cards) are imported inside the handlers. Nothing
+clinical is decided here: code lists come from `fhir_mappings.code_tables`, rules from `safety`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cds_service.config import codesystem_url, windows
+from cds_service.registry import HookCall, PrefetchKey, Registry
+
+log = logging.getLogger("essdai_cds.services")
+
+REGISTRY = Registry()
+
+LOINC = "http://loinc.org"
+OBSERVATION_PAGE_SIZE = 100  # per page; FHIR_PAGE_CAP pages at most
+PAGE_SIZE = 100
+JAK_CLASS = "jak-inhibitor"  # MedicationFact.classes member (fhir_mappings.code_tables.medications)
+
+# prefetch keys each check needs; if one is unavailable the check says it could not be completed
+SCORING_KEYS = ("conditions", "observations", "essdaiFindings")
+MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
+SAFETY_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
+
+
+def _codes_of(value: Any) -> Iterable[str]:
+    """LOINC codes from one ANALYTES value: a code, "system|code", or a list of those / of objects
+    with a `code` attribute or key."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        yield value["code"]
+    elif isinstance(getattr(value, "code", None), str):
+        yield value.code
+    elif isinstance(value, Iterable):
+        for item in value:
+            yield from _codes_of(item)
+
+
+def observation_codes() -> list[str]:
+    """`system|code` tokens of every analyte in `fhir_mappings.code_tables.loinc.ANALYTES`, sorted."""
+    try:
+        from fhir_mappings.code_tables import loinc
+    except ImportError:
+        log.warning("fhir_mappings.code_tables.loinc is missing: Observation prefetch has no code filter")
+        return []
+    tokens = {code if "|" in code else f"{LOINC}|{code}" for value in loinc.ANALYTES.values()
+              for code in _codes_of(value)}
+    return sorted(tokens)
+
+
+def observations_template(config: Mapping[str, Any]) -> str:
+    codes = observation_codes()
+    code_param = f"&code={','.join(codes)}" if codes else ""
+    return f"Observation?patient={{{{context.patientId}}}}{code_param}&_sort=-date&_count={OBSERVATION_PAGE_SIZE}"
+
+
+def findings_template(config: Mapping[str, Any]) -> str:
+    # `system|` matches any code of the project CodeSystem (FHIR token search)
+    return (f"Observation?patient={{{{context.patientId}}}}&code={codesystem_url(config)}|"
+            f"&_sort=-date&_count={OBSERVATION_PAGE_SIZE}")
+
+
+PATIENT = PrefetchKey("Patient/{{context.patientId}}", required=True, label="patient record")
+CONDITIONS = PrefetchKey(f"Condition?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}", required=True,
+                         label="conditions")
+OBSERVATIONS = PrefetchKey(observations_template, required=True, label="laboratory results and vital signs")
+FINDINGS = PrefetchKey(findings_template, required=True, label="clinician-entered ESSDAI findings")
+MED_REQUESTS = PrefetchKey(f"MedicationRequest?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
+                           required=True, label="medication orders")
+MED_STATEMENTS = PrefetchKey(f"MedicationStatement?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
+                             required=True, label="medication statements")
+
+
+def _card_context(call: HookCall) -> Any:
+    import cards
+
+    return cards.CardContext(
+        hook_instance=call.hook_instance,
+        patient_id=call.patient_id,
+        service_id=call.service_id,
+        codesystem=codesystem_url(call.config),
+        worksheet_url=call.config["WORKSHEET_URL"],
+        jurisdiction=call.config["JURISDICTION"],
+        as_of=call.as_of,
+    )
+
+
+def _extract(call: HookCall) -> Any:
+    import fhir_mappings
+
+    return fhir_mappings.extract(call.resources, as_of=call.as_of, patient_id=call.patient_id,
+                                 windows=windows(call.config), codesystem=codesystem_url(call.config))
+
+
+def _missing(call: HookCall, keys: Iterable[str]) -> list[str]:
+    return call.labels(k for k in keys if k in call.unavailable)
+
+
+@REGISTRY.service(
+    id="essdai-activity",
+    hooks="patient-view",
+    title="Sjögren's disease activity (ESSDAI) and JAK-inhibitor readiness",
+    description="Computes ESSDAI, ClinESSDAI and ESSPRI from recent Observations, Conditions and clinician-entered "
+                "findings; flags the ESSDAI >= 5 threshold and, for eligible patients, what is needed before "
+                "starting a JAK inhibitor (or the monitoring due for patients on one).",
+    usage_requirements="Needs read access to Patient, Condition, Observation, MedicationRequest and "
+                       "MedicationStatement for the patient in context.",
+    prefetch={"patient": PATIENT, "conditions": CONDITIONS, "observations": OBSERVATIONS,
+              "essdaiFindings": FINDINGS, "medicationRequests": MED_REQUESTS,
+              "medicationStatements": MED_STATEMENTS},
+)
+def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
+    import cards
+    import safety
+    import scoring
+
+    ctx = _card_context(call)
+    missing = _missing(call, SCORING_KEYS)
+    if missing:
+        return [cards.unavailable_card(f"ESSDAI activity (unavailable: {', '.join(missing)})", ctx=ctx)]
+    facts = _extract(call)
+    if not scoring.applies(facts):
+        return []
+    result = scoring.assess(facts).to_json()
+    out = list(cards.essdai_cards(result, ctx=ctx))
+    jurisdiction = call.config["JURISDICTION"]
+    missing_meds = _missing(call, MEDICATION_KEYS)
+    if missing_meds:
+        if result["eligibility"]["met"] is True:
+            out.append(cards.unavailable_card(
+                f"JAK-inhibitor readiness (unavailable: {', '.join(missing_meds)})", ctx=ctx))
+        return out
+    card = None
+    if facts.medications_of(JAK_CLASS):
+        # monitoring applies to anyone on a JAK inhibitor, whatever today's ESSDAI
+        card = cards.monitoring_card(safety.monitoring(facts, jurisdiction), ctx=ctx)
+    elif result["eligibility"]["met"] is True:
+        card = cards.readiness_card(safety.readiness(facts, jurisdiction), ctx=ctx)
+    if card:
+        out.append(card)
+    return out
+
+
+def _draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[Any], list[Any]]:
+    import fhir_mappings
+
+    draft_orders = getattr(fhir_mappings, "draft_orders", None)
+    if draft_orders is None:
+        from fhir_mappings.medications import draft_orders
+    return draft_orders(bundle)
+
+
+def _selected(orders: list[Any], hook: str, context: Mapping[str, Any]) -> list[Any]:
+    """order-select: guidance is about the newly selected orders only; order-sign: all drafts."""
+    if hook != "order-select":
+        return orders
+    chosen = set(context["selections"])
+    return [o for o in orders if o.reference in chosen]
+
+
+def _bundle_entries(bundle: Mapping[str, Any]) -> list[dict[str, Any]]:
+    entries = bundle.get("entry")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _server_medication_refs(bundle: Mapping[str, Any], hook: str, context: Mapping[str, Any]) -> bool:
+    """A selected draft order names its drug by a Medication that is neither contained nor in the Bundle."""
+    resources = [e["resource"] for e in _bundle_entries(bundle) if isinstance(e.get("resource"), dict)]
+    present = {f"Medication/{r.get('id')}" for r in resources if r.get("resourceType") == "Medication"}
+    present |= {e.get("fullUrl") for e in _bundle_entries(bundle)}
+    selections = set(context["selections"]) if hook == "order-select" else set()
+    for r in resources:
+        if r.get("resourceType") != "MedicationRequest":
+            continue
+        if selections and f"MedicationRequest/{r.get('id')}" not in selections:
+            continue
+        ref = (r.get("medicationReference") or {}).get("reference") if isinstance(r.get("medicationReference"), dict) else None
+        if isinstance(ref, str) and not ref.startswith("#") and ref not in present:
+            return True
+    return False
+
+
+def jak_orders_present(hook: str, context: Mapping[str, Any]) -> bool:
+    """Cheap relevance test: a (selected) draft order is a JAK inhibitor, or may be one once its
+    Medication is read from the server."""
+    bundle = context["draftOrders"]
+    orders, _skipped = _draft_orders(bundle)
+    if any(JAK_CLASS in o.classes for o in _selected(orders, hook, context)):
+        return True
+    return _server_medication_refs(bundle, hook, context)
+
+
+@REGISTRY.service(
+    id="jak-inhibitor-safety",
+    hooks=("order-select", "order-sign"),
+    title="JAK-inhibitor safety check",
+    description="Checks draft JAK-inhibitor orders (baricitinib, tofacitinib, upadacitinib, filgotinib) against "
+                "label contraindications, laboratory thresholds, interactions and missing baseline tests.",
+    usage_requirements="Needs read access to Patient, Condition, Observation, MedicationRequest and "
+                       "MedicationStatement for the patient in context; only draft JAK-inhibitor orders get cards.",
+    prefetch={"patient": PATIENT, "conditions": CONDITIONS, "observations": OBSERVATIONS,
+              "medicationRequests": MED_REQUESTS, "medicationStatements": MED_STATEMENTS},
+    relevant=jak_orders_present,
+)
+def jak_inhibitor_safety(call: HookCall) -> list[dict[str, Any]]:
+    import cards
+
+    ctx = _card_context(call)
+    try:
+        return _safety_cards(call, ctx)
+    except Exception:
+        # a safety check must not fail silently: say it could not be completed (contract §1.6 advice)
+        log.exception("jak-inhibitor-safety failed")
+        return [cards.unavailable_card("JAK-inhibitor safety check (internal error)", ctx=ctx)]
+
+
+def _safety_cards(call: HookCall, ctx: Any) -> list[dict[str, Any]]:
+    import cards
+    import safety
+
+    draft = dict(call.context["draftOrders"])
+    fetched = [r for r in call.resources if r.get("resourceType") == "Medication"]
+    if fetched:  # Medications read from the server resolve the drafts' medicationReference
+        draft["entry"] = _bundle_entries(draft) + [{"resource": m} for m in fetched]
+    orders, _skipped = _draft_orders(draft)
+    jak = [o for o in _selected(orders, call.hook, call.context) if JAK_CLASS in o.classes]
+    if not jak:
+        return []
+    missing = _missing(call, SAFETY_KEYS)
+    if missing:
+        return [cards.unavailable_card(f"JAK-inhibitor safety check (unavailable: {', '.join(missing)})", ctx=ctx)]
+    facts = _extract(call)
+    jurisdiction = call.config["JURISDICTION"]
+    findings = [f for order in jak for f in safety.check_order(order, facts, jurisdiction)]
+    raw = {f"MedicationRequest/{r['id']}": r for e in _bundle_entries(draft)
+           if isinstance(r := e.get("resource"), dict) and r.get("resourceType") == "MedicationRequest"
+           and isinstance(r.get("id"), str)}
+    return list(cards.safety_cards(findings, ctx=ctx, draft_orders=raw))

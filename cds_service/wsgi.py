@@ -1,0 +1,23 @@
+"""WSGI entry point (`gunicorn cds_service.wsgi:app`): the app built from the environment
+(`ESSDAI_CDS_*`, optional `ESSDAI_CDS_CONFIG` TOML file)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from cds_service.app import create_app
+
+
+def configure_logging() -> None:
+    """Plain lines on stderr for the essdai_cds loggers (the access logger already writes JSON)."""
+    logger = logging.getLogger("essdai_cds")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+configure_logging()
+app = create_app()
