@@ -27,15 +27,12 @@ ESSDAI_OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
     ("data-incomplete", "Scored elsewhere / data incomplete"),
 )
 
-# JAK-inhibitor safety cards: the override reasons of jak-safety-rules.md §4 ("Override reasons") [P].
-# "disease-related" fits a value that fired a rule, so it is offered only on fired findings.
+# JAK-inhibitor safety cards: the generic override reasons of jak-safety-rules.md §4 [P], added to the
+# finding's own (the rule picks the specific ones, e.g. chronic pSS cytopenia, specialist consulted).
+# Same codes and displays as safety.model.STANDARD_OVERRIDES (a test keeps them in step).
 SAFETY_OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
-    ("benefit-outweighs-risk", "Benefit outweighs risk – documented"),
+    ("benefit-outweighs-risk", "Benefit outweighs risk - documented"),
     ("result-outside-ehr", "Result available outside EHR"),
-    ("specialist-consulted", "Specialist (hepatology/ID) consulted"),
-)
-FIRED_OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
-    ("disease-related", "Value is chronic / disease-related (pSS cytopenia)"),
 )
 
 # Readiness checklist (patient-view): the contract's §1.11 example reasons.
@@ -60,8 +57,8 @@ def topic(ctx: CardContext, code: str) -> dict[str, str]:
 
 
 def override_reasons(ctx: CardContext, *groups: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    """Codings for `overrideReasons`, first occurrence of each code wins; entries without a display
-    are dropped (the contract requires one)."""
+    """Codings for `overrideReasons`: the first occurrence of a code (or of a display) wins; entries
+    without a display are dropped (the contract requires one)."""
     system = sibling_system(ctx, "override-reason")
     seen: set[str] = set()
     out: list[dict[str, str]] = []
@@ -71,9 +68,9 @@ def override_reasons(ctx: CardContext, *groups: Iterable[tuple[str, str]]) -> li
                 code, display = pair
             except (TypeError, ValueError):
                 continue
-            if not code or not display or str(code) in seen:
+            if not code or not display or str(code) in seen or f"display:{display}" in seen:
                 continue
-            seen.add(str(code))
+            seen.update((str(code), f"display:{display}"))
             out.append({"system": system, "code": str(code), "display": str(display)})
     return out
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cards.clean import clean
-from cards.codings import FIRED_OVERRIDE_REASONS, SAFETY_OVERRIDE_REASONS, override_reasons, topic
+from cards.codings import SAFETY_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
 from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, finding_key, finding_view, indicator_of,
                             selection_behavior, severity_rank, status_of, suggestion_kind)
@@ -68,16 +68,9 @@ def minimal_card(f: Any, ctx: CardContext, merged: bool = False) -> dict:
             "source": {"label": f"JAK-inhibitor safety rule {rule}"}}
 
 
-def _has_numeric_evidence(f: Any) -> bool:
-    values = [e.get("value") if isinstance(e, dict) else getattr(e, "value", None) for e in (getattr(f, "evidence", ()) or ())]
-    return any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-
-
 def _override_reasons(findings: list[Any], ctx: CardContext) -> list[dict]:
     own = [r for f in findings for r in (getattr(f, "override_reasons", ()) or ())]
-    # "value is chronic / disease-related" only makes sense where a measured value fired the rule
-    fired = any(status_of(f) == "fired" and _has_numeric_evidence(f) for f in findings)
-    return override_reasons(ctx, own, SAFETY_OVERRIDE_REASONS, FIRED_OVERRIDE_REASONS if fired else ())
+    return override_reasons(ctx, own, SAFETY_OVERRIDE_REASONS)
 
 
 def _finding_card(f: Any, ctx: CardContext, draft_orders: Any) -> dict:
