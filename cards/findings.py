@@ -48,6 +48,18 @@ def finding_key(f: Any) -> str:
     return f"{getattr(f, 'rule', '?')}:{getattr(f, 'order_reference', None) or getattr(f, 'drug', None) or '-'}"
 
 
+def unique_keys(findings: list[Any]) -> list[str]:
+    """finding_key per finding, with "#2", "#3"... on repeats, so uuids stay unique within a response
+    (and deterministic for the same findings in the same order)."""
+    seen: dict[str, int] = {}
+    keys = []
+    for f in findings:
+        key = finding_key(f)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return keys
+
+
 def finding_json(f: Any) -> dict:
     try:
         return clean(f.to_json())
@@ -111,8 +123,10 @@ def suggestion_kind(f: Any) -> str | None:
 
 
 def build_suggestion(f: Any, *, ctx: CardContext, draft_orders: Any = None,
-                     kinds: Iterable[str] = ("dose-change", "order-test", "cancel-order")) -> tuple[dict | None, str | None]:
-    """(CDS Hooks suggestion, note for the detail when the suggestion had to be dropped)."""
+                     kinds: Iterable[str] = ("dose-change", "order-test", "cancel-order"),
+                     key: str | None = None) -> tuple[dict | None, str | None]:
+    """(CDS Hooks suggestion, note for the detail when the suggestion had to be dropped). `key` (from
+    unique_keys) seeds the suggestion uuid; default: the finding's rule and order."""
     s = getattr(f, "suggestion", None)
     kind = suggestion_kind(f)
     if s is None or kind not in tuple(kinds):
@@ -162,7 +176,10 @@ def build_suggestion(f: Any, *, ctx: CardContext, draft_orders: Any = None,
         if note:
             log.warning("rule %s: %s suggestion not offered", rule, kind)
         return None, note
-    return {"label": label, "uuid": suggestion_uuid(ctx.hook_instance, f"{finding_key(f)}:{kind}"),
+    purpose = f"{key or finding_key(f)}:{kind}"
+    if kind == "order-test":  # one rule may ask for several different tests
+        purpose += ":" + "+".join(c["code"] for c in action["resource"]["code"]["coding"])
+    return {"label": label, "uuid": suggestion_uuid(ctx.hook_instance, purpose),
             "actions": [action]}, None
 
 

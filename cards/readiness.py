@@ -17,7 +17,7 @@ from cards.clean import clean
 from cards.codings import MONITORING_OVERRIDE_REASONS, READINESS_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
 from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, finding_view, indicator_of, most_severe,
-                            severity_rank, status_of, suggestion_kind)
+                            severity_rank, status_of, suggestion_kind, unique_keys)
 from cards.ids import card_uuid
 from cards.render import render
 from cards.text import fit_summary, plural
@@ -38,14 +38,14 @@ def _findings(findings: Iterable[Any] | None) -> list[Any]:
 def _order_test_suggestions(findings: list[Any], ctx: CardContext) -> tuple[list[dict], list[str]]:
     """One suggestion per distinct missing test (same LOINC set from two rules -> one suggestion)."""
     suggestions, notes, seen = [], [], set()
-    for f in findings:
+    for f, key in zip(findings, unique_keys(findings)):
         if suggestion_kind(f) != "order-test":
             continue
         codes = tuple(sorted(str(c[0]) for c in (getattr(f.suggestion, "loinc", ()) or ()) if c))
         if codes in seen:
             continue
         seen.add(codes)
-        suggestion, note = build_suggestion(f, ctx=ctx, kinds=("order-test",))
+        suggestion, note = build_suggestion(f, ctx=ctx, kinds=("order-test",), key=key)
         if suggestion:
             suggestions.append(suggestion)
         if note:

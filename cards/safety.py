@@ -14,8 +14,8 @@ from typing import Any
 from cards.clean import clean
 from cards.codings import SAFETY_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
-from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, finding_key, finding_view, indicator_of,
-                            selection_behavior, severity_rank, status_of, suggestion_kind)
+from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, finding_view, indicator_of,
+                            selection_behavior, severity_rank, status_of, suggestion_kind, unique_keys)
 from cards.ids import card_uuid
 from cards.render import render
 from cards.text import fit_summary, shorten_at_word
@@ -31,12 +31,13 @@ def safety_cards(findings: Iterable[Any], *, ctx: CardContext, draft_orders: dic
     a finding whose card cannot be built still gets a minimal card with its summary and indicator."""
     cards: list[dict] = []
     reminders: list[Any] = []
-    for f in sorted(list(findings or ()), key=severity_rank):
+    ordered = sorted(list(findings or ()), key=severity_rank)
+    for f, key in zip(ordered, unique_keys(ordered)):
         indicator, status = indicator_of(f), status_of(f)
         if indicator == "info":
             reminders.append(f)
         elif indicator in ("warning", "critical") and status in ("fired", "missing-data"):
-            cards.append(_guarded(lambda f=f: _finding_card(f, ctx, draft_orders), f, ctx))
+            cards.append(_guarded(lambda f=f, key=key: _finding_card(f, key, ctx, draft_orders), f, ctx, key=key))
         else:
             log.error("finding of rule %s skipped: indicator %r, status %r", getattr(f, "rule", "?"), indicator, status)
     if reminders:
@@ -44,15 +45,15 @@ def safety_cards(findings: Iterable[Any], *, ctx: CardContext, draft_orders: dic
     return [clean(c) for c in cards]
 
 
-def _guarded(build, f: Any, ctx: CardContext, merged: bool = False) -> dict:
+def _guarded(build, f: Any, ctx: CardContext, key: str = "", merged: bool = False) -> dict:
     try:
         return build()
     except Exception:
         log.exception("safety card for rule %s could not be built; minimal card sent", getattr(f, "rule", "?"))
-        return minimal_card(f, ctx, merged=merged)
+        return minimal_card(f, key, ctx, merged=merged)
 
 
-def minimal_card(f: Any, ctx: CardContext, merged: bool = False) -> dict:
+def minimal_card(f: Any, key: str, ctx: CardContext, merged: bool = False) -> dict:
     """The fallback card: enough for the clinician to see that the rule fired."""
     rule = str(getattr(f, "rule", "") or "?")
     if merged:
@@ -60,7 +61,7 @@ def minimal_card(f: Any, ctx: CardContext, merged: bool = False) -> dict:
                 "detail": "The details of these reminders could not be displayed.",
                 "source": {"label": "JAK-inhibitor safety rules"}}
     indicator = indicator_of(f) if indicator_of(f) in ("critical", "warning") else "warning"
-    return {"uuid": card_uuid(ctx.hook_instance, finding_key(f)),
+    return {"uuid": card_uuid(ctx.hook_instance, key),
             "summary": shorten_at_word(" ".join(str(getattr(f, "summary", "") or "").split())
                                        or f"JAK-inhibitor safety rule {rule} fired"),
             "indicator": indicator,
@@ -73,12 +74,12 @@ def _override_reasons(findings: list[Any], ctx: CardContext) -> list[dict]:
     return override_reasons(ctx, own, SAFETY_OVERRIDE_REASONS)
 
 
-def _finding_card(f: Any, ctx: CardContext, draft_orders: Any) -> dict:
+def _finding_card(f: Any, key: str, ctx: CardContext, draft_orders: Any) -> dict:
     view = finding_view(f)
-    suggestion, note = build_suggestion(f, ctx=ctx, draft_orders=draft_orders)
+    suggestion, note = build_suggestion(f, ctx=ctx, draft_orders=draft_orders, key=key)
     label = f"JAK-inhibitor safety rule {view['rule']}" + (f" — {view['source_label']}" if view["source_label"] else "")
     card: dict[str, Any] = {
-        "uuid": card_uuid(ctx.hook_instance, finding_key(f)),
+        "uuid": card_uuid(ctx.hook_instance, key),
         "summary": fit_summary([" ".join(view["summary"].split()) or f"{label}: see details"]),
         "indicator": view["indicator"],
         "detail": render("safety.md.j2", f=view, notes=[note] if note else [], not_confirmed=NOT_CONFIRMED),
@@ -96,8 +97,8 @@ def _reminders_card(findings: list[Any], ctx: CardContext, draft_orders: Any) ->
     views = [finding_view(f) for f in findings]
     rules = list(dict.fromkeys(v["rule"] for v in views))
     suggestions, kinds, notes = [], [], []
-    for f in findings:
-        suggestion, note = build_suggestion(f, ctx=ctx, draft_orders=draft_orders)
+    for f, key in zip(findings, unique_keys(findings)):
+        suggestion, note = build_suggestion(f, ctx=ctx, draft_orders=draft_orders, key=key)
         if suggestion:
             suggestions.append(suggestion)
             kinds.append(suggestion_kind(f))

@@ -114,8 +114,9 @@ def test_monitoring_result_to_review_and_several_drugs(ctx):
 
 
 def test_monitoring_summary_falls_back_to_a_count_when_long(ctx):
+    # placeholder codes, not LOINC: only the length of the summary is under test
     many = [finding(f"R{n}", "info", suggestion=Suggestion("order-test", f"Order test number {n} with a long name",
-                                                          loinc=((f"{n}-0", "x"),))) for n in range(10, 20)]
+                                                          loinc=((f"placeholder-{n}", "x"),))) for n in range(10, 20)]
     assert monitoring_card(many, ctx=ctx)["summary"] == "On baricitinib: 10 monitoring items due or to review"
 
 
@@ -176,3 +177,11 @@ def test_every_card_follows_the_contract(ctx):
         assert ("selectionBehavior" in card) == ("suggestions" in card)
         assert all(r["display"] for r in card["overrideReasons"])
         assert all(a["description"] for a in actions(card))
+
+
+def test_one_rule_asking_for_two_tests_gives_two_distinct_suggestions(ctx):
+    hbv = [finding("R12", suggestion=Suggestion("order-test", "Order HBV serology", loinc=(("5195-3", "HBsAg"),))),
+           finding("R12", suggestion=Suggestion("order-test", "Order HBV DNA", loinc=(("42595-9", "HBV DNA"),)))]
+    card = readiness_card(hbv, ctx=ctx)
+    assert [s["label"] for s in card["suggestions"]] == ["Order HBV serology", "Order HBV DNA"]
+    assert len({s["uuid"] for s in card["suggestions"]}) == 2

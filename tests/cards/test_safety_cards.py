@@ -374,3 +374,11 @@ def test_every_card_follows_the_contract(ctx):
                 assert "resource" not in action and action["resourceId"]
             else:
                 validate_r4b(action["resource"])
+
+
+def test_uuids_stay_unique_when_a_rule_reports_twice_for_one_order(ctx):
+    twice = [missing_tb(), missing_tb(suggestion=Suggestion("order-test", "Order HBsAg", loinc=(("5195-3", "HBsAg"),))),
+             missing_tb()]
+    cards = safety_cards(twice, ctx=ctx, draft_orders={})
+    assert len({c["uuid"] for c in cards}) == 3
+    assert len({s["uuid"] for c in cards for s in c["suggestions"]}) == 3
