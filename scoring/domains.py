@@ -10,7 +10,8 @@ from scoring.tables import Mark
 ESSDAI_WEIGHTS_SOURCE = "ESSDAI weights, Seror 2010 Table 2 [S1]"
 ESSDAI_WEIGHTS_MARK = Mark.V
 # A secondary source (a HEOR README citing Seror 2016, sum 47); S3's weight table itself was not seen.
-CLINESSDAI_WEIGHTS_SOURCE = "ClinESSDAI weights, Seror 2016 [S3] via a secondary README (medium confidence, not verified against S3)"
+CLINESSDAI_WEIGHTS_SOURCE = ("ClinESSDAI weights, Seror 2016 [S3] via a secondary README "
+                             "(medium confidence, not verified against S3)")
 CLINESSDAI_WEIGHTS_MARK = Mark.S
 
 

@@ -31,7 +31,9 @@ def parotid(facts: PatientFacts) -> ItemResult:
 def submandibular_lacrimal(facts: PatientFacts) -> ItemResult:
     name = "glandular.submandibular-lacrimal"
     found = string_finding_item(facts, name, "submandibular-lacrimal-swelling", SUBMANDIBULAR_LACRIMAL_LEVEL)
-    return _excluded(facts, found) if found is not None else unknown(name, 2, "no submandibular-lacrimal-swelling finding")
+    if found is None:
+        return unknown(name, 2, "no submandibular-lacrimal-swelling finding")
+    return _excluded(facts, found)
 
 
 def swelling_condition(facts: PatientFacts) -> ItemResult:

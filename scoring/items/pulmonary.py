@@ -32,9 +32,11 @@ def ild(facts: PatientFacts) -> ItemResult:
     """Documented ILD is at least Low; its higher levels come from lung function and dyspnoea."""
     name = "pulmonary.ild"
     present, evidence = ild_status(facts)
+    f = latest_finding(facts, "ild-hrct")
+    warning = bad_value(f, "true/false") if f is not None and not isinstance(f.value, bool) else None
     if present is None:
-        return unknown(name, 1, "ILD neither documented nor excluded (ild-hrct)")
-    return decided(name, 1 if present else 0, evidence)
+        return unknown(name, 1, "ILD neither documented nor excluded (ild-hrct)", warning)
+    return decided(name, 1 if present else 0, evidence, warning=warning)
 
 
 def dlco(facts: PatientFacts) -> ItemResult:

@@ -363,3 +363,8 @@ def test_bad_finding_values_are_ignored_with_a_warning():
     r = score_domain(facts(finding("pns-feature", "tingling", ref="Observation/p1")), "pns")
     assert (r.lo, r.hi) == (0, 3)
     assert r.warnings[0].startswith("ignored Observation/p1: pns-feature value 'tingling' is not one of [")
+
+
+def test_non_boolean_ild_finding_is_reported_and_a_condition_still_counts():
+    r = pulmonary.ild(facts(finding("ild-hrct", "yes", ref="Observation/h"), condition("ild")))
+    assert (rng(r), r.warning) == ((1, 1), "ignored Observation/h: ild-hrct value 'yes' is not true/false")
