@@ -141,6 +141,8 @@ def histology(facts: PatientFacts) -> ItemResult:
         return decided(name, 2, tuple(x.evidence() for x in c))
     if c := facts.conditions_of("glomerulonephritis"):
         return bounded(name, 1, 3, tuple(x.evidence("type and grade not documented") for x in c))
+    if c := facts.conditions_of("tubulo-interstitial-nephritis"):  # tubular acidosis (1-2) or infiltrate (2)
+        return bounded(name, 1, 2, tuple(x.evidence("grade not documented") for x in c))
     return silent(name)
 
 

@@ -245,6 +245,9 @@ def test_tubular_acidosis_and_domain():
     assert domain("renal", *closed) == (0, 0)
     assert domain("renal", *closed[:3]) == (0, 2)
     assert domain("renal", *closed, finding("renal-histology", "proliferative-gn")) == (3, 3)
+    assert domain("renal", *closed, condition("membranous-gn")) == (2, 2)
+    assert domain("renal", *closed, condition("glomerulonephritis")) == (1, 3)
+    assert domain("renal", *closed, condition("tubulo-interstitial-nephritis")) == (1, 2)
 
 
 def test_lab_haematuria_needs_glomerular_involvement():
