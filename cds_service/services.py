@@ -34,8 +34,7 @@ SAFETY_KEYS = ("conditions", "observations", "medicationRequests", "medicationSt
 
 
 def _codes_of(value: Any) -> Iterable[str]:
-    """LOINC codes from one ANALYTES value: a code, "system|code", or a list of those / of objects
-    with a `code` attribute or key."""
+    """Codes from a code-table value: a code, "system|code", an object/dict with `code`, or a list of those."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping) and isinstance(value.get("code"), str):
@@ -48,15 +47,19 @@ def _codes_of(value: Any) -> Iterable[str]:
 
 
 def observation_codes() -> list[str]:
-    """`system|code` tokens of every analyte in `fhir_mappings.code_tables.loinc.ANALYTES`, sorted."""
+    """`system|code` tokens of every analyte of `fhir_mappings.code_tables.loinc`, sorted."""
     try:
         from fhir_mappings.code_tables import loinc
     except ImportError:
         log.warning("fhir_mappings.code_tables.loinc is missing: Observation prefetch has no code filter")
         return []
-    tokens = {code if "|" in code else f"{LOINC}|{code}" for value in loinc.ANALYTES.values()
-              for code in _codes_of(value)}
-    return sorted(tokens)
+    if hasattr(loinc, "codes_for"):
+        codes: Iterable[str] = loinc.codes_for(*loinc.ANALYTES)
+    elif hasattr(loinc, "CODES"):
+        codes = list(loinc.CODES)
+    else:  # the architecture's fallback shape {analyte: [codes]}
+        codes = [c for value in loinc.ANALYTES.values() for c in _codes_of(value)]
+    return sorted({code if "|" in code else f"{LOINC}|{code}" for code in codes})
 
 
 def observations_template(config: Mapping[str, Any]) -> str:
