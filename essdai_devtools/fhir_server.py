@@ -147,3 +147,13 @@ def load_bundle(
         key = sent.get("fullUrl") or (sent.get("request") or {}).get("url", "")
         ids[key] = location_reference(location)
     return ids
+
+
+def load_dir(base: str, paths: list[Path], *, token: str | None = None) -> dict[str, dict[str, str]]:
+    """Load several transaction Bundle files (one session); returns file stem -> id map."""
+    loaded: dict[str, dict[str, str]] = {}
+    with requests.Session() as session:
+        for path in paths:
+            bundle = json.loads(Path(path).read_text(encoding="utf-8"))
+            loaded[Path(path).stem] = load_bundle(base, bundle, token=token, session=session)
+    return loaded

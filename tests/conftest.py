@@ -1,0 +1,71 @@
+"""Shared real-process fixtures: one sekmet-fhir server and one gunicorn service per test session.
+
+Both bind 127.0.0.1 on free ports, log into the session's tmp dir and are stopped by their process
+group when the session ends, also after failures (house-style.md "A real server in a fixture").
+The FHIR server runs in bearer mode, so every hook call exercises `fhirAuthorization`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
+from essdai_devtools.fhir_server import FhirServer
+from essdai_devtools.service_process import ServiceProcess, trusted_issuer
+
+FHIR_TOKEN = "devtools-fhir-token"  # static bearer token sekmet accepts (test-only)
+
+
+@dataclass(frozen=True)
+class LiveFhir:
+    base_url: str
+    token: str
+    log_path: Path
+
+
+@dataclass(frozen=True)
+class LiveService:
+    base_url: str
+    database_path: Path
+    log_path: Path
+    issuer: str
+
+
+@pytest.fixture(scope="session")
+def assessment_date() -> date:
+    """The service's fixed 'today' (ESSDAI_CDS_ASSESSMENT_DATE); the cohort is dated from it."""
+    return date.today()
+
+
+@pytest.fixture(scope="session")
+def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveFhir]:
+    server = FhirServer(tokens=[FHIR_TOKEN], workdir=tmp_path_factory.mktemp("sekmet"))
+    with server as base_url:
+        assert server.log_path is not None
+        yield LiveFhir(base_url, FHIR_TOKEN, server.log_path)
+
+
+@pytest.fixture(scope="session")
+def ehr_key() -> EhrKey:
+    return EhrKey.generate()
+
+
+@pytest.fixture(scope="session")
+def cds_service(tmp_path_factory: pytest.TempPathFactory, fhir_server: LiveFhir, ehr_key: EhrKey,
+                assessment_date: date) -> Iterator[LiveService]:
+    workdir = tmp_path_factory.mktemp("cds-service")
+    jwks = ehr_key.write_jwks(workdir / "ehr-jwks.json")
+    service = ServiceProcess(
+        workdir,
+        trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
+        fhir_allowlist=[fhir_server.base_url],
+        assessment_date=assessment_date,
+        workers=2,
+    )
+    with service as base_url:
+        yield LiveService(base_url, service.database_path, service.log_path, DEFAULT_ISSUER)
