@@ -1,0 +1,139 @@
+"""Building blocks shared by the rule modules: row tables, suggestions, section titles, the
+"latest lab below the start threshold" check of R02-R04."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fhir_mappings.facts import ConditionFact, Evidence, MedicationFact
+from safety.labels import APPROVED, DRUGS, EMA, FDA, JURISDICTIONS
+from safety.lookups import LABEL_OF, crosses, describe, dose_text, fmt, latest_number, unit_display
+from safety.model import Check, Context, Row, SafetyFinding, SafetyRule, Suggestion, SuggestionKind
+
+# Section TITLES (US section numbers moved between label versions, §4: cite titles).
+USPI_INDICATIONS = "Indications and Usage"
+USPI_LIMITATIONS = "Indications and Usage (Limitations of Use)"
+USPI_DOSAGE = "Dosage and Administration"
+USPI_EVALUATIONS = "Dosage and Administration (Recommended Evaluations Prior to Treatment)"
+USPI_BOXED = "Boxed Warning"
+USPI_CONTRA = "Contraindications"
+USPI_INTERACTIONS = "Drug Interactions"
+USPI_LAB = "Warnings and Precautions (Laboratory Abnormalities)"
+USPI_INFECTIONS = "Warnings and Precautions (Serious Infections)"
+USPI_VIRAL = "Warnings and Precautions (Viral Reactivation)"
+USPI_VACCINES = "Warnings and Precautions (Vaccinations)"
+USPI_THROMBOSIS = "Warnings and Precautions (Thrombosis)"
+USPI_MACE = "Warnings and Precautions (Major Adverse Cardiovascular Events)"
+USPI_MALIGNANCY = "Warnings and Precautions (Malignancy)"
+USPI_GI = "Warnings and Precautions (Gastrointestinal Perforations)"
+USPI_LIPIDS = "Warnings and Precautions (Lipid Elevations)"
+USPI_HYPERSENSITIVITY = "Warnings and Precautions (Hypersensitivity)"
+USPI_RENAL = "Use in Specific Populations (Renal Impairment)"
+USPI_HEPATIC = "Use in Specific Populations (Hepatic Impairment)"
+USPI_PREGNANCY = "Use in Specific Populations (Pregnancy; Females and Males of Reproductive Potential)"
+USPI_LACTATION = "Use in Specific Populations (Lactation)"
+USPI_GERIATRIC = "Use in Specific Populations (Geriatric Use)"
+USPI_ILD = "Warnings and Precautions; Adverse Reactions (Interstitial Lung Disease)"
+USPI_DIABETES = "Use in Specific Populations (Diabetes); Warnings and Precautions (Hypoglycemia)"
+SMPC_41 = "4.1 Therapeutic indications"
+SMPC_42 = "4.2 Posology and method of administration"
+SMPC_43 = "4.3 Contraindications"
+SMPC_44 = "4.4 Special warnings and precautions for use"
+SMPC_45 = "4.5 Interaction with other medicinal products and other forms of interaction"
+SMPC_46 = "4.6 Fertility, pregnancy and lactation"
+REFERRAL = "EMA JAK inhibitor Article 20 referral (2023)"
+
+
+def join(*titles: str) -> str:
+    return "; ".join(titles)
+
+
+def sections(fda: str, ema: str) -> dict[str, str]:
+    return {FDA: fda, EMA: ema}
+
+
+def each(row: Row, drugs: Iterable[str] = DRUGS, jurisdictions: Iterable[str] = JURISDICTIONS) -> dict[
+        tuple[str, str], Row]:
+    """The same row for every approved drug x jurisdiction pair given."""
+    return {(d, j): row for d in drugs for j in jurisdictions if (d, j) in APPROVED}
+
+
+def table(*parts: dict[tuple[str, str], Row]) -> dict[tuple[str, str], tuple[Row, ...]]:
+    """Merge per-case row maps into the rule's thresholds: pair -> rows in the order given."""
+    merged: dict[tuple[str, str], list[Row]] = {}
+    for part in parts:
+        for pair, row in part.items():
+            merged.setdefault(pair, []).append(row)
+    return {pair: tuple(rows) for pair, rows in merged.items()}
+
+
+def row_of(rule: SafetyRule, ctx: Context, case: str) -> Row | None:
+    return next((r for r in rule.rows(ctx) if r.case == case), None)
+
+
+def cancel_order(ctx: Context, why: str) -> Suggestion:
+    return Suggestion(kind=SuggestionKind.CANCEL_ORDER, label=f"Cancel the {ctx.drug} order", reason=why)
+
+
+def dose_change(row: Row, why: str) -> Suggestion:
+    return Suggestion(
+        kind=SuggestionKind.DOSE_CHANGE,
+        label=f"Change to {dose_text(row.dose_mg, row.doses_per_day)}",
+        dose_mg=row.dose_mg,
+        doses_per_day=row.doses_per_day,
+        reason=why,
+    )
+
+
+def conditions_text(conditions: Iterable[ConditionFact]) -> str:
+    """'Diverticulitis (active, 2021-03-02, Condition/c1)' for each condition, joined."""
+    return "; ".join(
+        f"{c.display} ({c.status}{', ' + (c.onset or c.recorded).isoformat() if (c.onset or c.recorded) else ''}, "
+        f"{c.reference})"
+        for c in conditions
+    )
+
+
+def medications_text(medications: Iterable[MedicationFact]) -> str:
+    return "; ".join(
+        f"{m.display} ({m.status}{', since ' + m.start.isoformat() if m.start else ''}, {m.reference})"
+        for m in medications
+    )
+
+
+def evidence_of(*groups: Iterable[ConditionFact | MedicationFact]) -> tuple[Evidence, ...]:
+    return tuple(item.evidence() for group in groups for item in group)
+
+
+def lab_initiation_check(analyte: str) -> Check:
+    """R02-R04: the newest value (in the facts' lab window) below the drug's start threshold.
+
+    A missing or stale value is R05's finding, not this one's; an old low value still fires here,
+    with its date, so the card shows how old it is.
+    """
+
+    def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
+        m = latest_number(ctx.facts, analyte)
+        if m is None:
+            return []
+        for row in rule.rows(ctx):
+            if crosses(row, m):
+                assert m.value is not None and row.limit is not None
+                return [
+                    rule.finding(
+                        ctx,
+                        row.case,
+                        indicator=row.indicator,
+                        mark=row.mark,
+                        evidence=(m.evidence(),),
+                        suggestion=cancel_order(ctx, f"{LABEL_OF[analyte]} below the start threshold"),
+                        value=fmt(m.value),
+                        unit=unit_display(row.unit),
+                        limit=fmt(row.limit),
+                        observed=describe(m),
+                        says=row.says,
+                    )
+                ]
+        return []
+
+    return check

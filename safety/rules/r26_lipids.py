@@ -1,0 +1,113 @@
+"""R26 - Lipids after the start (jak-safety-rules.md §5.9 R26, §7).
+
+What it does:
+- on treatment (monitoring): no lipid result (panel, total / LDL / HDL cholesterol, triglycerides)
+  since the JAK-inhibitor start, and the due window is over (baricitinib / upadacitinib / filgotinib:
+  week 16; tofacitinib: week 10 [P]) -> info "missing-data" with a suggestion to order a lipid
+  panel; no known start date -> info that the schedule could not be computed;
+- before starting (readiness): no lipid result within 12 months [P] -> info (baseline advisable,
+  not mandated; it feeds the CV-risk assessment of R19).
+
+Why: labels ask for lipids about 12 weeks after starting (tofacitinib 4-8 weeks US / 8 weeks EU).
+
+Known problems: the "LDL has risen markedly -> warning" tier [P] has no number in the document and
+is not implemented. Filgotinib 12 weeks is [R].
+"""
+
+from __future__ import annotations
+
+from fhir_mappings.facts import Measurement
+from safety import windows
+from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
+from safety.lookups import describe
+from safety.model import Context, Indicator, Mark, Phase, Row, SafetyFinding, SafetyRule, Status, Text, weakest
+from safety.orderables import LIPID_PANEL
+from safety.rules._common import SMPC_42, SMPC_44, USPI_LIPIDS, each, join, row_of, sections, table
+
+LIPID_ANALYTES = ("lipid-panel", "cholesterol", "ldl", "hdl", "triglycerides")
+WEEK = 7
+# Due window ends [P]: B/U/F weeks 10-16, T weeks 4-10. The label mark is that of the timing itself.
+_BUF_END, _T_END = 16 * WEEK, 10 * WEEK
+
+
+def _due(mark: Mark, says: str, end: int) -> Row:
+    return Row(mark, Indicator.INFO, says, limit=end, op=">", unit="days", case="due")
+
+
+THRESHOLDS = table(
+    {
+        (BARICITINIB, FDA): _due(Mark.V, "lipids about 12 weeks after starting", _BUF_END),
+        (BARICITINIB, EMA): _due(Mark.V, "lipids about 12 weeks after starting", _BUF_END),
+        (UPADACITINIB, FDA): _due(Mark.V, "lipids 12 weeks after starting", _BUF_END),
+        (UPADACITINIB, EMA): _due(Mark.S, "lipids 12 weeks after starting", _BUF_END),
+        (FILGOTINIB, EMA): _due(Mark.R, "lipids 12 weeks after starting", _BUF_END),
+        (TOFACITINIB, FDA): _due(Mark.V, "lipids 4-8 weeks after starting", _T_END),
+        (TOFACITINIB, EMA): _due(Mark.V, "lipids 8 weeks after starting", _T_END),
+    },
+    each(Row(Mark.P, Indicator.INFO, "baseline lipids advisable (not mandated)", limit=windows.LIPIDS_BASELINE.days,
+             op=">", unit="days", case="baseline")),
+)
+
+TEXTS = {
+    "due": Text(
+        "No lipid panel since starting {drug} {weeks} weeks ago: lipids were due by week {due_week}",
+        "On {drug} since {start} ({weeks} weeks). {jurisdiction} label: {says}; due window ends week "
+        "{due_week} [P]. No lipid result since the start; {last}.",
+    ),
+    "no-start": Text(
+        "Start date of {drug} unknown: lipid and blood-count schedule not computed",
+        "The active {drug} MedicationRequest / MedicationStatement has no authoredOn / start date, so the "
+        "monitoring schedule (lipids, CBC, liver tests) could not be computed.",
+    ),
+    "baseline": Text(
+        "No lipid panel within {days} days: baseline lipids advisable before {drug}",
+        "No lipid result within the last {days} days (window [P]); {last}. Baseline lipids are not "
+        "mandated by the labels but feed the cardiovascular risk assessment.",
+    ),
+}
+
+
+def _newest(ctx: Context, since=None) -> Measurement | None:
+    found = [m for a in LIPID_ANALYTES for m in ctx.facts.series(a) if since is None or m.date >= since]
+    return max(found, key=lambda m: m.date) if found else None
+
+
+def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
+    last = _newest(ctx)
+    last_text = f"last {describe(last, 'lipids')}" if last else "none on file"
+    if ctx.phase == Phase.READINESS:
+        row = row_of(rule, ctx, "baseline")
+        assert row is not None
+        if last is not None and not row.triggered_by((ctx.as_of - last.date).days):
+            return []
+        return [rule.finding(ctx, "baseline", indicator=row.indicator, mark=row.mark, status=Status.MISSING_DATA,
+                             evidence=(last.evidence(note="older than 12 months"),) if last else (),
+                             suggestion=LIPID_PANEL.suggestion("baseline lipids"),
+                             days=str(windows.LIPIDS_BASELINE.days), last=last_text)]
+    if ctx.start is None:
+        return [rule.finding(ctx, "no-start", indicator=Indicator.INFO, mark=Mark.V, status=Status.MISSING_DATA)]
+    row = row_of(rule, ctx, "due")
+    assert row is not None and row.limit is not None
+    days_on = (ctx.as_of - ctx.start).days
+    if not row.triggered_by(days_on) or _newest(ctx, since=ctx.start) is not None:
+        return []
+    return [rule.finding(ctx, "due", indicator=row.indicator, mark=weakest(row.mark, Mark.P),
+                         status=Status.MISSING_DATA, evidence=(last.evidence(),) if last else (),
+                         suggestion=LIPID_PANEL.suggestion("lipids after starting a JAK inhibitor"),
+                         start=ctx.start.isoformat(), weeks=str(days_on // WEEK), due_week=str(int(row.limit) // WEEK),
+                         says=row.says, last=last_text)]
+
+
+RULE = SafetyRule(
+    id="R26",
+    title="Lipids after the start",
+    applies_to=DRUGS,
+    jurisdictions=(FDA, EMA),
+    thresholds=THRESHOLDS,
+    indicator=Indicator.INFO,
+    texts=TEXTS,
+    sections=sections(USPI_LIPIDS, join(SMPC_42, SMPC_44)),
+    check=check,
+    phases=frozenset({Phase.READINESS, Phase.MONITORING}),
+    known_problems="'LDL risen markedly' tier [P] not implemented (no number); filgotinib timing [R].",
+)

@@ -1,0 +1,136 @@
+"""Builders for PatientFacts used by the safety tests (plain dataclasses, no FHIR)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fhir_mappings.facts import ConditionFact, Measurement, MedicationFact, PatientFacts
+from safety.lookups import UNITS
+
+AS_OF = date(2025, 11, 20)
+_counter = iter(range(1, 10_000))
+
+
+def ago(days: int) -> date:
+    return AS_OF - timedelta(days=days)
+
+
+def meas(analyte: str, value: float | None = None, *, days_ago: int = 3, unit: str | None = None,
+         positive: bool | None = None, coding: str | None = None, ref_high: float | None = None,
+         comparator: str | None = None, interpretation: str | None = None, ref: str | None = None) -> Measurement:
+    return Measurement(
+        analyte=analyte,
+        date=ago(days_ago),
+        reference=ref or f"Observation/{analyte}-{next(_counter)}",
+        code=f"http://loinc.org|test-{analyte}",
+        display=analyte,
+        value=value,
+        unit=unit if unit is not None else (UNITS.get(analyte) if value is not None else None),
+        comparator=comparator,
+        positive=positive,
+        coding=coding,
+        ref_high=ref_high,
+        interpretation=interpretation,
+    )
+
+
+def cond(concept: str, status: str = "active", *, days_ago: int | None = 400, ref: str | None = None,
+         display: str | None = None) -> ConditionFact:
+    return ConditionFact(
+        concept=concept,
+        code=f"http://snomed.info/sct|test-{concept}",
+        display=display or concept.replace("-", " ").capitalize(),
+        reference=ref or f"Condition/{concept}-{next(_counter)}",
+        status=status,
+        onset=ago(days_ago) if days_ago is not None else None,
+    )
+
+
+def med(ingredient: str, *classes: str, status: str = "active", start_days_ago: int | None = 100,
+        dose_mg: float | None = None, doses_per_day: float | None = None, ref: str | None = None,
+        end_days_ago: int | None = None) -> MedicationFact:
+    return MedicationFact(
+        ingredient=ingredient,
+        classes=frozenset(classes),
+        code=f"http://www.nlm.nih.gov/research/umls/rxnorm|test-{ingredient}",
+        display=ingredient.capitalize(),
+        reference=ref or f"MedicationRequest/{ingredient}-{next(_counter)}",
+        resource_type="MedicationRequest",
+        status=status,
+        start=ago(start_days_ago) if start_days_ago is not None else None,
+        end=ago(end_days_ago) if end_days_ago is not None else None,
+        dose_mg=dose_mg,
+        doses_per_day=doses_per_day,
+    )
+
+
+DEFAULT_DOSE = {"baricitinib": {"FDA": (2, 1), "EMA": (4, 1)}, "tofacitinib": {"FDA": (5, 2), "EMA": (5, 2)},
+                "upadacitinib": {"FDA": (15, 1), "EMA": (15, 1)}, "filgotinib": {"FDA": (200, 1), "EMA": (200, 1)}}
+
+
+def order(drug: str, dose_mg: float | None = None, doses_per_day: float | None = None, *,
+          jurisdiction: str = "FDA", classes: tuple[str, ...] = ("jak-inhibitor",)) -> MedicationFact:
+    """A draft order; without a dose, the usual label dose of the jurisdiction."""
+    if dose_mg is None and doses_per_day is None and drug in DEFAULT_DOSE:
+        dose_mg, doses_per_day = DEFAULT_DOSE[drug][jurisdiction]
+    return MedicationFact(
+        ingredient=drug,
+        classes=frozenset(classes),
+        code=f"http://www.nlm.nih.gov/research/umls/rxnorm|test-{drug}",
+        display=drug.capitalize(),
+        reference="MedicationRequest/draft-1",
+        resource_type="MedicationRequest",
+        status="draft",
+        intent="order",
+        dose_mg=dose_mg,
+        doses_per_day=doses_per_day,
+    )
+
+
+def baseline(**overrides: Measurement | None) -> dict[str, Measurement | None]:
+    """Recent, normal baseline results: with them no 'missing data' rule fires."""
+    items: dict[str, Measurement | None] = {
+        "lymphocytes": meas("lymphocytes", 1500),
+        "neutrophils": meas("neutrophils", 3000),
+        "hemoglobin": meas("hemoglobin", 13),
+        "egfr": meas("egfr", 95),
+        "creatinine": meas("creatinine", 0.8),
+        "weight": meas("weight", 70),
+        "alt": meas("alt", 20, ref_high=40),
+        "ast": meas("ast", 22, ref_high=40),
+        "igra": meas("igra", positive=False),
+        "hbsag": meas("hbsag", positive=False),
+        "anti-hbc": meas("anti-hbc", positive=False),
+        "anti-hbs": meas("anti-hbs", positive=True),
+        "hcv-ab": meas("hcv-ab", positive=False),
+        "lipid-panel": meas("lipid-panel", positive=None, coding="done"),
+    }
+    items.update(overrides)
+    return items
+
+
+def patient(*items: object, labs: dict[str, Measurement | None] | None = None, birth: date | None = date(1970, 1, 1),
+            gender: str | None = "male", clean: bool = True) -> PatientFacts:
+    """Facts for one patient: `items` are Measurements, ConditionFacts and MedicationFacts; with
+    `clean` the normal baseline (overridable through `labs`) is added."""
+    measurements = [m for m in items if isinstance(m, Measurement)]
+    if clean:
+        measurements += [m for m in baseline(**(labs or {})).values() if m is not None]
+    return PatientFacts(
+        patient_id="p1",
+        as_of=AS_OF,
+        birth_date=birth,
+        gender=gender,
+        measurements=tuple(measurements),
+        conditions=tuple(c for c in items if isinstance(c, ConditionFact)),
+        medications=tuple(m for m in items if isinstance(m, MedicationFact)),
+    )
+
+
+def born_aged(years: int) -> date:
+    """A birth date giving exactly `years` on AS_OF (birthday a day before)."""
+    return date(AS_OF.year - years, AS_OF.month, AS_OF.day - 1)
+
+
+def by_rule(findings, rule_id: str):
+    return [f for f in findings if f.rule == rule_id]
