@@ -1,0 +1,233 @@
+"""Medication codes (RxNorm, ATC) -> ingredient and classes, with source and confidence mark.
+
+RxNorm (`http://www.nlm.nih.gov/research/umls/rxnorm`) is matched only for the codes a project
+document gives (the JAK inhibitors, jak-safety-rules §2). Every co-medication is matched by ATC
+(`http://www.whocc.no/atc`): an exact 5th-level code names the ingredient; otherwise the longest
+class-level prefix row (e.g. L04AB, TNF-alpha inhibitors) names a class-level "ingredient".
+Known limitation: a co-medication coded only with an RxNorm SCD/SBD is not recognised (no
+ingredient expansion offline; RxNav would be needed).
+
+Marks (jak-safety-rules.md §0): V confirmed in a primary or near-verbatim source; S found in a
+secondary source (here: a public code list, named in `source`); R recollection, must be verified;
+G general knowledge, not in the project docs and not confirmed here; P proposed local policy.
+
+Classes used by safety and scoring: jak-inhibitor, oat3-inhibitor-strong, cyp3a4-inhibitor-strong,
+cyp3a4-cyp2c19-inhibitor, cyp3a4-inducer-strong, biologic-dmard, potent-immunosuppressant,
+cytopenia-causing-drug, nsaid, corticosteroid, opioid, hormonal-vte-risk, ltbi-treatment,
+hbv-antiviral, antidiabetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
+
+JAK_DOC = "jak-safety-rules §2"
+COMED_DOC = "jak-safety-rules §3.3"
+CPIC = "public code list: CPIC drug table (RxNorm/ATC)"
+DMARD_LIST = "public code list: an anti-rheumatic drug ATC registry"
+ATC_2024 = "public code list: MII ConceptMap of 2024 ATC changes"
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    name: str
+    classes: frozenset[str]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DrugCode:
+    system: str
+    code: str
+    ingredient: str
+    mark: str
+    source: str
+    prefix: bool = False  # an ATC class: matches every code that starts with it
+
+
+def _i(name: str, classes: str, note: str = "") -> Ingredient:
+    return Ingredient(name, frozenset(classes.split()), note)
+
+
+_INGREDIENTS = [
+    # JAK inhibitors (jak-safety-rules §2, §3.3)
+    _i("baricitinib", "jak-inhibitor"),
+    _i("tofacitinib", "jak-inhibitor"),
+    _i("upadacitinib", "jak-inhibitor"),
+    _i("filgotinib", "jak-inhibitor"),
+    _i("ruxolitinib", "jak-inhibitor"),
+    _i("jak-inhibitor-other", "jak-inhibitor", "class level: ATC L04AF"),
+    # interactions (§3.3)
+    _i("probenecid", "oat3-inhibitor-strong"),
+    _i("ketoconazole", "cyp3a4-inhibitor-strong"),
+    _i("itraconazole", "cyp3a4-inhibitor-strong"),
+    _i("posaconazole", "cyp3a4-inhibitor-strong"),
+    _i("voriconazole", "cyp3a4-inhibitor-strong"),
+    _i("clarithromycin", "cyp3a4-inhibitor-strong"),
+    _i("ritonavir", "cyp3a4-inhibitor-strong", "§3.3 [R]: ritonavir/cobicistat-boosted regimens"),
+    _i("cobicistat", "cyp3a4-inhibitor-strong", "§3.3 [R]"),
+    _i("nirmatrelvir-ritonavir", "cyp3a4-inhibitor-strong", "§3.3 [R]"),
+    _i("fluconazole", "cyp3a4-cyp2c19-inhibitor"),
+    _i("rifampicin", "cyp3a4-inducer-strong ltbi-treatment"),
+    _i("phenytoin", "cyp3a4-inducer-strong"),
+    _i("carbamazepine", "cyp3a4-inducer-strong", "§3.3 [R]"),
+    _i("st-johns-wort", "cyp3a4-inducer-strong", "§3.3 [R]"),
+    # biologic DMARDs / immunomodulators (§3.3; R25)
+    _i("rituximab", "biologic-dmard"),
+    _i("belimumab", "biologic-dmard"),
+    _i("abatacept", "biologic-dmard"),
+    _i("tnf-inhibitor", "biologic-dmard", "class level: ATC L04AB"),
+    _i("interleukin-inhibitor", "biologic-dmard", "class level: ATC L04AC"),
+    _i("immunosuppressant-monoclonal-antibody", "biologic-dmard", "class level: ATC L04AG (incl. anti-integrins)"),
+    # potent immunosuppressants (§3.3: azathioprine, ciclosporin, tacrolimus [V]; mercaptopurine [V];
+    # mycophenolate, cyclophosphamide [P]); cytopenia-causing drugs (essdai-rules §1.11)
+    _i("azathioprine", "potent-immunosuppressant cytopenia-causing-drug"),
+    _i("ciclosporin", "potent-immunosuppressant"),
+    _i("tacrolimus", "potent-immunosuppressant"),
+    _i("mercaptopurine", "potent-immunosuppressant"),
+    _i("mycophenolate", "potent-immunosuppressant cytopenia-causing-drug"),
+    _i("cyclophosphamide", "potent-immunosuppressant cytopenia-causing-drug"),
+    _i("methotrexate", "cytopenia-causing-drug", "MTX is allowed with JAK inhibitors (R25 'not flagged')"),
+    # GI-perforation co-risk (R28)
+    _i("nsaid", "nsaid", "class level: ATC M01AA/AB/AC/AE/AG/AH (M01AX excluded: not all NSAIDs)"),
+    _i("systemic-corticosteroid", "corticosteroid", "class level: ATC H02AB"),
+    _i("prednisone", "corticosteroid"),
+    _i("prednisolone", "corticosteroid"),
+    _i("methylprednisolone", "corticosteroid"),
+    _i("dexamethasone", "corticosteroid"),
+    _i("hydrocortisone", "corticosteroid"),
+    _i("betamethasone", "corticosteroid"),
+    _i("opioid", "opioid", "class level: ATC N02A"),
+    # VTE co-risk (R18): combined hormonal contraceptives, HRT
+    _i("combined-hormonal-contraceptive", "hormonal-vte-risk", "class level: ATC G03AA/G03AB"),
+    _i("estrogen", "hormonal-vte-risk", "class level: ATC G03C (HRT)"),
+    _i("estrogen-progestogen", "hormonal-vte-risk", "class level: ATC G03F (HRT)"),
+    # LTBI treatment (R11), HBV antivirals (R12), antidiabetics (R29)
+    _i("isoniazid", "ltbi-treatment"),
+    _i("rifapentine", "ltbi-treatment"),
+    _i("entecavir", "hbv-antiviral"),
+    _i("tenofovir-disoproxil", "hbv-antiviral"),
+    _i("tenofovir-alafenamide", "hbv-antiviral"),
+    _i("antidiabetic", "antidiabetic", "class level: ATC A10"),
+]
+INGREDIENTS: dict[str, Ingredient] = {i.name: i for i in _INGREDIENTS}
+
+
+def _rx(code: str, ingredient: str, mark: str, source: str = JAK_DOC) -> DrugCode:
+    return DrugCode(RXNORM, code, ingredient, mark, source)
+
+
+def _atc(code: str, ingredient: str, mark: str, source: str) -> DrugCode:
+    return DrugCode(ATC, code, ingredient, mark, source)
+
+
+def _cls(code: str, ingredient: str, mark: str, source: str) -> DrugCode:
+    return DrugCode(ATC, code, ingredient, mark, source, prefix=True)
+
+
+_CODES = [
+    # --- JAK inhibitors: RxNorm (IN codes [R]; SCD/SBD product codes seen in openFDA NDC records [V]) ---
+    _rx("2047232", "baricitinib", "R", f"{JAK_DOC} (ingredient, TTY=IN)"),
+    _rx("2047241", "baricitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+    _rx("2047247", "baricitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+    _rx("2205472", "baricitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+    _rx("1357536", "tofacitinib", "R", f"{JAK_DOC} (ingredient, TTY=IN)"),
+    _rx("2196092", "upadacitinib", "R", f"{JAK_DOC} (ingredient, TTY=IN)"),
+    _rx("2196894", "upadacitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+    _rx("2196900", "upadacitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+    _rx("2590051", "upadacitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+    # --- JAK inhibitors: ATC (2024 L04AF, and the pre-2024 L04AA codes) ---------------------------------
+    _atc("L04AF02", "baricitinib", "V", JAK_DOC),
+    _atc("L04AA37", "baricitinib", "V", JAK_DOC),
+    _atc("L04AF01", "tofacitinib", "V", JAK_DOC),
+    _atc("L04AA29", "tofacitinib", "V", JAK_DOC),
+    _atc("L04AF03", "upadacitinib", "V", JAK_DOC),
+    _atc("L04AA44", "upadacitinib", "V", JAK_DOC),
+    _atc("L04AF04", "filgotinib", "V", JAK_DOC),
+    _atc("L04AA45", "filgotinib", "V", JAK_DOC),
+    _atc("L01EJ01", "ruxolitinib", "R", COMED_DOC),
+    _cls("L04AF", "jak-inhibitor-other", "V", f"{COMED_DOC} (WHOCC 2024 level L04AF)"),
+    # --- interactions ---------------------------------------------------------------------------------
+    _atc("M04AB01", "probenecid", "S", CPIC),
+    _atc("J02AB02", "ketoconazole", "G", "ATC, not in the project docs"),
+    _atc("J02AC02", "itraconazole", "G", "ATC, not in the project docs"),
+    _atc("J02AC04", "posaconazole", "G", "ATC, not in the project docs"),
+    _atc("J02AC03", "voriconazole", "S", CPIC),
+    _atc("J01FA09", "clarithromycin", "G", "ATC, not in the project docs"),
+    _atc("J05AE03", "ritonavir", "G", "ATC, not in the project docs"),
+    _atc("V03AX03", "cobicistat", "G", "ATC, not in the project docs"),
+    _atc("J05AE30", "nirmatrelvir-ritonavir", "G", "ATC, not in the project docs"),
+    _atc("J02AC01", "fluconazole", "G", "ATC, not in the project docs"),
+    _atc("J04AB02", "rifampicin", "G", "ATC, not in the project docs"),
+    _atc("N03AB02", "phenytoin", "S", CPIC),
+    _atc("N03AF01", "carbamazepine", "S", CPIC),
+    _atc("N06AX25", "st-johns-wort", "G", "ATC (Hyperici herba), not in the project docs"),
+    # --- biologic DMARDs ------------------------------------------------------------------------------
+    _atc("L01FA01", "rituximab", "S", DMARD_LIST),
+    _atc("L01XC02", "rituximab", "S", f"{CPIC}; {DMARD_LIST} (pre-2022 code)"),
+    _atc("L04AG04", "belimumab", "S", f"{DMARD_LIST}; {ATC_2024}"),
+    _atc("L04AA26", "belimumab", "S", f"{ATC_2024} (pre-2024 code)"),
+    _atc("L04AA24", "abatacept", "S", DMARD_LIST),
+    _cls("L04AB", "tnf-inhibitor", "R", f"{COMED_DOC} [R for code list]"),
+    _cls("L04AC", "interleukin-inhibitor", "R", f"{COMED_DOC} [R for code list]"),
+    _cls("L04AG", "immunosuppressant-monoclonal-antibody", "R", f"{COMED_DOC} [R for code list]"),
+    # --- potent immunosuppressants / cytopenia-causing drugs -------------------------------------------
+    _atc("L04AX01", "azathioprine", "S", f"{CPIC}; {DMARD_LIST}"),
+    _atc("L04AD01", "ciclosporin", "S", f"{CPIC}; {DMARD_LIST}"),
+    _atc("L04AD02", "tacrolimus", "S", f"{CPIC}; {DMARD_LIST}"),
+    _atc("L01BB02", "mercaptopurine", "S", CPIC),
+    _atc("L04AA06", "mycophenolate", "S", f"{CPIC}; {DMARD_LIST} (mycophenolic acid)"),
+    _atc("L01AA01", "cyclophosphamide", "S", CPIC),
+    _atc("L04AX03", "methotrexate", "S", f"{CPIC}; {DMARD_LIST}"),
+    _atc("L01BA01", "methotrexate", "S", f"{CPIC}; {DMARD_LIST}"),
+    # --- GI-perforation co-risk --------------------------------------------------------------------------
+    *(_cls(c, "nsaid", "G", "ATC NSAID groups, not in the project docs")
+      for c in ("M01AA", "M01AB", "M01AC", "M01AE", "M01AG", "M01AH")),
+    _cls("H02AB", "systemic-corticosteroid", "R", f"{COMED_DOC} ('corticosteroids (H02AB)')"),
+    _atc("H02AB07", "prednisone", "G", "ATC, not in the project docs"),
+    _atc("H02AB06", "prednisolone", "S", DMARD_LIST),
+    _atc("H02AB04", "methylprednisolone", "S", DMARD_LIST),
+    _atc("H02AB02", "dexamethasone", "S", DMARD_LIST),
+    _atc("H02AB09", "hydrocortisone", "S", DMARD_LIST),
+    _atc("H02AB01", "betamethasone", "S", DMARD_LIST),
+    _cls("N02A", "opioid", "G", "ATC N02A opioids, not in the project docs"),
+    # --- VTE co-risk -----------------------------------------------------------------------------------
+    _cls("G03AA", "combined-hormonal-contraceptive", "G", f"ATC, not in the project docs (G03A: {CPIC})"),
+    _cls("G03AB", "combined-hormonal-contraceptive", "G", f"ATC, not in the project docs (G03A: {CPIC})"),
+    _cls("G03C", "estrogen", "G", "ATC, not in the project docs"),
+    _cls("G03F", "estrogen-progestogen", "G", "ATC, not in the project docs"),
+    # --- LTBI treatment, HBV antivirals, antidiabetics ---------------------------------------------------
+    _atc("J04AC01", "isoniazid", "S", CPIC),
+    _atc("J04AB05", "rifapentine", "G", "ATC, not in the project docs"),
+    _atc("J05AF10", "entecavir", "G", "ATC, not in the project docs"),
+    _atc("J05AF07", "tenofovir-disoproxil", "G", "ATC, not in the project docs"),
+    _atc("J05AF13", "tenofovir-alafenamide", "G", "ATC, not in the project docs"),
+    _cls("A10", "antidiabetic", "G", "ATC A10 drugs used in diabetes, not in the project docs"),
+]
+CODES: tuple[DrugCode, ...] = tuple(_CODES)
+assert all(c.ingredient in INGREDIENTS for c in CODES), "code row for an unknown ingredient"
+
+_EXACT: dict[tuple[str, str], DrugCode] = {(c.system, c.code): c for c in CODES if not c.prefix}
+assert len(_EXACT) == sum(1 for c in CODES if not c.prefix), "duplicate medication code"
+_PREFIX: dict[str, DrugCode] = {c.code: c for c in CODES if c.prefix}
+_PREFIX_LENGTHS = sorted({len(p) for p in _PREFIX}, reverse=True)
+
+
+def match(system: str | None, code: str | None) -> DrugCode | None:
+    """The row for this coding: an exact code first, else the longest ATC class prefix."""
+    if not code or system not in (RXNORM, ATC):
+        return None
+    code = code.strip()
+    if system == ATC:
+        code = code.upper()
+    hit = _EXACT.get((system, code))
+    if hit is not None or system != ATC:
+        return hit
+    for n in _PREFIX_LENGTHS:
+        hit = _PREFIX.get(code[:n])
+        if hit is not None:
+            return hit
+    return None

@@ -1,0 +1,208 @@
+"""MedicationRequest / MedicationStatement JSON -> `MedicationFact`, and CDS Hooks draft orders.
+
+The drug is read from `medicationCodeableConcept`, or from `medicationReference` resolved to a
+contained Medication ("#id"), a Medication in the same input, or one passed in. A Medication's
+`code` is tried first, then each `ingredient[].itemCodeableConcept`. Codes are matched by
+`code_tables.medications` (RxNorm for the JAK inhibitors, ATC for everything else); a drug we do
+not know is ignored silently, an unresolvable reference is reported.
+
+Dose (first dosage): doseAndRate[0].doseQuantity in mg (g and µg converted); doses per day from
+timing.repeat (frequency / period in periodUnit, or the number of `when` times) or timing.code
+(v3 GTSAbbreviation: QD, BID, TID, ...). Free text is kept for display only, never parsed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+from fhir_mappings import units
+from fhir_mappings.code_tables import medications as table
+from fhir_mappings.facts import MedicationFact, Skipped
+from fhir_mappings.primitives import local_reference, parse_date, reference_of
+
+# dose units -> factor to mg
+DOSE_TO_MG: dict[str, float] = {"mg": 1.0, "g": 1000.0, "ug": 0.001}
+_DOSE_ALIASES = {"mcg": "ug", "µg": "ug", "μg": "ug", "milligram": "mg", "MG": "mg", "gram": "g"}
+
+# periodUnit -> days (UCUM units of time as FHIR uses them)
+PERIOD_DAYS: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0,
+                                 "a": 365.0}
+
+# timing.code (http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation) -> doses per day
+GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+TIMING_CODES: dict[str, float] = {"QD": 1, "AM": 1, "PM": 1, "BED": 1, "BID": 2, "TID": 3, "QID": 4, "QOD": 0.5,
+                                  "Q4H": 6, "Q6H": 4, "Q8H": 3, "Q12H": 2, "WK": 1 / 7, "MO": 1 / 30}
+
+_SKIPPED_STATUSES = frozenset({"entered-in-error"})
+
+
+def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """"Medication/<id>" -> Medication resource, for resolving medicationReference."""
+    return {f"Medication/{r.get('id')}": r for r in resources
+            if isinstance(r, dict) and r.get("resourceType") == "Medication" and r.get("id")}
+
+
+def read_medication(resource: Mapping[str, Any], *, medications: Mapping[str, Mapping[str, Any]] | None = None,
+                    draft: bool = False, reference: str | None = None) -> tuple[list[MedicationFact], list[Skipped]]:
+    """MedicationFacts (one per recognised ingredient) for a MedicationRequest or MedicationStatement."""
+    ref = reference or reference_of(resource)  # type: ignore[arg-type]
+    try:
+        return _read(resource, medications or {}, draft, ref)
+    except (AttributeError, TypeError, ValueError, KeyError) as err:
+        return [], [Skipped(ref, f"unreadable {resource.get('resourceType', 'resource')} ({type(err).__name__})")]
+
+
+def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], draft: bool,
+          ref: str) -> tuple[list[MedicationFact], list[Skipped]]:
+    skipped: list[Skipped] = []
+    concepts, problem = _medication_concepts(res, medications)
+    if problem is not None:
+        return [], [Skipped(ref, problem)]
+    rows: list[tuple[dict[str, Any], table.DrugCode]] = []
+    for concept in concepts:
+        for coding in (concept.get("coding") or ()) if isinstance(concept, dict) else ():
+            row = table.match(coding.get("system"), coding.get("code"))
+            if row is not None and all(r.ingredient != row.ingredient for _, r in rows):
+                rows.append((coding, row))
+        if rows:
+            break  # Medication.code matched: its ingredient list is not needed
+    if not rows:
+        return [], []
+    rtype = res.get("resourceType", "MedicationRequest")
+    status = res.get("status") or ("draft" if draft else "unknown")
+    if status in _SKIPPED_STATUSES:
+        return [], [Skipped(ref, f"status {status!r}")]
+    dosages = res.get("dosageInstruction") if rtype == "MedicationRequest" else res.get("dosage")
+    dosage = dosages[0] if isinstance(dosages, list) and dosages and isinstance(dosages[0], dict) else {}
+    dose_mg, dose_problem = _dose_mg(dosage)
+    if dose_problem:
+        skipped.append(Skipped(ref, dose_problem))
+    per_day = _doses_per_day(dosage.get("timing"))
+    start, end = _period(res, rtype, dosage)
+    facts = [
+        MedicationFact(
+            ingredient=row.ingredient, classes=table.INGREDIENTS[row.ingredient].classes,
+            code=f"{coding.get('system')}|{coding.get('code')}",
+            display=coding.get("display") or row.ingredient, reference=ref, resource_type=rtype, status=status,
+            start=start, end=end, dose_mg=dose_mg, doses_per_day=per_day,
+            dose_text=dosage.get("text") if isinstance(dosage.get("text"), str) else None,
+            intent=res.get("intent"),
+        )
+        for coding, row in rows
+    ]
+    return facts, skipped
+
+
+def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]
+                         ) -> tuple[list[Any], str | None]:
+    """The CodeableConcepts that name the drug, or a reason it cannot be read."""
+    concept = res.get("medicationCodeableConcept")
+    if concept is not None:
+        return [concept], None
+    reference = res.get("medicationReference")
+    if not isinstance(reference, dict) or not reference.get("reference"):
+        if isinstance(reference, dict) and reference.get("display"):
+            return [], f"medicationReference without a reference ({reference['display']!r})"
+        return [], "no medication"
+    raw = reference["reference"]
+    med: Mapping[str, Any] | None = None
+    if raw.startswith("#"):
+        med = next((c for c in res.get("contained") or () if isinstance(c, dict)
+                    and c.get("resourceType") == "Medication" and c.get("id") == raw[1:]), None)
+    else:
+        med = medications.get(local_reference(raw) or raw)
+    if med is None:
+        return [], f"medicationReference {raw!r} could not be resolved"
+    concepts = [med.get("code")]
+    concepts += [i.get("itemCodeableConcept") for i in med.get("ingredient") or () if isinstance(i, dict)]
+    return [c for c in concepts if c is not None], None
+
+
+def _dose_mg(dosage: Mapping[str, Any]) -> tuple[float | None, str | None]:
+    for dr in dosage.get("doseAndRate") or ():
+        qty = dr.get("doseQuantity") if isinstance(dr, dict) else None
+        if not isinstance(qty, dict):
+            continue
+        value = qty.get("value")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None, "dose without a number"
+        code = qty.get("code") if qty.get("system") == units.UCUM else None
+        unit = code or qty.get("unit") or ""
+        unit = _DOSE_ALIASES.get(unit, unit)
+        factor = DOSE_TO_MG.get(unit)
+        if factor is None:
+            return None, f"dose unit {qty.get('unit') or qty.get('code')!r} is not a mass; dose not read"
+        return float(value) * factor, None
+    return None, None
+
+
+def _doses_per_day(timing: Any) -> float | None:
+    if not isinstance(timing, dict):
+        return None
+    repeat = timing.get("repeat")
+    if isinstance(repeat, dict):
+        period = repeat.get("period")
+        days = PERIOD_DAYS.get(repeat.get("periodUnit") or "")
+        frequency = repeat.get("frequency", 1)
+        if isinstance(period, (int, float)) and period > 0 and days and isinstance(frequency, (int, float)):
+            return frequency / (period * days)
+        when = repeat.get("when")
+        if isinstance(when, list) and when:
+            return float(len(when)) * (frequency if isinstance(frequency, (int, float)) else 1)
+    code = timing.get("code")
+    if isinstance(code, dict):
+        for coding in code.get("coding") or ():
+            if coding.get("system") in (GTS, None) and coding.get("code") in TIMING_CODES:
+                return float(TIMING_CODES[coding["code"]])
+    return None
+
+
+def _period(res: Mapping[str, Any], rtype: str, dosage: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    timing = dosage.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+    bounds = bounds if isinstance(bounds, dict) else {}
+    if rtype == "MedicationStatement":
+        if res.get("effectiveDateTime") is not None:
+            return parse_date(res["effectiveDateTime"]), None
+        period = res.get("effectivePeriod")
+        if isinstance(period, dict):
+            return parse_date(period.get("start")), parse_date(period.get("end"))
+        return parse_date(bounds.get("start")), parse_date(bounds.get("end"))
+    start = parse_date(res.get("authoredOn")) or parse_date(bounds.get("start"))
+    return start, parse_date(bounds.get("end"))
+
+
+def draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[MedicationFact], list[Skipped]]:
+    """MedicationFacts for the recognised drugs in a CDS Hooks `draftOrders` Bundle, and Skipped for
+    what could not be read. Lenient (no Bundle `type`, no `intent`, no dose, no medication yet) and
+    never raises."""
+    if bundle is None:
+        return [], []
+    if not isinstance(bundle, dict):
+        return [], [Skipped("draftOrders", "not a Bundle")]
+    if bundle.get("resourceType") == "MedicationRequest":  # a bare order instead of a Bundle
+        entries: list[Any] = [{"resource": bundle}]
+    else:
+        entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+    resources = [e.get("resource") if isinstance(e, dict) else None for e in entries]
+    medications = medication_index(r for r in resources if isinstance(r, dict))
+    facts: list[MedicationFact] = []
+    skipped: list[Skipped] = []
+    for i, (entry, res) in enumerate(zip(entries, resources)):
+        if not isinstance(res, dict):
+            skipped.append(Skipped(f"draftOrders.entry[{i}]", "not a resource"))
+            continue
+        if res.get("resourceType") != "MedicationRequest":
+            continue
+        ref = (f"MedicationRequest/{res['id']}" if res.get("id")
+               else (entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else f"draftOrders.entry[{i}]"))
+        try:
+            got, problems = read_medication(res, medications=medications, draft=True, reference=ref)
+        except Exception as err:  # noqa: BLE001 - the contract is "never raises"
+            got, problems = [], [Skipped(ref, f"could not read draft order ({type(err).__name__})")]
+        facts.extend(got)
+        skipped.extend(Skipped(p.reference, "no medication yet (draft order)") if p.reason == "no medication"
+                       else p for p in problems)
+    return facts, skipped
