@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         resources = fhir_mappings.read_input(args.path)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        return _fail(f"cannot read FHIR input from {args.path}: {exc}")
+    except (OSError, ValueError) as exc:  # fhir_mappings.InputError is a ValueError with a one-line message
+        return _fail(" ".join(str(exc).split()) or f"cannot read {args.path}")
     if not resources:
         return _fail(f"no FHIR resources in {args.path}")
     patients = fhir_mappings.patients_in(resources)

@@ -1,0 +1,193 @@
+"""The two real services end to end through the HTTP edge (skipped until the clinical packages exist).
+
+Expected responses are computed by calling the same pipeline directly (extract -> assess/check ->
+cards), so these tests pin the wiring of the edge, not the clinical content owned by other packages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+import responses
+from service_helpers import PATIENT_ID, bundle, patient
+
+
+def _ready() -> bool:
+    try:
+        fm = importlib.import_module("fhir_mappings")
+        ready = all(hasattr(m, n) for m, n in [
+            (fm, "extract"), (importlib.import_module("scoring"), "assess"),
+            (importlib.import_module("safety"), "check_order"), (importlib.import_module("cards"), "essdai_cards")])
+        return ready and (hasattr(fm, "draft_orders") or importlib.util.find_spec("fhir_mappings.medications"))
+    except ImportError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _ready(), reason="fhir_mappings/scoring/safety/cards not importable yet")
+
+AS_OF = date(2025, 6, 1)
+FHIR = "https://fhir.example.org/r4"
+VIEW_KEYS = ("conditions", "observations", "essdaiFindings", "medicationRequests", "medicationStatements")
+ORDER_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
+
+
+@pytest.fixture
+def real_client(make_app):
+    from cds_service.services import REGISTRY
+
+    return make_app(REGISTRY=REGISTRY).test_client()
+
+
+def sjogren_condition() -> dict[str, Any]:
+    from fhir_mappings.code_tables import conditions
+
+    row = next(r for r in conditions.ROWS if "sjogren" in r.concepts and r.match == "exact")
+    return {"resourceType": "Condition", "id": "c-sjs", "subject": {"reference": f"Patient/{PATIENT_ID}"},
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": "active"}]},
+            "verificationStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+            "code": {"coding": [{"system": row.system, "code": row.code}]}, "recordedDate": "2020-01-01"}
+
+
+def domain_rating(domain: str, level: int) -> dict[str, Any]:
+    from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
+
+    return {"resourceType": "Observation", "id": f"rating-{domain}", "status": "final",
+            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": "2025-05-20",
+            "code": {"coding": [{"system": DEFAULT_SYSTEM, "code": domain}]}, "valueInteger": level}
+
+
+def baricitinib_order(oid: str = "mr-bari") -> dict[str, Any]:
+    from fhir_mappings.code_tables import medications
+
+    code = next(c for c in medications.CODES if c.ingredient == "baricitinib" and c.mark == "V" and not c.prefix)
+    return {"resourceType": "MedicationRequest", "id": oid, "status": "draft", "intent": "order",
+            "subject": {"reference": f"Patient/{PATIENT_ID}"},
+            "medicationCodeableConcept": {"coding": [{"system": code.system, "code": code.code}]},
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                                   "doseAndRate": [{"doseQuantity": {"value": 4, "unit": "mg",
+                                                                     "system": "http://unitsofmeasure.org",
+                                                                     "code": "mg"}}]}]}
+
+
+def other_order(oid: str = "mr-other") -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": oid, "status": "draft", "intent": "order",
+            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "medicationCodeableConcept": {"text": "Artificial tears"}}
+
+
+def ctx_for(instance: str, service: str) -> Any:
+    import cards
+
+    return cards.CardContext(hook_instance=instance, patient_id=PATIENT_ID, service_id=service, as_of=AS_OF)
+
+
+def facts_of(resources: list[dict[str, Any]]) -> Any:
+    import fhir_mappings
+
+    return fhir_mappings.extract(resources, as_of=AS_OF, patient_id=PATIENT_ID)
+
+
+def view_body(resources_by_key: dict[str, list[dict[str, Any]]], absent: tuple[str, ...] = ()) -> dict[str, Any]:
+    prefetch: dict[str, Any] = {"patient": patient()}
+    for key in VIEW_KEYS:
+        if key not in absent:
+            prefetch[key] = bundle(*resources_by_key.get(key, []))
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "prefetch": prefetch,
+            "context": {"userId": "Practitioner/dr-1", "patientId": PATIENT_ID}}
+
+
+def order_body(hook: str, drafts: list[dict[str, Any]], selections: list[str] | None = None,
+               absent: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {"userId": "Practitioner/dr-1", "patientId": PATIENT_ID, "draftOrders": {
+        "resourceType": "Bundle", "type": "collection", "entry": [{"resource": d} for d in drafts]}}
+    if hook == "order-select":
+        context["selections"] = selections or [f"MedicationRequest/{d['id']}" for d in drafts]
+    prefetch = {"patient": patient(), **{k: bundle() for k in ORDER_KEYS if k not in absent}}
+    return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context, "prefetch": prefetch, **extra}
+
+
+def test_patient_without_sjogren_gets_no_cards(real_client):
+    resp = real_client.post("/cds-services/essdai-activity", json=view_body({}))
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": []})
+
+
+def test_eligible_patient_gets_essdai_and_readiness_cards(real_client):
+    import cards
+    import safety
+    import scoring
+
+    by_key = {"conditions": [sjogren_condition()],
+              "essdaiFindings": [domain_rating("articular", 2), domain_rating("glandular", 2)]}
+    body = view_body(by_key)
+    resp = real_client.post("/cds-services/essdai-activity", json=body)
+    facts = facts_of([patient(), *by_key["conditions"], *by_key["essdaiFindings"]])
+    result = scoring.assess(facts).to_json()
+    ctx = ctx_for(body["hookInstance"], "essdai-activity")
+    expected = cards.essdai_cards(result, ctx=ctx)
+    if result["eligibility"]["met"] is True:
+        readiness = cards.readiness_card(safety.readiness(facts, "FDA"), ctx=ctx)
+        expected += [readiness] if readiness else []
+    assert resp.status_code == 200
+    assert resp.get_json() == {"cards": expected}
+    assert len(expected) >= 1
+
+
+def test_unobtainable_scoring_data_gives_the_could_not_complete_card(real_client):
+    import cards
+
+    body = view_body({"conditions": [sjogren_condition()]}, absent=("observations",))
+    resp = real_client.post("/cds-services/essdai-activity", json=body)
+    expected = cards.unavailable_card("ESSDAI activity (unavailable: laboratory results and vital signs)",
+                                      ctx=ctx_for(body["hookInstance"], "essdai-activity"))
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
+
+
+def test_non_jak_order_gets_no_cards_and_no_fhir_calls(real_client):
+    body = order_body("order-sign", [other_order()], absent=ORDER_KEYS, fhirServer=FHIR)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert len(rsps.calls) == 0
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": []})
+
+
+def test_order_select_looks_only_at_the_selections(real_client):
+    body = order_body("order-select", [baricitinib_order(), other_order()], selections=["MedicationRequest/mr-other"])
+    resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": []})
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_jak_order_gets_the_safety_cards(real_client, hook):
+    import cards
+    import safety
+
+    draft = baricitinib_order()
+    body = order_body(hook, [draft])
+    resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+    from cds_service.services import _draft_orders
+
+    orders, _ = _draft_orders(body["context"]["draftOrders"])
+    facts = facts_of([patient()])
+    findings = [f for o in orders for f in safety.check_order(o, facts, "FDA")]
+    expected = cards.safety_cards(findings, ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"),
+                                  draft_orders={"MedicationRequest/mr-bari": draft})
+    assert resp.status_code == 200
+    assert resp.get_json() == {"cards": expected}
+    assert expected  # a baricitinib order with no baseline labs is never silent
+
+
+def test_jak_order_without_labs_says_the_check_could_not_be_completed(real_client):
+    import cards
+
+    body = order_body("order-sign", [baricitinib_order()], absent=("observations",))
+    resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+    expected = cards.unavailable_card(
+        "JAK-inhibitor safety check (unavailable: laboratory results and vital signs)",
+        ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"))
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
