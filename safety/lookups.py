@@ -88,13 +88,25 @@ def hbv_dna_detectable(m: Measurement) -> bool:
 
 
 def crosses(row: Row, m: Measurement) -> bool:
-    """Does the measured value cross the row's limit? A censored value ('<20') counts only when
-    its bound lies on the triggering side; otherwise it cannot be compared and does not fire."""
-    if m.value is None or not row.triggered_by(m.value):
+    """Does the measured value cross the row's limit? See `crosses_value`."""
+    return m.value is not None and crosses_value(row, m.value, m.comparator)
+
+
+def crosses_value(row: Row, value: float, comparator: str | None) -> bool:
+    """A censored value ('<500') fires only when every value it stands for would: '<500' is below
+    500, '<600' cannot be compared with 500 and does not fire, '>450' never fires a '<' row."""
+    if row.limit is None:
         return False
-    if m.comparator is None:
-        return True
-    return m.comparator[0] == row.op[0]
+    if comparator is None:
+        return row.triggered_by(value)
+    if comparator[0] != row.op[0]:
+        return False
+    strict_bound = comparator in ("<", ">")  # the true value lies strictly beyond `value`
+    if row.op == "<":
+        return value <= row.limit if strict_bound else value < row.limit
+    if row.op == ">":
+        return value >= row.limit if strict_bound else value > row.limit
+    return value <= row.limit if row.op == "<=" else value >= row.limit
 
 
 def describe(m: Measurement, label: str | None = None) -> str:

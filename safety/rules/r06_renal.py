@@ -24,7 +24,7 @@ from datetime import date
 from fhir_mappings.facts import Evidence, Measurement
 from safety import windows
 from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
-from safety.lookups import CG_MARK, cockcroft_gault, describe, dose_text, fmt, latest_number, newest_number, \
+from safety.lookups import CG_MARK, cockcroft_gault, crosses_value, describe, dose_text, fmt, latest_number, newest_number, \
     order_above, unit_display
 from safety.model import OVERRIDE_BENEFIT, OVERRIDE_OUTSIDE_RESULT, Context, Indicator, Mark, Row, SafetyFinding, \
     SafetyRule, Status, Text, weakest
@@ -148,14 +148,8 @@ def _crcl(ctx: Context) -> RenalValue | None:
                       CG_MARK, creatinine.date)
 
 
-def _crosses(row: Row, rv: RenalValue) -> bool:
-    if not row.triggered_by(rv.value):
-        return False
-    return rv.comparator is None or rv.comparator[0] == row.op[0]
-
-
 def band(rule: SafetyRule, ctx: Context, rv: RenalValue) -> Row | None:
-    return next((r for r in rule.rows(ctx) if r.case != "missing" and _crosses(r, rv)), None)
+    return next((r for r in rule.rows(ctx) if r.case != "missing" and crosses_value(r, rv.value, rv.comparator)), None)
 
 
 def dose_limit(ctx: Context) -> Row | None:

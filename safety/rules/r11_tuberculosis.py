@@ -73,7 +73,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     latent = facts.conditions_of("latent-tb", status=None)
     if positive is not None or latent:
         observed = "; ".join(
-            ([f"positive {describe(positive, 'IGRA')}"] if positive else [])
+            ([f"{describe(positive, 'IGRA')}"] if positive else [])
             + ([f"latent TB: {conditions_text(latent)}"] if latent else [])
         )
         evidence = ((positive.evidence(),) if positive else ()) + evidence_of(latent)

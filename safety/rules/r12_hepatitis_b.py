@@ -95,7 +95,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     if hbsag or dna or cond:
         row = row_of(rule, ctx, "active")
         assert row is not None
-        parts = [f"positive {describe(hbsag, 'HBsAg')}" if hbsag else "",
+        parts = [f"{describe(hbsag, 'HBsAg')}" if hbsag else "",
                  f"detectable {describe(dna, 'HBV DNA')}" if dna else "",
                  f"hepatitis B: {conditions_text(cond)}" if cond else ""]
         marker = "HBsAg positive" if hbsag else "HBV DNA detectable" if dna else "active Condition"
@@ -116,14 +116,14 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
             ctx, "dna-due", indicator=row.indicator, mark=row.mark, status=Status.MISSING_DATA,
             evidence=(anti_hbc.evidence(),) + ((last.evidence(),) if last else ()),
             suggestion=HBV_DNA.suggestion("HBV DNA monitoring (anti-HBc positive)"),
-            observed=f"positive {describe(anti_hbc, 'anti-HBc')}",
+            observed=f"{describe(anti_hbc, 'anti-HBc')}",
             start=ctx.start.isoformat() if ctx.start else "an unknown date", days=str(windows.HBV_DNA.days),
             last=last.date.isoformat() if last else "none",
         )]
     if anti_hbc is not None:
         row = row_of(rule, ctx, "anti-hbc")
         assert row is not None
-        observed = f"positive {describe(anti_hbc, 'anti-HBc')}"
+        observed = f"{describe(anti_hbc, 'anti-HBc')}"
         if recent_dna is not None:
             return [rule.finding(ctx, "anti-hbc-monitor", indicator=Indicator.INFO, mark=row.mark,
                                  evidence=(anti_hbc.evidence(), recent_dna.evidence()), observed=observed,

@@ -66,7 +66,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     cond = facts.conditions_of("hepatitis-c")
     if (rna is not None and rna.positive) or cond:
         row = _row(rule, ctx, "active")
-        parts = ([f"positive {describe(rna, 'HCV RNA')}"] if rna is not None and rna.positive else []) + \
+        parts = ([f"{describe(rna, 'HCV RNA')}"] if rna is not None and rna.positive else []) + \
                 ([f"hepatitis C: {conditions_text(cond)}"] if cond else [])
         critical = row.indicator == Indicator.CRITICAL
         return [rule.finding(
@@ -74,7 +74,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
             evidence=((rna.evidence(),) if rna is not None and rna.positive else ()) + evidence_of(cond),
             suggestion=cancel_order(ctx, "active hepatitis C") if critical else None,
             override_reasons=(OVERRIDE_SPECIALIST, OVERRIDE_BENEFIT),
-            observed="; ".join(parts), marker="HCV RNA positive" if parts[0].startswith("positive") else "Condition",
+            observed="; ".join(parts), marker="HCV RNA positive" if rna is not None and rna.positive else "Condition",
             verdict="do not start" if critical else "screen and treat before", says=row.says,
         )]
     antibody = ever_positive(facts, "hcv-ab")
@@ -86,7 +86,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                              evidence=(antibody.evidence(),),
                              suggestion=HCV_RNA.suggestion("HCV antibody positive"),
                              override_reasons=(OVERRIDE_OUTSIDE_RESULT,),
-                             observed=f"positive {describe(antibody, 'HCV antibody')}")]
+                             observed=f"{describe(antibody, 'HCV antibody')}")]
     if latest_result(facts, "hcv-ab") is not None or rna is not None:
         return []
     row = _row(rule, ctx, "missing")
