@@ -68,11 +68,15 @@ DEFAULT_DOSE = {"baricitinib": {"FDA": (2, 1), "EMA": (4, 1)}, "tofacitinib": {"
                 "upadacitinib": {"FDA": (15, 1), "EMA": (15, 1)}, "filgotinib": {"FDA": (200, 1), "EMA": (200, 1)}}
 
 
-def order(drug: str, dose_mg: float | None = None, doses_per_day: float | None = None, *,
+USUAL = object()  # "the usual label dose of the jurisdiction"
+
+
+def order(drug: str, dose_mg: float | None | object = USUAL, doses_per_day: float | None | object = USUAL, *,
           jurisdiction: str = "FDA", classes: tuple[str, ...] = ("jak-inhibitor",)) -> MedicationFact:
-    """A draft order; without a dose, the usual label dose of the jurisdiction."""
-    if dose_mg is None and doses_per_day is None and drug in DEFAULT_DOSE:
-        dose_mg, doses_per_day = DEFAULT_DOSE[drug][jurisdiction]
+    """A draft order; without a dose, the usual label dose of the jurisdiction (None = not stated)."""
+    usual = DEFAULT_DOSE.get(drug, {}).get(jurisdiction, (None, None))
+    dose_mg = usual[0] if dose_mg is USUAL else dose_mg
+    doses_per_day = usual[1] if doses_per_day is USUAL else doses_per_day
     return MedicationFact(
         ingredient=drug,
         classes=frozenset(classes),
@@ -82,8 +86,8 @@ def order(drug: str, dose_mg: float | None = None, doses_per_day: float | None =
         resource_type="MedicationRequest",
         status="draft",
         intent="order",
-        dose_mg=dose_mg,
-        doses_per_day=doses_per_day,
+        dose_mg=dose_mg,  # type: ignore[arg-type]
+        doses_per_day=doses_per_day,  # type: ignore[arg-type]
     )
 
 

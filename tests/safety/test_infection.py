@@ -7,14 +7,14 @@ import pytest
 from safety import check_order
 from safety.labels import every_pair
 from safety.model import Indicator, Mark, Status, SuggestionKind
-from safety_factories import by_rule, cond, meas, med, order, patient
+from safety_factories import USUAL, by_rule, cond, meas, med, order, patient
 
 B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
 CRIT, WARN, INFO = Indicator.CRITICAL, Indicator.WARNING, Indicator.INFO
 PAIRS = every_pair()
 
 
-def _run(rule, *items, drug=B, jur="FDA", dose=(None, None), labs=None, **kw):
+def _run(rule, *items, drug=B, jur="FDA", dose=(USUAL, USUAL), labs=None, **kw):
     draft = order(drug, *dose, jurisdiction=jur)
     return by_rule(check_order(draft, patient(*items, labs=labs, **kw), jur), rule)
 

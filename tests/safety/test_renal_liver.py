@@ -6,14 +6,14 @@ import pytest
 
 from safety import check_order, readiness
 from safety.model import Indicator, Mark, Status, SuggestionKind
-from safety_factories import born_aged, by_rule, cond, meas, order, patient
+from safety_factories import USUAL, born_aged, by_rule, cond, meas, order, patient
 
 B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
 CRIT, WARN = Indicator.CRITICAL, Indicator.WARNING
 
 
 def _r06(drug, jur, egfr, *, dose=None, labs=None, **kw):
-    draft = order(drug, *(dose or (None, None)), jurisdiction=jur)
+    draft = order(drug, *(dose or (USUAL, USUAL)), jurisdiction=jur)
     facts = patient(labs={"egfr": meas("egfr", egfr), **({"weight": None} if jur == "EMA" else {}), **(labs or {})},
                     **kw)
     return by_rule(check_order(draft, facts, jur), "R06")

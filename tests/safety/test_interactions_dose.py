@@ -1,0 +1,153 @@
+"""R22-R25 interactions and combinations, R31 dose check."""
+
+from __future__ import annotations
+
+import pytest
+
+from safety import check_order
+from safety.labels import every_pair
+from safety.model import Indicator, Mark, Status, SuggestionKind
+from safety_factories import USUAL, born_aged, by_rule, meas, med, order, patient
+
+B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
+CRIT, WARN, INFO = Indicator.CRITICAL, Indicator.WARNING, Indicator.INFO
+PAIRS = every_pair()
+
+
+def _run(rule, *items, drug=B, jur="FDA", dose=(USUAL, USUAL), labs=None, **kw):
+    draft = order(drug, *dose, jurisdiction=jur)
+    return by_rule(check_order(draft, patient(*items, labs=labs, **kw), jur), rule)
+
+
+PROBENECID = med("probenecid", "oat3-inhibitor-strong")
+
+
+# R22 -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("jur", "dose", "expected"),
+    [("FDA", (2, 1), (1, 1)), ("FDA", (1, 1), None), ("EMA", (4, 1), (2, 1)), ("EMA", (2, 1), None)],
+)
+def test_r22_probenecid_baricitinib_dose(jur, dose, expected):
+    found = _run("R22", PROBENECID, jur=jur, dose=dose)
+    if expected is None:
+        assert found == []
+        return
+    [f] = found
+    assert (f.indicator, f.mark) == (WARN, Mark.V)
+    assert (f.suggestion.kind, f.suggestion.dose_mg, f.suggestion.doses_per_day) == (
+        SuggestionKind.DOSE_CHANGE, *expected)
+
+
+@pytest.mark.parametrize("drug", [T, U])
+def test_r22_does_not_apply_to_other_drugs(drug):
+    assert _run("R22", PROBENECID, drug=drug) == []
+
+
+# R23 -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("jur", ["FDA", "EMA"])
+@pytest.mark.parametrize(
+    ("co_med", "dose", "expected"),
+    [
+        pytest.param(med("ketoconazole", "cyp3a4-inhibitor-strong"), (5, 2), WARN, id="ketoconazole-5-bid"),
+        pytest.param(med("fluconazole", "cyp3a4-cyp2c19-inhibitor"), (11, 1), WARN, id="fluconazole-xr-11"),
+        pytest.param(med("ketoconazole", "cyp3a4-inhibitor-strong"), (5, 1), None, id="already-5-once-daily"),
+        pytest.param(med("rifampin", "cyp3a4-inducer-strong"), (5, 2), CRIT, id="rifampin-inducer"),
+    ],
+)
+def test_r23_tofacitinib_cyp(jur, co_med, dose, expected):
+    found = _run("R23", co_med, drug=T, jur=jur, dose=dose)
+    assert [f.indicator for f in found] == ([expected] if expected else [])
+    if expected == WARN:
+        assert (found[0].suggestion.dose_mg, found[0].suggestion.doses_per_day) == (5, 1)
+        assert found[0].mark == (Mark.V if jur == "FDA" else Mark.S)
+
+
+# R24 -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("jur", "co_med", "expected", "mark"),
+    [
+        ("FDA", med("ketoconazole", "cyp3a4-inhibitor-strong"), INFO, Mark.S),
+        ("EMA", med("ketoconazole", "cyp3a4-inhibitor-strong"), INFO, Mark.R),
+        ("FDA", med("rifampin", "cyp3a4-inducer-strong"), WARN, Mark.R),
+        ("EMA", med("rifampin", "cyp3a4-inducer-strong"), WARN, Mark.V),
+    ],
+)
+def test_r24_upadacitinib_cyp3a4(jur, co_med, expected, mark):
+    [f] = _run("R24", co_med, drug=U, jur=jur)
+    assert (f.indicator, f.mark) == (expected, mark)
+
+
+# R25 -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("drug", "jur"), PAIRS)
+@pytest.mark.parametrize(
+    ("co_med", "fires"),
+    [
+        pytest.param(med("rituximab", "biologic-dmard"), True, id="rituximab"),
+        pytest.param(med("belimumab", "biologic-dmard"), True, id="belimumab"),
+        pytest.param(med("azathioprine", "potent-immunosuppressant"), True, id="azathioprine"),
+        pytest.param(med("ruxolitinib", "jak-inhibitor"), True, id="another-jaki"),
+        pytest.param(med("methotrexate", "csdmard"), False, id="methotrexate-allowed"),
+        pytest.param(med("hydroxychloroquine", "csdmard"), False, id="hcq-allowed"),
+        pytest.param(med("rituximab", "biologic-dmard", status="completed"), False, id="stopped-biologic"),
+    ],
+)
+def test_r25_combinations(drug, jur, co_med, fires):
+    found = _run("R25", co_med, drug=drug, jur=jur)
+    assert [f.indicator for f in found] == ([CRIT] if fires else [])
+
+
+def test_r25_renewing_the_same_jaki_is_not_a_combination():
+    assert _run("R25", med("baricitinib", "jak-inhibitor")) == []
+
+
+def test_r25_one_finding_names_every_combination():
+    [f] = _run("R25", med("rituximab", "biologic-dmard"), med("azathioprine", "potent-immunosuppressant"))
+    assert f.summary == "Baricitinib with azathioprine, rituximab (biologic / immunosuppressant): combination not " \
+                        "recommended"
+    assert len(f.evidence) == 2
+
+
+# R31 -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("drug", "jur", "dose", "expected"),
+    [
+        (B, "FDA", (2, 1), None), (B, "FDA", (4, 1), (2, 1)),
+        (B, "EMA", (4, 1), None), (B, "EMA", (8, 1), (4, 1)),
+        (T, "FDA", (5, 2), None), (T, "FDA", (11, 1), None), (T, "FDA", (10, 2), (5, 2)),
+        (T, "EMA", (5, 2), None), (T, "EMA", (11, 1), (5, 2)),
+        (U, "FDA", (15, 1), None), (U, "FDA", (30, 1), (15, 1)),
+        (U, "EMA", (15, 1), None), (U, "EMA", (30, 1), (15, 1)),
+        (F, "EMA", (200, 1), None), (F, "EMA", (200, 2), (200, 1)),
+    ],
+)
+def test_r31_dose_above_the_label(drug, jur, dose, expected):
+    found = _run("R31", drug=drug, jur=jur, dose=dose)
+    if expected is None:
+        assert found == []
+        return
+    [f] = found
+    assert (f.indicator, f.status) == (WARN, Status.FIRED)
+    assert (f.suggestion.kind, f.suggestion.dose_mg, f.suggestion.doses_per_day) == (
+        SuggestionKind.DOSE_CHANGE, *expected)
+
+
+def test_r31_recommends_the_lowest_applicable_dose():
+    found = check_order(order(B, 4, 1), patient(labs={"egfr": meas("egfr", 45)}))
+    [r31] = by_rule(found, "R31")
+    [r06] = by_rule(found, "R06")
+    assert r31.summary == "Baricitinib 4 mg once daily is above the FDA dose: use 1 mg once daily"
+    assert "R06: eGFR 30 to < 60: 1 mg once daily" in r31.message
+    assert r06.suggestion.dose_mg == r31.suggestion.dose_mg == 1
+
+
+def test_r31_ema_age_and_probenecid_resolve_to_2_mg():
+    [f] = _run("R31", PROBENECID, jur="EMA", dose=(8, 1), birth=born_aged(70))
+    assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (2, 1)
+
+
+@pytest.mark.parametrize("dose", [(None, 1), (2, None), (None, None)])
+def test_r31_unknown_dose_says_it_could_not_be_checked(dose):
+    draft = order(B, *dose)
+    [f] = by_rule(check_order(draft, patient()), "R31")
+    assert (f.indicator, f.status) == (INFO, Status.MISSING_DATA)
+    assert f.summary == "Baricitinib dose could not be checked: dose or frequency missing in the draft"
