@@ -36,7 +36,12 @@ class InputError(ValueError):
 
 def read_input(source: Source) -> list[dict[str, Any]]:
     """Every resource in `source`: a path, "-" for stdin, or an open file object."""
-    name = "stdin" if source == "-" else getattr(source, "name", None) or str(source)
+    if source == "-":
+        name = "stdin"
+    elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+    else:
+        name = str(getattr(source, "name", None) or "input")
     try:
         if source == "-":
             data: bytes | str = sys.stdin.buffer.read()

@@ -60,13 +60,13 @@ def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], 
     if problem is not None:
         return [], [Skipped(ref, problem)]
     rows: list[tuple[dict[str, Any], table.DrugCode]] = []
-    for concept in concepts:
+    for i, concept in enumerate(concepts):
+        if i == 1 and rows:
+            break  # the product code matched: its ingredient list is not needed
         for coding in (concept.get("coding") or ()) if isinstance(concept, dict) else ():
             row = table.match(coding.get("system"), coding.get("code"))
             if row is not None and all(r.ingredient != row.ingredient for _, r in rows):
                 rows.append((coding, row))
-        if rows:
-            break  # Medication.code matched: its ingredient list is not needed
     if not rows:
         return [], []
     rtype = res.get("resourceType", "MedicationRequest")
@@ -114,9 +114,10 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
         med = medications.get(local_reference(raw) or raw)
     if med is None:
         return [], f"medicationReference {raw!r} could not be resolved"
+    # position 0 is the product code (possibly None), the rest are its ingredients
     concepts = [med.get("code")]
     concepts += [i.get("itemCodeableConcept") for i in med.get("ingredient") or () if isinstance(i, dict)]
-    return [c for c in concepts if c is not None], None
+    return concepts, None
 
 
 def _dose_mg(dosage: Mapping[str, Any]) -> tuple[float | None, str | None]:
