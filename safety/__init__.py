@@ -70,7 +70,8 @@ def check_order(order: MedicationFact, facts: PatientFacts, jurisdiction: str = 
 
 def readiness(facts: PatientFacts, jurisdiction: str = "FDA", drug: str = "baricitinib") -> list[SafetyFinding]:
     """Before starting `drug`: baseline tests missing or out of date, contraindications and cautions."""
-    ctx = Context(facts=facts, drug=drug, jurisdiction=_jurisdiction(jurisdiction), phase=Phase.READINESS)
+    ctx = Context(facts=facts, drug=str(drug or "").strip().lower(), jurisdiction=_jurisdiction(jurisdiction),
+                  phase=Phase.READINESS)
     return _run(ctx)
 
 

@@ -29,8 +29,7 @@ from safety.lookups import CG_MARK, cockcroft_gault, crosses_value, describe, do
 from safety.model import OVERRIDE_BENEFIT, OVERRIDE_OUTSIDE_RESULT, Context, Indicator, Mark, Row, SafetyFinding, \
     SafetyRule, Status, Text, weakest
 from safety.orderables import CREATININE
-from safety.rules._common import SMPC_42, USPI_DOSAGE, USPI_RENAL, cancel_order, dose_change, each, join, sections, \
-    table
+from safety.rules._common import SMPC_42, USPI_DOSAGE, USPI_RENAL, cancel_order, dose_change, each, join, sections
 
 EGFR = "mL/min/{1.73_m2}"
 CRCL = "mL/min"
@@ -137,8 +136,8 @@ def _crcl(ctx: Context) -> RenalValue | None:
     if creatinine is None or weight is None or age is None or facts.gender not in ("female", "male"):
         return None
     assert creatinine.value is not None and weight.value is not None
-    if creatinine.value <= 0:
-        return None
+    if creatinine.value <= 0 or weight.value <= 0 or not 18 <= age < 140:
+        return None  # implausible inputs (or a child: the formula is for adults): fall back to eGFR
     value = cockcroft_gault(age, weight.value, creatinine.value, facts.gender == "female")
     flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(creatinine.comparator or "")
     observed = (f"CrCl {fmt(value)} mL/min (Cockcroft-Gault [R]: {describe(creatinine)}, {describe(weight, 'weight')}, "

@@ -26,7 +26,7 @@ from safety.model import OVERRIDE_BENEFIT, OVERRIDE_OUTSIDE_RESULT, Context, Ind
     SafetyRule, Status, Text, weakest
 from safety.orderables import HCG
 from safety.rules._common import SMPC_43, SMPC_46, USPI_PREGNANCY, cancel_order, conditions_text, each, \
-    evidence_of, join, row_of, sections, table
+    join, row_of, sections, table
 
 PREGNANT_CODING = "http://snomed.info/sct|77386006"  # "Pregnant" [R] (§3.2)
 CONTRACEPTION = {BARICITINIB: "1 week", FILGOTINIB: "1 week", TOFACITINIB: "4 weeks", UPADACITINIB: "4 weeks"}  # EMA [V]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 from fhir_mappings.facts import ConditionFact, Measurement, MedicationFact, PatientFacts
 from safety.lookups import UNITS
 
 AS_OF = date(2025, 11, 20)
-_counter = iter(range(1, 10_000))
+_counter = itertools.count(1)
 
 
 def ago(days: int) -> date:

@@ -99,7 +99,7 @@ def test_r27_three_monthly_interval_edge(last_cbc_days_ago, due):
             (("lymphocytes", 1500), ("neutrophils", 3000), ("hemoglobin", 13))}
     labs |= {"alt": meas("alt", 20, ref_high=40, days_ago=10), "ast": meas("ast", 20, ref_high=40, days_ago=10)}
     found = by_rule(_on(B, 200, labs=labs), "R27")
-    assert [f.summary for f in found] == ([f"CBC due on baricitinib (started 2025-05-04)"] if due else [])
+    assert [f.summary for f in found] == (["CBC due on baricitinib (started 2025-05-04)"] if due else [])
 
 
 # R12 on treatment ------------------------------------------------------------------------------
