@@ -234,7 +234,7 @@ class SafetyRule:
         return self.thresholds.get((ctx.drug, ctx.jurisdiction), ())
 
     def source_for(self, drug: str, jurisdiction: str) -> Source:
-        from safety.labels import label_for  # local: labels imports nothing from here but Mark
+        from safety.labels import label_for  # local import: safety.labels imports Mark from this module
 
         if self.source is not None:
             return self.source
