@@ -28,7 +28,7 @@ UNITS: dict[str, str] = {
     "ldl": "mg/dL",
     "hdl": "mg/dL",
     "triglycerides": "mg/dL",
-    "hbv-dna": "IU/mL",
+    "hbv-dna": "[IU]/mL",
 }
 
 _UNIT_DISPLAY = {"/uL": "/mm³", "mL/min/{1.73_m2}": "mL/min/1.73 m²"}

@@ -64,7 +64,8 @@ HBV_SEROLOGY = OrderTest(
         Loinc("22322-2", "HBV surface Ab [Presence] in Serum", Mark.V),
     ),
 )
-HBV_DNA = OrderTest("HBV DNA", (Loinc("42595-9", "HBV DNA [Units/volume] (viral load) by NAA", Mark.V),))
+HBV_DNA = OrderTest("HBV DNA", (Loinc("42595-9", "Hepatitis B virus DNA [Units/volume] (viral load) in Serum or Plasma by NAA",
+                                       Mark.V),))
 HCV_AB = OrderTest("HCV antibody", (Loinc("16128-1", "Hepatitis C virus Ab [Presence] in Serum", Mark.V),))
 HCV_RNA = OrderTest("HCV RNA", (Loinc("11011-4", "HCV RNA", Mark.R),))  # [R] in §3.1: verify
 HCG = OrderTest("pregnancy test (hCG)", (Loinc("2106-3", "hCG qualitative, urine", Mark.R),))  # [R] in §3.1
