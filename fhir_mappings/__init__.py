@@ -65,8 +65,10 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
 
     def mine(res: Mapping[str, Any]) -> bool:
         subject = res.get("subject") or res.get("patient")
-        if not isinstance(subject, dict):
+        if subject is None:
             return True
+        if not isinstance(subject, dict):
+            return False
         ref = subject.get("reference")
         return ref is None or ref == target or local_reference(ref) == target
 
@@ -100,7 +102,8 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
         elif rtype == "DiagnosticReport":
             if mine(res):
                 report = f"DiagnosticReport/{res.get('id')}"
-                for result in res.get("result") or ():
+                results = res.get("result")
+                for result in results if isinstance(results, list) else ():
                     ref = local_reference(result.get("reference")) if isinstance(result, dict) else None
                     if ref:
                         reports.setdefault(ref, report)

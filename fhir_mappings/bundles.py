@@ -66,6 +66,8 @@ def parse_input(data: bytes | str, *, name: str = "input") -> list[dict[str, Any
         obj = json.loads(data)
     except UnicodeDecodeError:
         raise InputError(f"{name}: not UTF-8 text", name) from None
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply", name) from None
     except ValueError as err:
         if getattr(err, "msg", "") != "Extra data":
             raise InputError(f"{name}: not JSON ({_short(err)})", name) from None
@@ -87,6 +89,8 @@ def _ndjson(data: bytes | str, name: str) -> list[dict[str, Any]]:
             continue
         try:
             objs.append(json.loads(line))
+        except RecursionError:
+            raise InputError(f"{name}: line {number} is nested too deeply", name) from None
         except ValueError as err:
             raise InputError(f"{name}: line {number} is not JSON ({getattr(err, 'msg', err)})", name) from None
     for number, obj in enumerate(objs, 1):

@@ -40,7 +40,7 @@ def read_condition(condition: Mapping[str, Any], *, as_of: date) -> tuple[list[C
     ref = reference_of(condition)  # type: ignore[arg-type]
     try:
         return _read(condition, as_of, ref)
-    except (AttributeError, TypeError, ValueError, KeyError) as err:
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:
         return [], [Skipped(ref, f"unreadable Condition ({type(err).__name__})")]
 
 

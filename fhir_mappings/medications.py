@@ -49,7 +49,7 @@ def read_medication(resource: Mapping[str, Any], *, medications: Mapping[str, Ma
     ref = reference or reference_of(resource)  # type: ignore[arg-type]
     try:
         return _read(resource, medications or {}, draft, ref)
-    except (AttributeError, TypeError, ValueError, KeyError) as err:
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:
         return [], [Skipped(ref, f"unreadable {resource.get('resourceType', 'resource')} ({type(err).__name__})")]
 
 

@@ -135,7 +135,7 @@ class ObservationReader:
         ref = reference_of(obs)  # type: ignore[arg-type]
         try:
             self._add(obs, match, ref)
-        except (AttributeError, TypeError, ValueError, KeyError) as err:  # malformed shapes never escape
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:  # malformed shapes never escape
             self.skipped.append(Skipped(ref, f"unreadable Observation ({type(err).__name__})"))
 
     def _add(self, obs: Mapping[str, Any], match: ObservationMatch, ref: str) -> None:
