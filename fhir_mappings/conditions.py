@@ -30,7 +30,8 @@ DROPPED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 def is_relevant(condition: Mapping[str, Any]) -> bool:
     """Does any coding map to a concept? (cheap; decides whether the Condition is read at all)"""
     try:
-        return any(table.match(c.get("system"), c.get("code")) for c in (condition.get("code") or {}).get("coding") or ())
+        codings = (condition.get("code") or {}).get("coding") or ()
+        return any(table.match(c.get("system"), c.get("code")) for c in codings)
     except (AttributeError, TypeError):
         return False
 

@@ -194,8 +194,10 @@ class ObservationReader:
         return self.measurements, self.findings, self.skipped
 
 
-def read_observations(resources: Iterable[Mapping[str, Any]], *, codesystem: str = DEFAULT_SYSTEM,
-                      reports: Mapping[str, str] | None = None) -> tuple[list[Measurement], list[Finding], list[Skipped]]:
+def read_observations(
+    resources: Iterable[Mapping[str, Any]], *, codesystem: str = DEFAULT_SYSTEM,
+    reports: Mapping[str, str] | None = None,
+) -> tuple[list[Measurement], list[Finding], list[Skipped]]:
     """Measurements, clinician Findings and Skipped from any resources (non-Observations are ignored)."""
     reader = ObservationReader(reports)
     for res in resources:
@@ -370,7 +372,8 @@ def _finding(obs: Mapping[str, Any], match: ObservationMatch, ref: str, when: da
         qty = obs.get("valueQuantity")
         if isinstance(integer, int) and not isinstance(integer, bool) and d.unit is None:
             return Finding(d.code, float(integer), when, ref)
-        if not isinstance(qty, dict) or not isinstance(qty.get("value"), _NUMBER) or isinstance(qty.get("value"), bool):
+        number = qty.get("value") if isinstance(qty, dict) else None
+        if not isinstance(number, _NUMBER) or isinstance(number, bool):
             return f"{d.code} needs valueQuantity" + (f" in {d.unit}" if d.unit else "")
         value = float(qty["value"])
         if d.unit is not None:
@@ -385,14 +388,14 @@ def _finding(obs: Mapping[str, Any], match: ObservationMatch, ref: str, when: da
 
 
 # --- derivations -------------------------------------------------------------------------------------------
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+def _shown(m: Measurement) -> str:
+    return m.original or f"{m.value:g}"
 
 
 def derive(draws: Iterable[tuple[Measurement, tuple[tuple[str, str], ...]]]) -> list[Measurement]:
     """Derived Measurements (see DERIVATIONS) from (measurement, draw keys) pairs."""
-    by_key: dict[tuple[str, str], dict[str, list[Measurement]]] = {}
     items = list(draws)
+    by_key: dict[tuple[str, str], dict[str, list[Measurement]]] = {}
     for m, keys in items:
         for key in keys:
             by_key.setdefault(key, {}).setdefault(m.analyte, []).append(m)
@@ -400,21 +403,20 @@ def derive(draws: Iterable[tuple[Measurement, tuple[tuple[str, str], ...]]]) -> 
     for rule in DERIVATIONS:
         for part, keys in items:
             if part.analyte != rule.part or part.value is None or part.comparator is not None:
-                continue
+                continue  # a censored part ("<1 %") cannot be multiplied
             groups = [by_key[k] for k in keys]
-            if any(g.get(rule.target) for g in groups):
-                continue  # this draw already has the value
+            if any(rule.target in g for g in groups):
+                continue  # this draw already has the value (even a censored one)
             whole = next((w for g in groups for w in g.get(rule.whole, ())
-                          if w.value is not None and w.comparator is None and w.value != 0), None)
-            if whole is None:
+                          if w.value and w.comparator is None), None)
+            if whole is None or whole.value is None:
                 continue
             if rule.op == "times":
-                value = part.value * whole.value * rule.scale  # type: ignore[operator]
-                note = f"{part.original or _fmt(part.value)} x WBC {whole.original or _fmt(whole.value)} ({whole.reference})"  # type: ignore[arg-type]
+                value = part.value * whole.value * rule.scale
+                note = f"{_shown(part)} x WBC {_shown(whole)} ({whole.reference})"
             else:
-                value = part.value / whole.value * rule.scale  # type: ignore[operator]
-                note = (f"measured {part.original or _fmt(part.value)} / predicted "  # type: ignore[arg-type]
-                        f"{whole.original or _fmt(whole.value)} x 100 ({whole.reference})")  # type: ignore[arg-type]
+                value = part.value / whole.value * rule.scale
+                note = f"measured {_shown(part)} / predicted {_shown(whole)} x 100 ({whole.reference})"
             out.append(Measurement(
                 analyte=rule.target, date=part.date, reference=part.reference, code=part.code,
                 display=rule.display, value=value, unit=units.CANONICAL_UNIT[rule.target], derived=note,

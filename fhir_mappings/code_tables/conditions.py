@@ -46,7 +46,8 @@ def _norm(code: str) -> str:
     return code.strip().upper().replace(".", "")
 
 
-def _icd(code: str, concepts: str, mark: str, source: str = ESSDAI, match: str = "exact", **kw: object) -> ConditionCode:
+def _icd(code: str, concepts: str, mark: str, source: str = ESSDAI, match: str = "exact",
+         **kw: object) -> ConditionCode:
     return ConditionCode(ICD10CM, code, tuple(concepts.split()), mark, source, match, **kw)  # type: ignore[arg-type]
 
 

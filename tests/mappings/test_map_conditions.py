@@ -199,3 +199,22 @@ def test_malformed_condition_never_raises():
     cond["clinicalStatus"] = "active"
     facts, skipped = read_condition(cond, as_of=AS_OF)
     assert all(isinstance(s, Skipped) for s in skipped) and all(isinstance(f, ConditionFact) for f in facts)
+
+
+BRIEFED_CONCEPTS = """sjogren lymphoma splenomegaly lymphadenopathy salivary-swelling salivary-stone arthritis osteoarthritis
+erythema-multiforme cutaneous-vasculitis purpura scle cryoglobulinaemia ild glomerulonephritis membranous-gn
+proliferative-gn renal-tubular-acidosis myositis steroid-myopathy peripheral-neuropathy trigeminal-neuralgia
+mononeuritis-multiplex cidp cns-vasculitis transverse-myelitis optic-neuritis seizures lymphocytic-meningitis aiha itp
+neutropenia lymphopenia iron-deficiency-anaemia b12-deficiency folate-deficiency monoclonal-gammopathy
+hypergammaglobulinaemia infection head-neck-radiation hepatitis-c hiv sarcoidosis amyloidosis gvhd igg4-disease
+active-tb latent-tb tb-history hepatitis-b herpes-zoster zoster-history vte thrombophilia ascvd cv-risk-factor
+malignancy malignancy-history nmsc tobacco pregnancy lactation diverticular-disease ckd-severe
+severe-hepatic-impairment diabetes chronic-infection""".split()
+
+
+def test_every_concept_scoring_and_safety_rely_on_exists():
+    missing = set(BRIEFED_CONCEPTS) - table.CONCEPTS
+    assert missing == set()
+    # concepts added beyond that list, each documented in the code table
+    assert table.CONCEPTS - set(BRIEFED_CONCEPTS) == {
+        "arthralgia", "tubulo-interstitial-nephritis", "gi-perforation", "peptic-ulcer"}

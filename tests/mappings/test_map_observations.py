@@ -347,3 +347,12 @@ def test_malformed_observations_never_raise(broken):
     ms, fs, sk = read(broken)
     assert ms == [] or all(isinstance(m, Measurement) for m in ms)
     assert all(isinstance(s, Skipped) for s in sk)
+
+
+def test_no_derivation_from_a_censored_percentage_or_when_a_censored_count_exists():
+    censored_pct = obs("p1", "736-9", valueQuantity=qty(1, "%", comparator="<"))
+    assert [m.analyte for m in read(obs("w1", "6690-2", 5.1, "10*3/uL"), censored_pct)[0]] == [
+        "wbc", "lymphocytes-pct"]
+    censored_count = obs("a1", "731-0", valueQuantity=qty(0.1, "10*3/uL", comparator="<"))
+    ms, _, _ = read(obs("w1", "6690-2", 5.1, "10*3/uL"), obs("p1", "736-9", 2, "%"), censored_count)
+    assert [(m.value, m.comparator) for m in ms if m.analyte == "lymphocytes"] == [(100.0, "<")]
