@@ -127,7 +127,7 @@ class MedicationFact:
     """A medication the patient takes or is being ordered, resolved to an ingredient concept."""
 
     ingredient: str  # e.g. "baricitinib", "cyclophosphamide", "probenecid"
-    classes: frozenset[str]  # e.g. {"jak-inhibitor"}, {"biologic-dmard"}, {"strong-cyp3a4-inhibitor"}
+    classes: frozenset[str]  # e.g. {"jak-inhibitor"}, {"biologic-dmard"}, {"cyp3a4-inhibitor-strong"}
     code: str  # "system|code" that matched
     display: str
     reference: str  # "MedicationRequest/x", "MedicationStatement/y"
