@@ -1,0 +1,143 @@
+"""Fixtures of the worksheet suite: an open sekmet-fhir server of its own (the demo configuration; saves
+change patients, so nothing is shared with the rest of the suite), cohort patients loaded under fresh
+ids, worksheet apps for the Flask test client, the authlib EHR stand-in, and for the browser tests
+the service under gunicorn plus headless Chromium (Debian's /usr/bin/chromium, via Playwright)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cds_service.app import create_app
+from cds_service.hooks import FHIR_KEY
+from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+from cds_service.worksheet import init_app
+from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
+from essdai_devtools.fhir_builders import Record
+from essdai_devtools.fhir_server import FhirServer, load_bundle
+from essdai_devtools.procs import free_port, server_process
+from essdai_devtools.service_process import service_env, trusted_issuer
+from essdai_devtools.synth_cases import core_cases
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TEST_BASE = "http://localhost"  # Flask test client's host
+SEED = 11
+
+
+@pytest.fixture(scope="session")
+def ws_today() -> date:
+    return date.today()
+
+
+@pytest.fixture(scope="session")
+def ws_fhir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An open (unauthenticated) FHIR server: the demo configuration; SMART tests put the EHR gateway in front."""
+    with FhirServer(workdir=tmp_path_factory.mktemp("ws-sekmet")) as base:
+        yield base
+
+
+_CASES = {c.pid: c for c in core_cases(large_size=10)}
+_COUNTER = itertools.count(1)
+
+
+def case_bundle(case_pid: str, patient_id: str, today: date) -> dict[str, Any]:
+    """The synthetic cohort's case `case_pid`, written for the patient id `patient_id`."""
+    case = _CASES[case_pid]
+    record = Record(patient_id, today, random.Random(f"{SEED}:{case_pid}"))
+    record.set_patient(gender=case.gender, age=case.age, family="Okafor", given="Amara")
+    case.build(record)
+    return record.bundle()
+
+
+@pytest.fixture(scope="session")
+def load_case(ws_fhir: str, ws_today: date) -> Callable[[str], str]:
+    """Load a cohort case under a fresh patient id; returns the id."""
+    def load(case_pid: str) -> str:
+        patient_id = f"ws{next(_COUNTER)}-{case_pid}"
+        load_bundle(ws_fhir, case_bundle(case_pid, patient_id, ws_today))
+        return patient_id
+    return load
+
+
+@pytest.fixture
+def make_ws_app(tmp_path: Path, ws_fhir: str, ws_today: date) -> Iterator[Callable[..., Any]]:
+    apps = []
+
+    def make(**overrides: Any) -> Any:
+        config = {
+            "AUTH_ENABLED": False,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'ws.db'}",
+            "FHIR_ALLOWLIST": [ws_fhir],
+            "ALLOW_INSECURE_FHIR": True,
+            "ASSESSMENT_DATE": ws_today.isoformat(),
+            "WORKSHEET_OPEN_ACCESS": True,
+            "WORKSHEET_SECRET_KEY": "worksheet-test-secret",
+            **overrides,
+        }
+        app = create_app(config)
+        init_app(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions[FHIR_KEY].close()
+        app.extensions[STORAGE_KEY].close()
+
+
+# --- browser suite ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LiveWorksheet:
+    base_url: str
+    log_path: Path
+    ehr: Any  # smart_ehr.EhrStandIn
+    ehr_key: EhrKey
+
+
+@pytest.fixture(scope="session")
+def live_worksheet(tmp_path_factory: pytest.TempPathFactory, ws_fhir: str, ws_today: date) -> Iterator[LiveWorksheet]:
+    """`essdai-cds` under gunicorn (2 workers, worksheet registered) + the EHR stand-in in front of sekmet."""
+    from smart_ehr import CLIENT_ID, EhrStandIn
+
+    workdir = tmp_path_factory.mktemp("ws-service")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    key = EhrKey.generate()
+    jwks = key.write_jwks(workdir / "ehr-jwks.json")
+    with EhrStandIn(ws_fhir, redirect_uris=[f"{base}/worksheet/callback"]) as ehr:
+        env = service_env(
+            public_base_url=base, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
+            fhir_allowlist=[ws_fhir, ehr.fhir_base], database_path=workdir / "essdai-cds.sqlite",
+            assessment_date=ws_today,
+            extra={"ESSDAI_CDS_WORKSHEET_URL": f"{base}/worksheet/launch",
+                   "ESSDAI_CDS_WORKSHEET_CLIENT_ID": CLIENT_ID},
+        )
+        cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+               "--timeout", "30", "cds_service.worksheet.wsgi:app"]
+        log_path = workdir / "service.log"
+        with server_process(cmd, f"{base}/healthz", log_path, 30, env=env, cwd=workdir):
+            yield LiveWorksheet(base, log_path, ehr, key)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
