@@ -207,11 +207,13 @@ def _session() -> WorksheetSession:
 
 
 def _check_form(session: WorksheetSession) -> None:
-    """The posted form belongs to this session (CSRF) and to its patient."""
-    if not hmac.compare_digest(request.form.get("csrf", ""), session.csrf):
-        raise WorksheetProblem("bad-request")
+    """The posted form is for this session's patient (checked first: a page left open in another tab after a
+    launch for another patient fails both checks, and the patient is what the clinician must hear about),
+    and was issued to this session (CSRF)."""
     if request.form.get("patient") != session.patient:
         raise WorksheetProblem("wrong-patient")
+    if not hmac.compare_digest(request.form.get("csrf", ""), session.csrf):
+        raise WorksheetProblem("bad-request")
 
 
 def _seal_chart(chart: Chart) -> str:
