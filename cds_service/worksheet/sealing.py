@@ -57,18 +57,18 @@ class Sealer:
     def __init__(self, secret: str, clock: Callable[[], float] = time.time) -> None:
         digest = hashlib.sha256(b"essdai-cds worksheet v1\x00" + secret.encode("utf-8")).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
-        self._clock = clock
+        self.clock = clock  # injectable for tests
 
     def seal(self, value: Any, *, compress: bool = False) -> str:
         data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         data = b"z" + zlib.compress(data, 6) if compress else b"j" + data
-        return self._fernet.encrypt_at_time(data, int(self._clock())).decode("ascii")
+        return self._fernet.encrypt_at_time(data, int(self.clock())).decode("ascii")
 
     def unseal(self, token: str | None, ttl: int) -> Any:
         if not token or not isinstance(token, str):
             raise Unsealed("invalid")
         try:
-            data = self._fernet.decrypt_at_time(token.encode("ascii"), ttl, int(self._clock()))
+            data = self._fernet.decrypt_at_time(token.encode("ascii"), ttl, int(self.clock()))
         except InvalidToken:
             raise Unsealed(self._why(token, ttl)) from None
         except (UnicodeEncodeError, ValueError):
@@ -82,7 +82,7 @@ class Sealer:
     def _why(self, token: str, ttl: int) -> str:
         """Tell an expired value (authentic but old) from a forged or altered one."""
         try:
-            self._fernet.decrypt_at_time(token.encode("ascii"), 10**10, int(self._clock()))
+            self._fernet.decrypt_at_time(token.encode("ascii"), 10**10, int(self.clock()))
         except (InvalidToken, UnicodeEncodeError, ValueError):
             return "invalid"
         return "expired"

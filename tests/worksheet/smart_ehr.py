@@ -208,17 +208,17 @@ class EhrStandIn:
             if launch is not None and launch not in ehr.launches:
                 return {"error": "invalid_request", "error_description": "unknown launch"}, 400
             patient = ehr.launches.get(launch) if launch else None
+            try:
+                grant = server.get_consent_grant(end_user=User(USER))
+            except OAuth2Error as error:
+                return dict(error.get_body()), 400
             if request.method == "GET":
-                try:
-                    grant = server.get_consent_grant(end_user=User(USER))
-                except OAuth2Error as error:
-                    return dict(error.get_body()), 400
                 return render_template_string(CONSENT, client_id=grant.client.client_id,
                                               scope=grant.request.scope, patient=patient)
             if request.form.get("decision") != "allow":
-                return server.create_authorization_response(grant_user=None)
+                return server.create_authorization_response(grant_user=None, grant=grant)
             return server.create_authorization_response(
-                grant_user=User(USER, patient or request.form.get("patient") or None))
+                grant_user=User(USER, patient or request.form.get("patient") or None), grant=grant)
 
         @app.post("/auth/token")
         def issue_token() -> Any:
