@@ -2,7 +2,7 @@
 
 Checks, in order: Bearer header -> JOSE header (`alg` allowed and asymmetric, `typ` JWT, `kid`
 present) -> `iss` is a TRUSTED_ISSUERS entry -> a `jku` header, if any, is exactly that issuer's
-configured JWKS URL (never fetched otherwise) -> key `kid` from the issuer's JWKS (cached; an unknown
+configured `jku` / `jwks_url` (a header URL is never fetched) -> key `kid` from the issuer's JWKS (cached; an unknown
 kid refetches at most once per JWKS_REFETCH_MIN_INTERVAL_S) -> signature, `aud` (PUBLIC_BASE_URL or the
 issuer's audience override, + request path), `exp`/`iat` required, `nbf` honoured, leeway -> lifetime
 cap -> `tenant` if configured -> `jti` not seen before (kept in the database until exp + leeway).
@@ -130,7 +130,7 @@ class Authenticator:
         issuer = self.issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
             raise AuthFailed("iss-untrusted")
-        if "jku" in header and header["jku"] != issuer.get("jwks_url"):
+        if "jku" in header and header["jku"] != issuer.get("jku", issuer.get("jwks_url")):
             raise AuthFailed("jku-foreign", iss)
         if alg not in issuer.get("algorithms", self.algorithms):
             raise AuthFailed("alg", iss)

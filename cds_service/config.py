@@ -32,7 +32,7 @@ CONFIG_FILE_ENV = "ESSDAI_CDS_CONFIG"
 # Clients"; ES384/RS384 are the spec's recommendation (cds-hooks-contract.md §1.7).
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 JURISDICTIONS = ("FDA", "EMA")
-_ISSUER_FIELDS = frozenset({"iss", "jwks_url", "jwks_file", "audience", "tenant", "algorithms"})
+_ISSUER_FIELDS = frozenset({"iss", "jwks_url", "jwks_file", "jku", "audience", "tenant", "algorithms"})
 _DEFAULT_WINDOWS = Windows()
 
 
@@ -55,8 +55,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("AUTH_ENABLED", True, "bool",
               "Require a CDS client JWT on discovery, service and feedback calls. false logs a warning at start."),
     ConfigKey("TRUSTED_ISSUERS", [], "issuers",
-              "JSON list of {iss, jwks_url | jwks_file, audience?, tenant?, algorithms?}: the only accepted `iss` "
-              "values and where their keys come from. `audience` replaces PUBLIC_BASE_URL for that issuer."),
+              "JSON list of {iss, jwks_url | jwks_file, jku?, audience?, tenant?, algorithms?}: the only accepted "
+              "`iss` values and where their keys come from. A token's `jku` header must equal `jku` (default: "
+              "jwks_url) and is never fetched; `jku` lets a jwks_file issuer (offline sandbox keys) keep its jku. "
+              "`audience` replaces PUBLIC_BASE_URL for that issuer."),
     ConfigKey("ALLOWED_ALGORITHMS", ["ES384", "RS384"], "algorithms",
               "Accepted JWS `alg` values (asymmetric only; none/HS* are refused at start)."),
     ConfigKey("JWT_LEEWAY_S", 60, "int", "Clock-skew leeway for exp/nbf/iat, seconds."),
@@ -266,6 +268,8 @@ def _issuers(value: Any, text: bool) -> list[dict[str, Any]]:
             entry["jwks_url"] = _url(item["jwks_url"], text)
         if item.get("jwks_file") is not None:
             entry["jwks_file"] = _str(item["jwks_file"], text)
+        if item.get("jku") is not None:
+            entry["jku"] = _url(item["jku"], text)
         if item.get("audience") is not None:
             aud = item["audience"]
             entry["audience"] = [_url(a, text) for a in ([aud] if isinstance(aud, str) else _list(aud, text))]

@@ -218,6 +218,18 @@ def test_unknown_kid_refetches_jwks_at_most_once_per_interval(auth_app, rsa_key)
         assert len(rsps.calls) == 2
 
 
+def test_file_issuer_may_declare_the_jku_its_tokens_carry(make_app, jwks_file, ec_key):
+    sandbox_jku = "https://sandbox.example.org/.well-known/jwks.json"
+    client = make_app(AUTH_ENABLED=True, TRUSTED_ISSUERS=[
+        {"iss": ISS_FILE, "jwks_file": str(jwks_file), "jku": sandbox_jku}]).test_client()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        ok = client.get("/cds-services", headers=bearer(mint(ec_key, aud=DISCOVERY, headers={"jku": sandbox_jku})))
+        other = client.get("/cds-services", headers=bearer(mint(ec_key, aud=DISCOVERY, headers={
+            "jku": "https://evil.example.net/jwks.json"})))
+        assert len(rsps.calls) == 0  # keys come from the file; the jku is compared, never fetched
+    assert (ok.status_code, other.status_code) == (200, 401)
+
+
 def test_untrusted_issuer_jwks_is_never_fetched(auth_client, ec_key):
     token = mint(ec_key, aud=DISCOVERY, iss="https://attacker.example.net",
                  headers={"jku": "https://attacker.example.net/jwks.json"})

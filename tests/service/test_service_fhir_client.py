@@ -215,7 +215,7 @@ def test_parallel_fetches_share_one_budget(fhir_client, rsps):
 
 
 def test_token_never_in_logs_errors_or_reprs(fhir_client, rsps, caplog):
-    caplog.set_level("DEBUG")
+    caplog.set_level("DEBUG", logger="essdai_cds.fhir")
     rsps.add(responses.GET, f"{BASE}/Patient/p1", json={"resourceType": "Patient", "id": "p1"})
     rsps.add(responses.GET, f"{BASE}/Patient/p2", status=401, json={"resourceType": "OperationOutcome"})
     fhir = bound(fhir_client)
