@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,8 @@ class _JwksEntry:
 class JwksCache:
     """Per-issuer JWK sets; a refetch happens at most once per `min_interval` seconds per issuer."""
 
-    def __init__(self, client: FhirClient, min_interval: float, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client: FhirClient, min_interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
         self._min_interval = min_interval
         self._clock = clock

@@ -108,7 +108,8 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
-def load_config(test_config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_config(test_config: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Defaults -> TOML file -> environment -> test mapping; every known key validated.
 
     Keys of `test_config` that are not config keys (e.g. `REGISTRY`, `TESTING`) pass through unchanged.

@@ -61,7 +61,7 @@ def parse_hook_request(body: dict[str, Any]) -> HookRequest:
     if not _nonempty_str(instance):
         raise RequestRejected("missing or invalid hookInstance")
     try:
-        instance = str(uuid.UUID(instance))
+        uuid.UUID(instance)  # validated only: the client's own string stays the correlation key
     except ValueError:
         raise RequestRejected("hookInstance must be a UUID") from None
     context = body.get("context")

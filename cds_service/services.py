@@ -188,7 +188,8 @@ def _server_medication_refs(bundle: Mapping[str, Any], hook: str, context: Mappi
             continue
         if selections and f"MedicationRequest/{r.get('id')}" not in selections:
             continue
-        ref = (r.get("medicationReference") or {}).get("reference") if isinstance(r.get("medicationReference"), dict) else None
+        med = r.get("medicationReference")
+        ref = med.get("reference") if isinstance(med, dict) else None
         if isinstance(ref, str) and not ref.startswith("#") and ref not in present:
             return True
     return False

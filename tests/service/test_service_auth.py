@@ -112,27 +112,37 @@ def _es256() -> str:
     return mint(ec.generate_private_key(ec.SECP256R1()), aud=DISCOVERY, alg="ES256")
 
 
-# (case, reason code in the server log, Authorization header value)
+def tok(**claims: Any):  # noqa: ANN201
+    """Authorization header factory; a claim named `<x>_in` becomes `<x>` = now + seconds, at minting time."""
+    def make(key: Any) -> str:
+        now = int(time.time())
+        resolved = {(n[:-3] if n.endswith("_in") else n): (now + v if n.endswith("_in") else v)
+                    for n, v in claims.items()}
+        return "Bearer " + mint(key, **{"aud": DISCOVERY, **resolved})
+    return make
+
+
+# (case, reason code in the server log, Authorization header factory)
 REFUSED = [
     ("no-header", "no-bearer", lambda k: None),
     ("not-bearer", "no-bearer", lambda k: "Basic dXNlcjpwYXNz"),
     ("garbage", "malformed", lambda k: "Bearer not.a.jwt"),
     ("alg-none", "alg", lambda k: f"Bearer {_alg_none(k)}"),
     ("hs256", "alg", lambda k: f"Bearer {_hs256(k)}"),
-    ("wrong-aud", "claims:InvalidAudienceError", lambda k: f"Bearer {mint(k, aud='https://other.example.org/cds-services')}"),
-    ("aud-of-another-endpoint", "claims:InvalidAudienceError", lambda k: f"Bearer {mint(k, aud=SERVICE)}"),
-    ("expired", "claims:ExpiredSignatureError", lambda k: f"Bearer {mint(k, aud=DISCOVERY, exp=int(time.time()) - 120)}"),
-    ("future-nbf", "claims:ImmatureSignatureError", lambda k: f"Bearer {mint(k, aud=DISCOVERY, nbf=int(time.time()) + 600)}"),
-    ("future-iat", "claims:ImmatureSignatureError", lambda k: f"Bearer {mint(k, aud=DISCOVERY, iat=int(time.time()) + 600)}"),
-    ("no-exp", "claims:MissingRequiredClaimError", lambda k: f"Bearer {mint(k, aud=DISCOVERY, drop=('exp',))}"),
-    ("no-iat", "claims:MissingRequiredClaimError", lambda k: f"Bearer {mint(k, aud=DISCOVERY, drop=('iat',))}"),
-    ("no-jti", "claims:MissingRequiredClaimError", lambda k: f"Bearer {mint(k, aud=DISCOVERY, drop=('jti',))}"),
-    ("lifetime-over-1h", "lifetime", lambda k: f"Bearer {mint(k, aud=DISCOVERY, exp=int(time.time()) + 7200)}"),
-    ("untrusted-iss", "iss-untrusted", lambda k: f"Bearer {mint(k, aud=DISCOVERY, iss='https://sandbox.cds-hooks.org')}"),
-    ("missing-kid", "kid-missing", lambda k: f"Bearer {mint(k, aud=DISCOVERY, kid=None)}"),
-    ("unknown-kid", "kid-unknown", lambda k: f"Bearer {mint(k, aud=DISCOVERY, kid='nope')}"),
-    ("typ-not-jwt", "typ", lambda k: f"Bearer {mint(k, aud=DISCOVERY, headers={'typ': 'at+jwt'})}"),
-    ("foreign-jku", "jku-foreign", lambda k: f"Bearer {mint(k, aud=DISCOVERY, headers={'jku': 'https://evil.example.net/jwks'})}"),
+    ("wrong-aud", "claims:InvalidAudienceError", tok(aud="https://other.example.org/cds-services")),
+    ("aud-of-another-endpoint", "claims:InvalidAudienceError", tok(aud=SERVICE)),
+    ("expired", "claims:ExpiredSignatureError", tok(exp_in=-120)),
+    ("future-nbf", "claims:ImmatureSignatureError", tok(nbf_in=600)),
+    ("future-iat", "claims:ImmatureSignatureError", tok(iat_in=600)),
+    ("no-exp", "claims:MissingRequiredClaimError", tok(drop=("exp",))),
+    ("no-iat", "claims:MissingRequiredClaimError", tok(drop=("iat",))),
+    ("no-jti", "claims:MissingRequiredClaimError", tok(drop=("jti",))),
+    ("lifetime-over-1h", "lifetime", tok(exp_in=7200)),
+    ("untrusted-iss", "iss-untrusted", tok(iss="https://sandbox.cds-hooks.org")),
+    ("missing-kid", "kid-missing", tok(kid=None)),
+    ("unknown-kid", "kid-unknown", tok(kid="nope")),
+    ("typ-not-jwt", "typ", tok(headers={"typ": "at+jwt"})),
+    ("foreign-jku", "jku-foreign", tok(headers={"jku": "https://evil.example.net/jwks"})),
     ("bad-signature", "claims:InvalidSignatureError", lambda k: f"Bearer {_other_key_same_kid(k)}"),
     ("es256-not-allowed", "alg", lambda k: f"Bearer {_es256()}"),
 ]

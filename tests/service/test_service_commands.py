@@ -55,7 +55,8 @@ def test_score_picks_the_patient_asked_for(tmp_path, capsys):
     pytest.param(json.dumps({"hello": "world"}), [], "essdai-cds score: ", id="not-fhir"),
     pytest.param("two", [], "essdai-cds score: the input holds 2 patients (p1, p2); choose one with --patient",
                  id="two-patients"),
-    pytest.param("two", ["--patient", "p3"], "essdai-cds score: patient 'p3' is not in the input", id="unknown-patient"),
+    pytest.param("two", ["--patient", "p3"], "essdai-cds score: patient 'p3' is not in the input",
+                 id="unknown-patient"),
 ])
 def test_score_bad_input_exits_2_with_one_line(tmp_path, capsys, content, extra, message):
     path = tmp_path / "in.json"

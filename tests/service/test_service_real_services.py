@@ -78,7 +78,8 @@ def baricitinib_order(oid: str = "mr-bari") -> dict[str, Any]:
 
 def other_order(oid: str = "mr-other") -> dict[str, Any]:
     return {"resourceType": "MedicationRequest", "id": oid, "status": "draft", "intent": "order",
-            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "medicationCodeableConcept": {"text": "Artificial tears"}}
+            "subject": {"reference": f"Patient/{PATIENT_ID}"},
+            "medicationCodeableConcept": {"text": "Artificial tears"}}
 
 
 def ctx_for(instance: str, service: str) -> Any:
@@ -190,4 +191,19 @@ def test_jak_order_without_labs_says_the_check_could_not_be_completed(real_clien
     expected = cards.unavailable_card(
         "JAK-inhibitor safety check (unavailable: laboratory results and vital signs)",
         ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"))
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
+
+
+def test_a_failing_safety_check_says_so_instead_of_500(real_client, monkeypatch):
+    import cards
+    import safety
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("rule bug")
+
+    monkeypatch.setattr(safety, "check_order", broken)
+    body = order_body("order-sign", [baricitinib_order()])
+    resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+    expected = cards.unavailable_card("JAK-inhibitor safety check (internal error)",
+                                      ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"))
     assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
