@@ -207,3 +207,31 @@ def test_a_failing_safety_check_says_so_instead_of_500(real_client, monkeypatch)
     expected = cards.unavailable_card("JAK-inhibitor safety check (internal error)",
                                       ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"))
     assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
+
+
+def test_draft_order_naming_a_server_medication_is_resolved_by_reading_it(real_client):
+    import cards
+    import safety
+    from fhir_mappings.code_tables import medications
+
+    from cds_service.services import _draft_orders
+
+    code = next(c for c in medications.CODES if c.ingredient == "baricitinib" and c.mark == "V" and not c.prefix)
+    medication = {"resourceType": "Medication", "id": "med-bari",
+                  "code": {"coding": [{"system": code.system, "code": code.code}]}}
+    draft = {k: v for k, v in baricitinib_order().items() if k != "medicationCodeableConcept"}
+    draft["medicationReference"] = {"reference": "Medication/med-bari"}
+    body = order_body("order-sign", [draft], fhirServer=FHIR)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, f"{FHIR}/Medication/med-bari", json=medication)
+        resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert [c.request.url for c in rsps.calls] == [f"{FHIR}/Medication/med-bari"]
+    resolved = dict(body["context"]["draftOrders"])
+    resolved["entry"] = [*resolved["entry"], {"resource": medication}]
+    orders, _ = _draft_orders(resolved)
+    assert [o.ingredient for o in orders] == ["baricitinib"]
+    findings = [f for o in orders for f in safety.check_order(o, facts_of([patient(), medication]), "FDA")]
+    expected = cards.safety_cards(findings, ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"),
+                                  draft_orders={"MedicationRequest/mr-bari": draft})
+    assert resp.status_code == 200
+    assert resp.get_json() == {"cards": expected} and expected
