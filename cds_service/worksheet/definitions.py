@@ -149,8 +149,8 @@ DOMAIN_TEXT: dict[str, DomainText] = {
         "lymphopenia after cyclophosphamide).",
         _levels(C1, Mark.P,
                 l0="No autoimmune cytopenia.",
-                l1="Autoimmune cytopenia with 1000 < neutrophils < 1500/mm³, and/or 10 < haemoglobin < 12 g/dL, "
-                   "and/or 100 000 < platelets < 150 000/mm³, or 500 < lymphocytes < 1000/mm³.",
+                l1="Autoimmune cytopenia with 1000 < neutrophils < 1500/mm³, and/or 10 < haemoglobin "
+                   "< 12 g/dL, and/or 100 000 < platelets < 150 000/mm³, or 500 < lymphocytes < 1000/mm³.",
                 l2="500 ≤ neutrophils ≤ 1000/mm³, and/or 8 ≤ haemoglobin ≤ 10 g/dL, and/or 50 000 ≤ platelets "
                    "≤ 100 000/mm³, or lymphocytes ≤ 500/mm³.",
                 l3="Neutrophils < 500/mm³, and/or haemoglobin < 8 g/dL, and/or platelets < 50 000/mm³ "

@@ -87,9 +87,10 @@ def finding_observation(entry: Entry, *, patient_id: str, codesystem: str, when:
     }
 
 
-def total_observation(result: dict[str, Any], *, patient_id: str, codesystem: str, as_of: date,
-                      derived_from: Sequence[str]) -> dict[str, Any] | None:
-    """The ESSDAI total of a determined assessment (`Assessment.to_json()`), else None."""
+def total_observation(result: dict[str, Any], *, patient_id: str, codesystem: str,
+                      as_of: date) -> dict[str, Any] | None:
+    """The ESSDAI total of a determined assessment (`Assessment.to_json()`), else None; derivedFrom = the
+    chart Observations its domains rest on."""
     essdai = result["essdai"]
     domains = essdai["domains"]
     if essdai["score"] != essdai["max"] or any(domains[d]["level"] is None for d in DOMAINS):
@@ -98,7 +99,7 @@ def total_observation(result: dict[str, Any], *, patient_id: str, codesystem: st
                       codesystem=codesystem)
     evidence = [e["reference"] for d in DOMAINS for e in domains[d]["evidence"]]
     resource = essdai_observation(essdai["score"], {d: domains[d]["level"] for d in DOMAINS},
-                                  [*evidence, *derived_from], ctx=ctx)
+                                  evidence, ctx=ctx)
     if resource is None:
         raise InvalidResource("the ESSDAI total Observation does not validate")
     return resource
@@ -120,8 +121,8 @@ def transaction(entries: Sequence[Entry], result: dict[str, Any], *, patient_id:
     full = [f"urn:uuid:{uuid.uuid4()}" for _ in entries]
     resources = [finding_observation(e, patient_id=patient_id, codesystem=codesystem, when=when, issued=issued)
                  for e in entries]
-    total = total_observation(result, patient_id=patient_id, codesystem=codesystem, as_of=as_of, derived_from=[])
-    if total is not None:
+    total = total_observation(result, patient_id=patient_id, codesystem=codesystem, as_of=as_of)
+    if total is not None:  # it also rests on the findings saved with it (urn:uuid, resolved by the server)
         derived = [r["reference"] for r in total.get("derivedFrom", [])] + full
         total["derivedFrom"] = [{"reference": r} for r in derived]
         total["issued"] = issued

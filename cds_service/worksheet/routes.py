@@ -235,8 +235,9 @@ def _chart_from_form(session: WorksheetSession) -> Chart | None:
 
 
 def _read(session: WorksheetSession) -> Chart:
-    return read_chart(current_app._get_current_object(), iss=session.iss, token=session.token,  # type: ignore[attr-defined]
-                      patient_id=session.patient, budget=state().settings.fhir_budget)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return read_chart(app, iss=session.iss, token=session.token, patient_id=session.patient,
+                      budget=state().settings.fhir_budget)
 
 
 def _render(session: WorksheetSession, chart: Chart, form: ParsedForm, *, status: int = 200,
@@ -275,8 +276,8 @@ def recompute() -> Response:
         return make_response(jsonify({"error": "stale", "message": "reload the worksheet"}), 409)
     form = parse_form(request.form.to_dict(flat=False))
     result = scoring.assess(with_entries(chart.facts, form.entries)).to_json()
-    status_macro = current_app.jinja_env.get_template("worksheet/_macros.html").module.domain_status  # type: ignore[attr-defined]
-    summary_macro = current_app.jinja_env.get_template("worksheet/_macros.html").module.summary_panel  # type: ignore[attr-defined]
+    macros: Any = current_app.jinja_env.get_template("worksheet/_macros.html").module  # the page's own fragments
+    status_macro, summary_macro = macros.domain_status, macros.summary_panel
     summary = view.summary(result)
     return jsonify({
         "summary": summary,

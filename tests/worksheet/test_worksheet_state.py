@@ -35,9 +35,11 @@ def test_cohort_facts_survive_the_round_trip_and_score_the_same(case: str) -> No
 def test_every_field_kind_round_trips() -> None:
     facts = PatientFacts(
         "p2", TODAY, birth_date=date(1970, 1, 2), gender="female",
-        medications=(MedicationFact("baricitinib", frozenset({"jak-inhibitor", "x"}), "s|1", "bari", "MedicationRequest/m",
-                                    "MedicationRequest", "active", start=TODAY, dose_mg=2.0, doses_per_day=1.0),),
-        findings=(Finding("splenomegaly", True, TODAY, "Observation/a"), Finding("synovitis-count", 3, TODAY, "Observation/b"),
+        medications=(MedicationFact("baricitinib", frozenset({"jak-inhibitor", "x"}), "s|1", "bari",
+                                    "MedicationRequest/m", "MedicationRequest", "active", start=TODAY, dose_mg=2.0,
+                                    doses_per_day=1.0),),
+        findings=(Finding("splenomegaly", True, TODAY, "Observation/a"),
+                  Finding("synovitis-count", 3, TODAY, "Observation/b"),
                   Finding("parotid-size-cm", 2.5, TODAY, "Observation/c", "cm"),
                   Finding("cns-feature", "seizures", TODAY, "Observation/d")),
         skipped=(Skipped("Observation/z", "status 'preliminary'"),),

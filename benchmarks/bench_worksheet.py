@@ -1,0 +1,108 @@
+"""Benchmark: the worksheet's server time (issue #7 targets: first render <= 300 ms, live recompute <= 50 ms).
+
+Starts a real FHIR server (sekmet-fhir, loopback), loads cohort patients, builds the service app with
+the worksheet in this process and times, from the blueprint's own `Server-Timing: app;dur=` header:
+
+- first render: GET /worksheet/ (reads the chart from the FHIR server, extracts, scores, renders);
+  the cold row is the first request of a fresh app, the others are repeated renders;
+- live recompute: POST /worksheet/api/recompute with three entered values (no FHIR call).
+
+Not a test: figures are printed. Patients from the synthetic cohort: `typical` has a CBC, an
+immunology panel and ten clinician ratings; `on-jak` adds a medication and the pre-JAK work-up;
+`ild` has pulmonary function and an ILD Condition. The cohort's 10,000-Observation records are left
+out: sekmet-fhir 0.1.1 needs about 20 s per page for their code-filtered Observation search, a
+FHIR-server limit that patient-view without prefetch meets as well.
+
+    python benchmarks/bench_worksheet.py [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import statistics
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from cds_service.app import create_app
+from cds_service.hooks import FHIR_KEY
+from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+from cds_service.worksheet import init_app
+from essdai_devtools.fhir_server import FhirServer, load_bundle
+from essdai_devtools.synth import generate
+
+FIRST_RENDER_MS = 300.0
+RECOMPUTE_MS = 50.0
+PATIENTS = {"typical": "sjd-lab-neutropenia-igg", "on-jak": "on-baricitinib", "ild": "sjd-pulmonary-ild"}
+ENTRIES = {"parotid-size-cm": "2", "submandibular-lacrimal-swelling": "none", "esspri-fatigue": "6"}
+
+
+def server_ms(resp: Any) -> float:
+    match = re.match(r"app;dur=([\d.]+)", resp.headers.get("Server-Timing", ""))
+    if resp.status_code not in (200, 303) or not match:
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", resp.get_data(as_text=True)))
+        raise RuntimeError(f"unexpected answer {resp.status_code}: {text[-400:]}")
+    return float(match.group(1))
+
+
+def hidden(page: str, name: str) -> str:
+    return html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page).group(1))
+
+
+def stats(values: list[float]) -> str:
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    return f"p50 {statistics.median(values):7.1f} ms   p95 {p95:7.1f} ms   max {values[-1]:7.1f} ms"
+
+
+def bench_patient(label: str, fhir: str, patient: str, today: date, repeat: int, workdir: Path) -> dict[str, float]:
+    app = create_app({"AUTH_ENABLED": False, "DATABASE_URL": f"sqlite:///{workdir / f'{label}.db'}",
+                      "FHIR_ALLOWLIST": [fhir], "ALLOW_INSECURE_FHIR": True, "ASSESSMENT_DATE": today.isoformat(),
+                      "WORKSHEET_OPEN_ACCESS": True, "WORKSHEET_SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    init_app(app)
+    try:
+        client = app.test_client()
+        client.get(f"/worksheet/open?iss={quote(fhir)}&patient={patient}")
+        first = client.get("/worksheet/")
+        cold = server_ms(first)
+        renders = [server_ms(client.get("/worksheet/")) for _ in range(repeat)]
+        page = first.get_data(as_text=True)
+        form = {"csrf": hidden(page, "csrf"), "patient": patient, "chart": hidden(page, "chart"), **ENTRIES}
+        server_ms(client.post("/worksheet/api/recompute", data=form))  # warm-up
+        recomputes = [server_ms(client.post("/worksheet/api/recompute", data=form)) for _ in range(repeat)]
+        print(f"{label:8} first render, cold   {cold:7.1f} ms   (page {len(page) // 1024} KiB, "
+              f"sealed chart {len(form['chart']) // 1024} KiB)")
+        print(f"{label:8} first render         {stats(renders)}")
+        print(f"{label:8} live recompute       {stats(recomputes)}")
+        return {"cold": cold, "render": statistics.median(renders), "render_max": max(renders),
+                "recompute": statistics.median(recomputes), "recompute_max": max(recomputes)}
+    finally:
+        app.extensions[FHIR_KEY].close()
+        app.extensions[STORAGE_KEY].close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    today = date.today()
+    cohort = generate(seed=5, today=today, large_size=10)  # the large records are not benchmarked
+    with tempfile.TemporaryDirectory(prefix="bench-worksheet-") as tmp, FhirServer(workdir=Path(tmp) / "fhir") as fhir:
+        for pid in PATIENTS.values():
+            load_bundle(fhir, cohort.bundles[pid])
+        results = {label: bench_patient(label, fhir, pid, today, args.repeat, Path(tmp))
+                   for label, pid in PATIENTS.items()}
+    typical = results["typical"]
+    print(f"target: first render <= {FIRST_RENDER_MS:g} ms (typical patient, median): "
+          f"{'met' if typical['render'] <= FIRST_RENDER_MS else 'NOT met'}; "
+          f"live recompute <= {RECOMPUTE_MS:g} ms (typical, median): "
+          f"{'met' if typical['recompute'] <= RECOMPUTE_MS else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
