@@ -169,6 +169,12 @@ def callback() -> Response:
     if not code:
         raise WorksheetProblem("token-failed")
     grant = smart.exchange_code(s, launch_state, code)
+    if grant.context_patient is not None and grant.context_patient != grant.patient:
+        # the card was about one patient, the EHR's launch context names another: open neither
+        resp = problem_page("wrong-patient", "The ESSDAI card was for another patient than the one the EHR "
+                                             "launched the worksheet for.")
+        clear(resp, LAUNCH_COOKIE, _secure())
+        return resp
     lifetime = min(s.session_ttl, grant.expires_in) if grant.expires_in else s.session_ttl
     session = WorksheetSession(mode="smart", iss=launch_state.iss, patient=grant.patient,
                                expires_at=time.time() + lifetime, csrf=new_csrf(), token=grant.access_token,

@@ -9,6 +9,7 @@ must be https (http only for loopback with ALLOW_INSECURE_FHIR, as for FHIR call
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,19 @@ class Grant:
     patient: str
     expires_in: int | None
     scope: str
+    context_patient: str | None = None  # the patient the card's link was for (`appContext`), when sent
+
+
+def context_patient(app_context: object) -> str | None:
+    """The patient id in a CDS Hooks link's `appContext` (`{"patient": "<id>"}`, see links.card_link)."""
+    if not isinstance(app_context, str):
+        return None
+    try:
+        data = json.loads(app_context)
+    except ValueError:
+        return None
+    patient = data.get("patient") if isinstance(data, dict) else None
+    return patient if isinstance(patient, str) else None
 
 
 def exchange_code(settings: WorksheetSettings, launch: LaunchState, code: str) -> Grant:
@@ -118,4 +132,5 @@ def exchange_code(settings: WorksheetSettings, launch: LaunchState, code: str) -
         raise WorksheetProblem("no-patient")
     expires_in = token.get("expires_in")
     expires = int(expires_in) if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) else None
-    return Grant(access_token, patient, expires, str(token.get("scope") or ""))
+    return Grant(access_token, patient, expires, str(token.get("scope") or ""),
+                 context_patient(token.get("appContext")))

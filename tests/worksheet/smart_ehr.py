@@ -3,8 +3,9 @@
 - authorization server: `authlib.integrations.flask_oauth2.AuthorizationServer`, authorization-code
   grant with the PKCE extension (`CodeChallenge(required=True)`: S256 required), SQLAlchemy models
   from `authlib.integrations.sqla_oauth2`; a consent page with Allow / Deny;
-- SMART launch contexts: `/ehr/launch?app=<launch url>&patient=<id>` makes a launch id and sends the
-  browser to `<app>?iss=<fhir base>&launch=<id>`; the token response carries `patient`;
+- SMART launch contexts: `/ehr/launch?app=<launch url>&patient=<id>[&appContext=...]` makes a launch id
+  and sends the browser to `<app>?iss=<fhir base>&launch=<id>`; the token response carries `patient`
+  (and the link's `appContext`, as CDS Hooks asks of the EHR);
 - `<base>/fhir/.well-known/smart-configuration`;
 - a FHIR gateway at `<base>/fhir/...`: the bearer token is checked with authlib's ResourceProtector
   (write needs `patient/Observation.write`; the patient compartment is enforced) and the request is
@@ -68,6 +69,7 @@ class AuthorizationCode(Base, OAuth2AuthorizationCodeMixin):
     id = Column(Integer, primary_key=True)
     user_id = Column(String(100))
     patient = Column(String(64))
+    app_context = Column(String(500))
 
 
 class Token(Base, OAuth2TokenMixin):
@@ -81,9 +83,10 @@ class Token(Base, OAuth2TokenMixin):
 
 
 class User:
-    def __init__(self, user_id: str, patient: str | None = None) -> None:
+    def __init__(self, user_id: str, patient: str | None = None, app_context: str | None = None) -> None:
         self.user_id = user_id
         self.patient = patient
+        self.app_context = app_context
 
     def get_user_id(self) -> str:
         return self.user_id
@@ -97,6 +100,7 @@ class EhrStandIn:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.fhir_base = f"{self.base_url}/fhir"
         self.launches: dict[str, str] = {}  # launch id -> patient id
+        self.app_contexts: dict[str, str] = {}  # launch id -> the card link's appContext
         self.token_requests: list[dict[str, str]] = []  # what the token endpoint received (for assertions)
         self.fhir_requests: list[tuple[str, str, str | None]] = []  # (method, path, patient of the token)
         self.advertise_pkce = advertise_pkce
@@ -127,9 +131,11 @@ class EhrStandIn:
             self._thread.join(5)
         self.db.remove()
 
-    def new_launch(self, patient_id: str) -> str:
+    def new_launch(self, patient_id: str, app_context: str | None = None) -> str:
         launch = secrets.token_urlsafe(12)
         self.launches[launch] = patient_id
+        if app_context is not None:
+            self.app_contexts[launch] = app_context
         return launch
 
     # --- the Flask app -------------------------------------------------------------------------
@@ -145,6 +151,7 @@ class EhrStandIn:
                 db.add(AuthorizationCode(
                     code=code, client_id=req.client.client_id, redirect_uri=req.payload.redirect_uri,
                     scope=req.scope, user_id=req.user.get_user_id(), patient=req.user.patient,
+                    app_context=req.user.app_context,
                     code_challenge=req.payload.data.get("code_challenge"),
                     code_challenge_method=req.payload.data.get("code_challenge_method")))
                 db.commit()
@@ -158,14 +165,16 @@ class EhrStandIn:
                 db.commit()
 
             def authenticate_user(self, authorization_code: Any) -> User:
-                return User(authorization_code.user_id, authorization_code.patient)
+                return User(authorization_code.user_id, authorization_code.patient, authorization_code.app_context)
 
         def save_token(token: dict[str, Any], req: Any) -> None:
             ehr.token_requests.append(dict(request.form))
             patient = req.user.patient if ehr.issue_patient else None
             if patient:
                 token["patient"] = patient  # SMART launch context travels in the token response
-            fields = {k: v for k, v in token.items() if k != "patient"}
+            if req.user.app_context:
+                token["appContext"] = req.user.app_context
+            fields = {k: v for k, v in token.items() if k not in ("patient", "appContext")}
             db.add(Token(client_id=req.client.client_id, user_id=req.user.get_user_id(), patient=patient, **fields))
             db.commit()
 
@@ -182,7 +191,7 @@ class EhrStandIn:
         @app.get("/ehr/launch")
         def ehr_launch() -> Response:
             """The EHR launches an app URL (e.g. a CDS card's smart link) for a patient."""
-            launch = ehr.new_launch(request.args["patient"])
+            launch = ehr.new_launch(request.args["patient"], request.args.get("appContext"))
             query = urlencode({"iss": ehr.fhir_base, "launch": launch})
             return redirect(f"{request.args['app']}?{query}", 302)
 
@@ -217,8 +226,8 @@ class EhrStandIn:
                                               scope=grant.request.scope, patient=patient)
             if request.form.get("decision") != "allow":
                 return server.create_authorization_response(grant_user=None, grant=grant)
-            return server.create_authorization_response(
-                grant_user=User(USER, patient or request.form.get("patient") or None), grant=grant)
+            user = User(USER, patient or request.form.get("patient") or None, ehr.app_contexts.get(launch or ""))
+            return server.create_authorization_response(grant_user=user, grant=grant)
 
         @app.post("/auth/token")
         def issue_token() -> Any:

@@ -328,7 +328,8 @@ def test_internal_error_is_a_page_without_details(client: Any, ws_fhir: str, loa
 @pytest.mark.parametrize(("config", "expected"), [
     ({}, None),
     ({"WORKSHEET_URL": "https://cds.example.org/worksheet/launch"},
-     {"label": "Open the ESSDAI worksheet", "url": "https://cds.example.org/worksheet/launch", "type": "smart"}),
+     {"label": "Open the ESSDAI worksheet", "url": "https://cds.example.org/worksheet/launch", "type": "smart",
+      "appContext": '{"patient": "sjd-1"}'}),
     ({"WORKSHEET_URL": "http://127.0.0.1:8080/worksheet/launch", "WORKSHEET_OPEN_ACCESS": True},
      {"label": "Open the ESSDAI worksheet", "type": "absolute",
       "url": "http://127.0.0.1:8080/worksheet/open?iss=http%3A%2F%2F127.0.0.1%3A18090%2Ffhir&patient=sjd-1"}),

@@ -16,6 +16,7 @@ import requests
 from smart_ehr import CLIENT_ID, EhrStandIn, Token
 from test_worksheet_app import fhir_observations, form_of, text_of
 
+from cds_service.worksheet import card_link
 from cds_service.worksheet.routes import EXTENSION_KEY
 from cds_service.worksheet.settings import DEFAULT_SCOPES
 
@@ -33,9 +34,9 @@ def smart_app(make_ws_app: Callable[..., Any], ws_fhir: str, ehr: EhrStandIn, **
                        WORKSHEET_CLIENT_ID=CLIENT_ID, WORKSHEET_REDIRECT_URI=REDIRECT, **extra)
 
 
-def start(client: Any, ehr: EhrStandIn, patient: str | None) -> str:
+def start(client: Any, ehr: EhrStandIn, patient: str | None, app_context: str | None = None) -> str:
     """The EHR launches the worksheet (standalone when `patient` is None); returns the authorize URL."""
-    query = f"iss={quote(ehr.fhir_base)}" + (f"&launch={ehr.new_launch(patient)}" if patient else "")
+    query = f"iss={quote(ehr.fhir_base)}" + (f"&launch={ehr.new_launch(patient, app_context)}" if patient else "")
     resp = client.get(f"/worksheet/launch?{query}")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     return resp.headers["Location"]
@@ -129,6 +130,23 @@ def test_denied_consent(make_ws_app: Callable[..., Any], ws_fhir: str, ehr: EhrS
     page = resp.get_data(as_text=True)
     assert "<h1>Access was not granted</h1>" in page and "Nothing was read from or written to the chart." in page
     assert ehr.token_requests == [] and ehr.fhir_requests == []
+
+
+def test_launch_for_another_patient_than_the_cards(make_ws_app: Callable[..., Any], ws_fhir: str,
+                                                   ehr: EhrStandIn, load_case: Callable[[str], str]) -> None:
+    card_patient, launched = load_case("sjd-range-3-9"), load_case("sjd-range-2-4")
+    client = smart_app(make_ws_app, ws_fhir, ehr).test_client()
+    link = card_link({"WORKSHEET_URL": "http://localhost/worksheet/launch"}, fhir_server=ehr.fhir_base,
+                     patient_id=card_patient, environ={})
+    assert link is not None and link["type"] == "smart"
+    resp = back(client, consent(start(client, ehr, launched, link["appContext"]), "allow"))
+    assert resp.status_code == 409
+    page = resp.get_data(as_text=True)
+    assert "<h1>This worksheet belongs to another patient</h1>" in page
+    assert client.get("/worksheet/").status_code == 401  # no session was opened
+    assert ehr.fhir_requests == []
+    same = back(client, consent(start(client, ehr, card_patient, link["appContext"]), "allow"))
+    assert same.status_code == 303
 
 
 def test_expired_launch(make_ws_app: Callable[..., Any], ws_fhir: str, ehr: EhrStandIn) -> None:
