@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -74,6 +75,7 @@ class FhirServer:
         self._stack = contextlib.ExitStack()
         self.base_url = f"http://127.0.0.1:{self.port}/fhir"
         self.log_path: Path | None = None
+        self.database: Path | None = None
         self.pid: int | None = None
 
     def __enter__(self) -> str:
@@ -85,6 +87,7 @@ class FhirServer:
                 workdir.mkdir(parents=True, exist_ok=True)
             data_dir = workdir / "data"
             data_dir.mkdir(exist_ok=True)
+            self.database = data_dir / "sekmet.db"  # sekmet's default location under data_dir
             config = workdir / "settings.yaml"
             config.write_text(settings_yaml(self.port, data_dir, self.tokens), encoding="utf-8")
             self.log_path = workdir / "sekmet.log"
@@ -105,6 +108,19 @@ class FhirServer:
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
+
+    def analyze(self) -> None:
+        """Refresh SQLite planner statistics after a bulk load.
+
+        Without them sekmet 0.1.1's `_sort=-date` subquery walks the (type, param) date index for every
+        matching row: a 2,900-match search on a 10,000-Observation record took 28 s; after ANALYZE 0.1 s.
+        The running server picks the statistics up on its next query (the schema cookie changes).
+        """
+        if self.database is None or not self.database.exists():
+            raise RuntimeError("the FHIR server is not running (no database yet)")
+        with contextlib.closing(sqlite3.connect(self.database, timeout=30)) as db:
+            db.execute("ANALYZE")
+            db.commit()
 
 
 def location_reference(location: str) -> str:

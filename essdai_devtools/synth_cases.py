@@ -80,13 +80,14 @@ def cbc(r: Record, *, neutrophils: tuple[float, str] = (3.5, "10*3/uL"), lymphoc
 
 
 def bio_panel(r: Record, *, igg: tuple[float, str] = (12.0, "g/L"), c3: float = 1.2, c4: float = 0.25,
-              cryo: bool = False, monoclonal_g_dl: float | None = None, days_ago: int = 7) -> None:
+              cryo: bool = False, monoclonal_g_dl: float = 0.0, days_ago: int = 7) -> None:
+    """IgG, C3, C4 (reference ranges), cryoglobulins and the monoclonal protein (0 g/dL = none found):
+    every level-1/2 item of the biological domain has a result, so its level is known."""
     r.lab(OBS["igg"], igg[0], igg[1], days_ago=days_ago)
     r.lab(OBS["c3"], c3, "g/L", low=0.9, high=1.8, days_ago=days_ago, interpretation="L" if c3 < 0.9 else None)
     r.lab(OBS["c4"], c4, "g/L", low=0.1, high=0.4, days_ago=days_ago, interpretation="L" if c4 < 0.1 else None)
     r.qualitative(OBS["cryoglobulins"], cryo, days_ago=days_ago)
-    if monoclonal_g_dl is not None:
-        r.lab(OBS["monoclonal"], monoclonal_g_dl, "g/dL", days_ago=days_ago)
+    r.lab(OBS["monoclonal"], monoclonal_g_dl, "g/dL", days_ago=days_ago)
 
 
 def safety_baseline(r: Record, *, egfr: float | None = 95, hbsag: bool | None = False,
@@ -124,16 +125,18 @@ def order(rules: dict[str, str], absent: list[str] | None = None) -> dict[str, A
             "absent": sorted(absent or [])}
 
 
-def jak_case(rules: dict[str, str], trigger: Callable[[Record], None] | None = None,
-             **baseline: Any) -> Callable[[Record], Outcome]:
-    """All 12 domains rated (ESSDAI 7) on the clean baseline, changed by `baseline` and `trigger`."""
+def jak_case(rules: dict[str, str], trigger: Callable[[Record], None] | None = None, *,
+             also: tuple[str, ...] = (), **baseline: Any) -> Callable[[Record], Outcome]:
+    """All 12 domains rated (ESSDAI 7) on the clean baseline, changed by `baseline` and `trigger`.
+
+    `also`: rules the trigger legitimately raises too (not required, no longer forbidden)."""
     def build(r: Record) -> Outcome:
         sjogren(r)
         safety_baseline(r, **baseline)
         if trigger is not None:
             trigger(r)
         levels = rate_others(r, set(), JAK_PROFILE)
-        absent = [x for x in CLEAN_ABSENT if x not in rules]
+        absent = [x for x in CLEAN_ABSENT if x not in rules and x not in also]
         return Outcome(levels, safety=order(rules, absent))
     return build
 
@@ -253,14 +256,23 @@ def _med(code: cc.Code, text: str, dose: float, per_day: int, started: int, rout
     return add
 
 
-def on_baricitinib(r: Record) -> Outcome:
-    sjogren(r)
-    safety_baseline(r)
-    r.medication_request((cc.BARICITINIB_RXNORM, cc.BARICITINIB_ATC), "baricitinib 2 mg tablet, once daily",
-                         dose_mg=2, per_day=1, started_days_ago=98, route_text="oral")  # 14 weeks ago, no lipids
-    levels = rate_others(r, set(), JAK_PROFILE)
-    return Outcome(levels, safety=order({}), monitoring={"rules": {"R26": "info"}},
-                   notes=["on baricitinib since 14 weeks, no lipid panel since the start (due ~12 weeks)"])
+def on_baricitinib(weeks: int) -> Callable[[Record], Outcome]:
+    """On baricitinib 2 mg for `weeks`, no lipid result since the start.
+
+    jak doc §5.9 R26: lipids ~12 weeks after the start; §7: due window weeks 10-16 [P], "alert if none
+    by the end of the window". So no lipid finding at 14 weeks, an info finding at 18 weeks.
+    """
+    def build(r: Record) -> Outcome:
+        sjogren(r)
+        safety_baseline(r)
+        r.medication_request((cc.BARICITINIB_RXNORM, cc.BARICITINIB_ATC), "baricitinib 2 mg tablet, once daily",
+                             dose_mg=2, per_day=1, started_days_ago=weeks * 7, route_text="oral")
+        levels = rate_others(r, set(), JAK_PROFILE)
+        overdue = weeks * 7 > 16 * 7
+        monitoring = {"rules": {"R26": "info"} if overdue else {}, "absent": [] if overdue else ["R26"]}
+        return Outcome(levels, safety=order({}), monitoring=monitoring,
+                       notes=[f"on baricitinib for {weeks} weeks, no lipid panel since the start"])
+    return build
 
 
 # --- large records ---------------------------------------------------------------------------------------
@@ -323,6 +335,7 @@ def large_labs(size: int) -> Callable[[Record], Outcome]:
         r.lab(OBS["c3"], 1.1, "g/L", low=0.9, high=1.8, days_ago=6)
         r.lab(OBS["c4"], 0.22, "g/L", low=0.1, high=0.4, days_ago=6)
         r.qualitative(OBS["cryoglobulins"], False, days_ago=6)
+        r.lab(OBS["monoclonal"], 0.0, "g/dL", days_ago=6)  # none found
         r.lab(OBS["igg"], 30.0, "g/L", days_ago=3, status="entered-in-error")  # would be bio 2: ignored
         _noise(r, size)
         levels.update(hematological=1, biological=1)
@@ -423,14 +436,18 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
              jak_case({"R19": "warning"}, smoking=cc.SMOKER), age=45),
         Case("jak-vte", "history of VTE (Z86.718)", jak_case({"R18": "warning"}, _cond(cc.VTE_HISTORY, 700)), age=45),
         Case("jak-malignancy", "active breast cancer (C50.911)",
-             jak_case({"R20": "critical"}, _cond(cc.BREAST_CANCER, 180)), age=45),
+             # active cancer is also a VTE risk factor (jak doc §5.7 R18 trigger data): R18 may add an info
+             jak_case({"R20": "critical"}, _cond(cc.BREAST_CANCER, 180), also=("R18",)), age=45),
         Case("jak-probenecid", "on probenecid (strong OAT3 inhibitor): reduce to 1 mg", jak_case(
             {"R22": "warning"}, _med(cc.PROBENECID_ATC, "probenecid 500 mg tablet, twice daily", 500, 2, 200, "oral")),
             age=45),
         Case("jak-rituximab", "on rituximab (biologic)", jak_case(
             {"R25": "critical"}, _med(cc.RITUXIMAB_ATC, "rituximab 1000 mg infusion", 1000, 1, 60, "intravenous")),
             age=45),
-        Case("on-baricitinib", "on baricitinib 2 mg for 14 weeks, no lipids since the start", on_baricitinib, age=45),
+        Case("on-baricitinib", "on baricitinib 2 mg for 14 weeks, no lipids since the start (not yet overdue)",
+             on_baricitinib(14), age=45),
+        Case("on-baricitinib-18w", "on baricitinib 2 mg for 18 weeks, no lipids: R26 overdue",
+             on_baricitinib(18), age=45),
         # large records
         Case("large-labs", f"{large_size} Observations over 5 years; haem 1, bio 1, glandular 1 -> 5",
              large_labs(large_size), large=True),

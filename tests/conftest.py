@@ -7,6 +7,7 @@ The FHIR server runs in bearer mode, so every hook call exercises `fhirAuthoriza
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,11 +22,21 @@ from essdai_devtools.service_process import ServiceProcess, trusted_issuer
 FHIR_TOKEN = "devtools-fhir-token"  # static bearer token sekmet accepts (test-only)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `timeout`/CI send SIGTERM: turn it into an interrupt so session fixtures still stop their servers
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 @dataclass(frozen=True)
 class LiveFhir:
     base_url: str
     token: str
     log_path: Path
+    server: FhirServer
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveFhir]:
     server = FhirServer(tokens=[FHIR_TOKEN], workdir=tmp_path_factory.mktemp("sekmet"))
     with server as base_url:
         assert server.log_path is not None
-        yield LiveFhir(base_url, FHIR_TOKEN, server.log_path)
+        yield LiveFhir(base_url, FHIR_TOKEN, server.log_path, server)
 
 
 @pytest.fixture(scope="session")
