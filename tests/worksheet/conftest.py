@@ -6,32 +6,23 @@ the service under gunicorn plus headless Chromium (Debian's /usr/bin/chromium, v
 from __future__ import annotations
 
 import itertools
-import random
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from worksheet_helpers import CHROMIUM, CHROMIUM_ARGS, LiveWorksheet, case_bundle
 
 from cds_service.app import create_app
 from cds_service.hooks import FHIR_KEY
 from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
 from cds_service.worksheet import init_app
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
-from essdai_devtools.fhir_builders import Record
 from essdai_devtools.fhir_server import FhirServer, load_bundle
 from essdai_devtools.procs import free_port, server_process
 from essdai_devtools.service_process import service_env, trusted_issuer
-from essdai_devtools.synth_cases import core_cases
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TEST_BASE = "http://localhost"  # Flask test client's host
-SEED = 11
 
 
 @pytest.fixture(scope="session")
@@ -46,17 +37,7 @@ def ws_fhir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-_CASES = {c.pid: c for c in core_cases(large_size=10)}
 _COUNTER = itertools.count(1)
-
-
-def case_bundle(case_pid: str, patient_id: str, today: date) -> dict[str, Any]:
-    """The synthetic cohort's case `case_pid`, written for the patient id `patient_id`."""
-    case = _CASES[case_pid]
-    record = Record(patient_id, today, random.Random(f"{SEED}:{case_pid}"))
-    record.set_patient(gender=case.gender, age=case.age, family="Okafor", given="Amara")
-    case.build(record)
-    return record.bundle()
 
 
 @pytest.fixture(scope="session")
@@ -96,14 +77,6 @@ def make_ws_app(tmp_path: Path, ws_fhir: str, ws_today: date) -> Iterator[Callab
 
 
 # --- browser suite ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LiveWorksheet:
-    base_url: str
-    log_path: Path
-    ehr: Any  # smart_ehr.EhrStandIn
-    ehr_key: EhrKey
-
 
 @pytest.fixture(scope="session")
 def live_worksheet(tmp_path_factory: pytest.TempPathFactory, ws_fhir: str, ws_today: date) -> Iterator[LiveWorksheet]:

@@ -4,65 +4,25 @@ for a launch here; the SMART launch has its own tests."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-import requests
 import responses
+from worksheet_helpers import chart_facts, fhir_observations, form_of, open_worksheet, text_of
 
-import fhir_mappings
 import scoring
 from cds_service.worksheet import card_link
 from cds_service.worksheet.controls import CONTROL_BY_CODE, Entry, with_entries
 from cds_service.worksheet.routes import EXTENSION_KEY
 from cds_service.worksheet.session import SESSION_COOKIE, WorksheetSession
 from essdai_devtools.card_reading import essdai_cards, extension
-from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM, DOMAINS
-
-# --- helpers ---------------------------------------------------------------------------------------------
-
-
-def open_worksheet(client: Any, fhir: str, patient: str) -> str:
-    resp = client.get(f"/worksheet/open?iss={quote(fhir)}&patient={patient}")
-    assert resp.status_code == 303 and resp.headers["Location"] == "/worksheet/"
-    page = client.get("/worksheet/")
-    assert page.status_code == 200, page.get_data(as_text=True)[:500]
-    return page.get_data(as_text=True)
-
-
-def hidden(page: str, name: str) -> str:
-    return html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page).group(1))
-
-
-def form_of(page: str, **fields: str | list[str]) -> dict[str, Any]:
-    return {"csrf": hidden(page, "csrf"), "patient": hidden(page, "patient"), "chart": hidden(page, "chart"), **fields}
-
-
-def fhir_observations(fhir: str, patient: str) -> list[dict[str, Any]]:
-    resp = requests.get(f"{fhir}/Observation", params={"patient": patient, "code": f"{DEFAULT_SYSTEM}|",
-                                                        "_count": 200}, timeout=10)
-    resp.raise_for_status()
-    return [e["resource"] for e in resp.json().get("entry", [])]
-
-
-def chart_facts(fhir: str, patient: str, today: date) -> Any:
-    resources = []
-    for query in (f"Patient/{patient}", f"Condition?patient={patient}&_count=200",
-                  f"Observation?patient={patient}&_count=1000"):
-        body = requests.get(f"{fhir}/{query}", timeout=10).json()
-        resources += [e["resource"] for e in body["entry"]] if body["resourceType"] == "Bundle" else [body]
-    return fhir_mappings.extract(resources, as_of=today, patient_id=patient)
-
-
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
+from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
 
 class LabelAudit(HTMLParser):
     """Every form control has an accessible name: <label for>, or a fieldset legend for radio/checkbox groups."""
@@ -300,8 +260,6 @@ def test_bad_patient_id_and_disabled_demo_access(make_ws_app: Callable[..., Any]
 
 def test_expired_session_and_post_without_form(app: Any, client: Any, ws_fhir: str) -> None:
     sealer = app.extensions[EXTENSION_KEY].sealer
-    from dataclasses import asdict
-
     old = WorksheetSession("open", ws_fhir, "p1", expires_at=1.0, csrf="c")
     client.set_cookie(SESSION_COOKIE, sealer.seal(asdict(old)), path="/worksheet")
     resp = client.get("/worksheet/")

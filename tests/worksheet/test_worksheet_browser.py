@@ -17,8 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import LiveWorksheet
-from test_worksheet_app import fhir_observations
+from worksheet_helpers import LiveWorksheet, fhir_observations
 
 from essdai_devtools.card_reading import essdai_cards, extension
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrClient

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 from smart_ehr import CLIENT_ID, EhrStandIn, Token
-from test_worksheet_app import fhir_observations, form_of, text_of
+from worksheet_helpers import fhir_observations, form_of, text_of
 
 from cds_service.worksheet import card_link
 from cds_service.worksheet.routes import EXTENSION_KEY

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import case_bundle
+from worksheet_helpers import case_bundle
 from sqlalchemy import create_engine
 
 import fhir_mappings
