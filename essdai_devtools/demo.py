@@ -1,0 +1,156 @@
+"""`essdai-cds demo`: a FHIR server with the synthetic cohort and the service, on loopback, until Ctrl-C.
+
+Starts sekmet-fhir (open, no auth: the CDS Hooks sandbox can only use open FHIR servers), writes and
+loads the cohort over HTTP, starts the service under gunicorn trusting the demo client's key, prints
+what to open, and stops everything it started on Ctrl-C or SIGTERM.
+
+DEMO ONLY, never in production: the service accepts http:// FHIR on loopback, and
+`--trust-sandbox-jwks FILE` trusts the public CDS Hooks sandbox issuer, whose private key is published
+in its repository (anyone can mint its tokens; cds-hooks-contract.md §1.7). Binding to anything but
+loopback is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shlex
+import signal
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrClient, EhrKey
+from essdai_devtools.fhir_server import FhirServer, load_dir
+from essdai_devtools.service_process import LOOPBACK, ServiceProcess, trusted_issuer
+from essdai_devtools.synth import bundle_paths, generate, write_cohort
+
+SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
+SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
+
+
+class Stop(Exception):
+    """Raised by the signal handler to unwind every `with` block (each stops what it started)."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def showcase(expected: dict[str, Any]) -> dict[str, str]:
+    """Patients worth opening: eligible (determined), a score range, on baricitinib (monitoring due),
+    and one whose baricitinib order raises a critical finding."""
+    patients = expected["patients"]
+    picks: dict[str, str] = {}
+    for pid, p in patients.items():
+        if p["quiet"]:
+            continue
+        essdai = p["essdai"]
+        if "eligible" not in picks and essdai["score"] == essdai["max"] and p["eligibility"]["met"] and not p["large"]:
+            picks["eligible"] = pid
+        if "range" not in picks and essdai["score"] != essdai["max"]:
+            picks["range"] = pid
+        if "on baricitinib" not in picks and (p.get("monitoring") or {}).get("rules"):
+            picks["on baricitinib"] = pid
+        if "JAK order" not in picks and "critical" in ((p.get("safety") or {}).get("rules") or {}).values():
+            picks["JAK order"] = pid
+    return picks
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="bind address, loopback only (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="service port (default 8080)")
+    p.add_argument("--fhir-port", type=int, default=8090, help="FHIR server port (default 8090)")
+    p.add_argument("--patients", type=int, default=None, help="cohort size (default: every designed case)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--large-size", type=int, default=10_000, help="Observations per large record (default 10000)")
+    p.add_argument("--workdir", type=Path, help="keep cohort, keys, logs and databases here (default: temporary)")
+    p.add_argument("--trust-sandbox-jwks", type=Path, metavar="FILE",
+                   help="DEMO ONLY: also trust the public CDS Hooks sandbox issuer with this JWKS file")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.host not in LOOPBACK:
+        print(f"essdai-cds demo: refusing to bind {args.host!r}: the demo uses insecure settings "
+              "(http FHIR, test keys); use 127.0.0.1", file=sys.stderr)
+        return 2
+    if args.trust_sandbox_jwks and not args.trust_sandbox_jwks.is_file():
+        print(f"essdai-cds demo: {args.trust_sandbox_jwks}: no such file", file=sys.stderr)
+        return 2
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with contextlib.ExitStack() as stack:
+            workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="essdai-demo-")))
+            workdir.mkdir(parents=True, exist_ok=True)
+            return _demo(args, workdir, stack)
+    except Stop as exc:
+        print(f"\nstopped ({exc}); everything the demo started has been stopped.")
+        return 0
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) -> int:
+    today = date.today()
+    print(f"working directory: {workdir}")
+    fhir = FhirServer(port=args.fhir_port, workdir=workdir / "fhir")
+    fhir_base = stack.enter_context(fhir)
+    print(f"FHIR server (sekmet-fhir, open):  {fhir_base}   [log {fhir.log_path}]")
+
+    cohort = generate(seed=args.seed, patients=args.patients, today=today, large_size=args.large_size)
+    cohort_dir = workdir / "cohort"
+    write_cohort(cohort, cohort_dir)
+    started = time.monotonic()
+    load_dir(fhir_base, bundle_paths(cohort_dir))
+    fhir.analyze()
+    print(f"loaded {len(cohort.bundles)} patients in {time.monotonic() - started:.1f} s  [{cohort_dir}]")
+
+    key = EhrKey.generate()
+    key.write_pem(workdir / "ehr-key.pem")
+    issuers = [trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "ehr-jwks.json"))]
+    if args.trust_sandbox_jwks:
+        issuers.append(trusted_issuer(SANDBOX_ISSUER, jwks_file=args.trust_sandbox_jwks.resolve()))
+        print(f"DEMO ONLY: trusting {SANDBOX_ISSUER} (its private key is public) with {args.trust_sandbox_jwks}")
+    service = ServiceProcess(workdir / "service", trusted_issuers=issuers, fhir_allowlist=[fhir_base],
+                             assessment_date=today, host=args.host, port=args.port,
+                             cors_origins=[SANDBOX_ORIGIN])
+    service_base = stack.enter_context(service)
+    print(f"CDS service (gunicorn):           {service_base}   [log {service.log_path}]")
+    print(f"discovery:                        {service_base}/cds-services   (needs a signed JWT)")
+
+    picks = showcase(cohort.expected)
+    print("\npatients worth opening:")
+    for label, pid in picks.items():
+        p = cohort.expected["patients"][pid]
+        print(f"  {label:<15} {pid:<24} {p['title']}")
+
+    pid = picks.get("eligible") or next(iter(cohort.bundles))
+    cli = [sys.executable, "-m", "cds_service.cli"]
+    call = cli + ["call", "--service-url", service_base, "--fhir", fhir_base, "--patient", pid,
+                  "--hook", "patient-view", "--key", str(workdir / "ehr-key.pem")]
+    print("\nask the service like an EHR would:")
+    print("  " + shlex.join(call))
+    jak = picks.get("JAK order", pid)
+    print("  " + shlex.join([*call[:-6], jak, "--hook", "order-sign", "--key", str(workdir / "ehr-key.pem")]))
+
+    body = EhrClient(service_base, fhir_base, DEFAULT_ISSUER, key, today=today)
+    request_file = workdir / f"request-{pid}.json"
+    service_id = body.services_for("patient-view")[0]["id"]
+    request_file.write_text(json.dumps(body.request_body(body.services_for("patient-view")[0],
+                                                         body.context(pid), "full"), indent=1))
+    url = f"{service_base}/cds-services/{service_id}"
+    token = key.sign(issuer=DEFAULT_ISSUER, audience=url, lifetime=3600)
+    print("\nor with curl (pre-signed, valid 1 hour, single use: the service refuses a replayed jti):")
+    print("  " + shlex.join(["curl", "-s", "-X", "POST", url, "-H", f"Authorization: Bearer {token}",
+                             "-H", "Content-Type: application/json", "--data", f"@{request_file}"]))
+    print(f"\nCDS Hooks sandbox: fhirServiceUrl={fhir_base} patientId={pid} "
+          f"serviceDiscoveryURL={service_base}/cds-services (CORS allows {SANDBOX_ORIGIN})")
+    print("\nCtrl-C stops everything.")
+    while True:
+        time.sleep(3600)
