@@ -24,6 +24,8 @@ from cds_service.worksheet.session import SESSION_COOKIE, WorksheetSession
 from essdai_devtools.card_reading import essdai_cards, extension
 from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
 
+pytestmark = pytest.mark.integration  # a real FHIR server (sekmet-fhir) answers every read
+
 class LabelAudit(HTMLParser):
     """Every form control has an accessible name: <label for>, or a fieldset legend for radio/checkbox groups."""
 

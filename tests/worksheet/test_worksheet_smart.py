@@ -20,6 +20,8 @@ from cds_service.worksheet import card_link
 from cds_service.worksheet.routes import EXTENSION_KEY
 from cds_service.worksheet.settings import DEFAULT_SCOPES
 
+pytestmark = pytest.mark.integration  # a real FHIR server (sekmet-fhir) answers every read
+
 REDIRECT = "http://localhost/worksheet/callback"
 
 
