@@ -1,0 +1,332 @@
+"""Benchmark: the service under gunicorn (2 sync workers, loopback, JWT auth ON as in production).
+
+One patient-view request with full prefetch for a typical patient (about 300 relevant Observations,
+20 Conditions, 12 clinician domain ratings) at 1, 8 and 32 concurrent clients. Prints requests/s and
+p50/p95/p99 latency per level and, beside it, the in-process time of `json.loads` of the same body and
+of the whole request through the Flask test client (no HTTP, no auth). Goal (issue #3 item 11):
+p99 <= 50 ms at 8 concurrent clients on a 2-core machine. Not a test: figures are printed.
+
+    python benchmarks/bench_service.py [--clients 1,8,32] [--seconds 10] [--workers 2]
+
+Tokens are signed before each timed run (one fresh `jti` per request, ES384, the devtools EHR key
+trusted through a JWKS file), so the client's signing cost is outside the measurement. The helpers
+here (workload, service start, worker memory, load loop) are shared with benchmarks/soak.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from essdai_devtools import cohort_codes as cc
+from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
+from essdai_devtools.fhir_builders import Record
+from essdai_devtools.service_process import ServiceProcess, trusted_issuer
+from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
+
+AS_OF = date(2026, 6, 1)
+VIEW_SERVICE = "essdai-activity"
+ORDER_SERVICE = "jak-inhibitor-safety"
+# prefetch key -> resource type it holds (every key of both services). `essdaiFindings` holds the project
+# CodeSystem Observations, `observations` the others (its template filters on LOINC codes).
+PREFETCH_TYPES = {
+    "conditions": "Condition",
+    "observations": "Observation",
+    "essdaiFindings": "Observation",
+    "medicationRequests": "MedicationRequest",
+    "medicationStatements": "MedicationStatement",
+}
+ORDER_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
+
+
+# --- workload ----------------------------------------------------------------------------------------------
+
+def typical_patient(pid: str = "bench-typical", today: date = AS_OF, seed: int = 11) -> dict[str, Any]:
+    """Transaction Bundle of a typical record: Sjögren's + 19 free-text problems, 12 domain ratings and
+    about 300 relevant results over 2 years (monthly CBC, quarterly immunology, weekly temperature,
+    monthly weight and creatinine). Free-text problems carry no code: nothing here is an invented code."""
+    r = Record(pid, today, random.Random(seed))
+    r.set_patient(gender="female", age=54, family="Benchmark", given="Typical")
+    r.condition(cc.SJOGREN_ICD, onset_days_ago=1500)
+    for i in range(19):
+        r.add({"resourceType": "Condition", "subject": r.subject, "code": {"text": f"problem list entry {i + 1}"},
+               "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                              "code": "active"}]}, "recordedDate": r.day(200 + 40 * i)})
+    for domain, level in {"glandular": 1, "articular": 1}.items():
+        r.finding(domain, level, days_ago=20)
+    for domain in ("constitutional", "lymphadenopathy", "cutaneous", "pulmonary", "renal", "muscular", "pns",
+                   "cns", "hematological", "biological"):
+        r.finding(domain, 0, days_ago=20)
+    rnd = r.rng
+    for month in range(24):
+        days = 5 + 30 * month
+        r.lab(cc.OBS["lymphocytes"], round(rnd.uniform(1.0, 2.5), 2), "10*9/L", days_ago=days)
+        r.lab(cc.OBS["neutrophils"], round(rnd.uniform(2.0, 6.0), 2), "10*9/L", days_ago=days)
+        r.lab(cc.OBS["platelets"], round(rnd.uniform(160, 380)), "10*9/L", days_ago=days)
+        r.lab(cc.OBS["hemoglobin"], round(rnd.uniform(12.5, 14.5), 1), "g/dL", days_ago=days)
+        r.lab(cc.OBS["creatinine"], round(rnd.uniform(0.6, 1.0), 2), "mg/dL", days_ago=days)
+        r.vital(cc.OBS["weight"], round(rnd.uniform(63.0, 64.5), 1), "kg", days_ago=days)
+    for quarter in range(8):
+        days = 6 + 91 * quarter
+        r.lab(cc.OBS["igg"], round(rnd.uniform(9, 15), 1), "g/L", days_ago=days)
+        r.lab(cc.OBS["c3"], round(rnd.uniform(0.95, 1.5), 2), "g/L", low=0.9, high=1.8, days_ago=days)
+        r.lab(cc.OBS["c4"], round(rnd.uniform(0.12, 0.35), 2), "g/L", low=0.1, high=0.4, days_ago=days)
+    for week in range(128):
+        r.vital(cc.OBS["temperature"], round(rnd.uniform(36.2, 37.3), 1), "Cel", days_ago=2 + 7 * week)
+    return r.bundle()
+
+
+def resources_of(transaction: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(Patient, other resources with ids) of a devtools transaction Bundle (ids from the urn:uuid fullUrls)."""
+    patient: dict[str, Any] = {}
+    out: list[dict[str, Any]] = []
+    for entry in transaction["entry"]:
+        resource = dict(entry["resource"])
+        if resource["resourceType"] == "Patient":
+            patient = resource
+            continue
+        resource.setdefault("id", entry["fullUrl"].rsplit(":", 1)[-1])
+        out.append(resource)
+    return patient, out
+
+
+def searchset(resources: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(resources)}
+    if resources:
+        bundle["entry"] = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r, "search": {"mode": "match"}}
+                           for r in resources]
+    return bundle
+
+
+def prefetch_for(patient: dict[str, Any], resources: Sequence[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    """Full prefetch as an EHR sends it: each key a searchset of the patient's resources of its types."""
+    out: dict[str, Any] = {"patient": patient}
+    for key in keys:
+        chosen = [r for r in resources if r["resourceType"] == PREFETCH_TYPES[key]]
+        if PREFETCH_TYPES[key] == "Observation":
+            chosen = [r for r in chosen if _is_finding(r) == (key == "essdaiFindings")]
+        out[key] = searchset(chosen)
+    return out
+
+
+def _is_finding(observation: dict[str, Any]) -> bool:
+    codings = observation.get("code", {}).get("coding", [])
+    return any(c.get("system") == DEFAULT_SYSTEM for c in codings)
+
+
+def hook_body(hook: str, patient: dict[str, Any], resources: Sequence[dict[str, Any]],
+              draft_orders: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A complete hook request with full prefetch (no fhirServer: nothing to fetch)."""
+    pid = patient["id"]
+    context: dict[str, Any] = {"userId": "Practitioner/bench-1", "patientId": pid}
+    keys: Sequence[str] = tuple(PREFETCH_TYPES)
+    if hook != "patient-view":
+        assert draft_orders is not None
+        context["draftOrders"] = draft_orders
+        keys = ORDER_KEYS
+        if hook == "order-select":
+            context["selections"] = [f"{e['resource']['resourceType']}/{e['resource']['id']}"
+                                     for e in draft_orders["entry"]]
+    return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context,
+            "prefetch": prefetch_for(patient, resources, keys)}
+
+
+# --- the service -------------------------------------------------------------------------------------------
+
+@dataclass
+class Service:
+    base_url: str
+    key: EhrKey
+    process: ServiceProcess
+
+    def url(self, service_id: str, feedback: bool = False) -> str:
+        return f"{self.base_url}/cds-services/{service_id}" + ("/feedback" if feedback else "")
+
+    def token(self, url: str) -> str:
+        return self.key.sign(issuer=DEFAULT_ISSUER, audience=url)
+
+
+@contextlib.contextmanager
+def running_service(workdir: Path, *, workers: int = 2, today: date = AS_OF,
+                    extra_env: dict[str, str] | None = None) -> Iterator[Service]:
+    """gunicorn on 127.0.0.1 with auth ON: the devtools EHR key trusted through a JWKS file."""
+    key = EhrKey.generate()
+    jwks = key.write_jwks(workdir / "ehr-jwks.json")
+    process = ServiceProcess(workdir, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
+                             fhir_allowlist=[], assessment_date=today, workers=workers,
+                             extra_env={"ESSDAI_CDS_LOG_LEVEL": "WARNING", **(extra_env or {})})
+    with process as base_url:
+        yield Service(base_url, key, process)
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """gunicorn workers = children of the master (the `essdai-cds serve` process)."""
+    path = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    try:
+        return sorted(int(p) for p in path.read_text().split())
+    except OSError:
+        return []
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process, KiB (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# --- load --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Results:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, other: Results) -> None:
+        self.latencies_ms += other.latencies_ms
+        self.errors += other.errors
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies_ms)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of unsorted values; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def post_timed(session: requests.Session, url: str, body: bytes, token: str, results: Results) -> dict | None:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    started = time.perf_counter()
+    try:
+        resp = session.post(url, data=body, headers=headers, timeout=30)
+        payload = resp.json() if resp.status_code == 200 else None
+    except (requests.RequestException, ValueError) as exc:
+        results.errors.append(type(exc).__name__)
+        return None
+    results.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if resp.status_code != 200:
+        results.errors.append(f"HTTP {resp.status_code}")
+        return None
+    return payload
+
+
+def fixed_load(service: Service, service_id: str, body: bytes, clients: int, seconds: float,
+               rate_guess: float = 400) -> Results:
+    """`clients` threads post `body` back to back for `seconds`, each with pre-signed tokens."""
+    url = service.url(service_id)
+    per_client = int(rate_guess * seconds / clients) + 20
+    tokens = [[service.token(url) for _ in range(per_client)] for _ in range(clients)]
+    results = [Results() for _ in range(clients)]
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(i: int) -> None:
+        with requests.Session() as session:
+            start.wait()
+            for token in tokens[i]:
+                if time.perf_counter() >= stop_at[0]:
+                    break
+                post_timed(session, url, body, token, results[i])
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    started = time.perf_counter()
+    start.wait()
+    for t in threads:
+        t.join()
+    total = Results(seconds=time.perf_counter() - started)
+    for r in results:
+        total.add(r)
+    return total
+
+
+def in_process_times(body: dict[str, Any], raw: bytes, repeat: int) -> tuple[float, float]:
+    """Median ms of json.loads(raw) and of the whole request through the Flask test client (auth off)."""
+    from cds_service.app import create_app
+
+    loads = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        json.loads(raw)
+        loads.append((time.perf_counter() - t) * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"AUTH_ENABLED": False, "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite",
+                          "ASSESSMENT_DATE": AS_OF.isoformat(), "LOG_LEVEL": "WARNING"})
+        client = app.test_client()
+        whole = []
+        for i in range(repeat + 3):
+            t = time.perf_counter()
+            resp = client.post(f"/cds-services/{VIEW_SERVICE}", data=raw, content_type="application/json")
+            if i >= 3:  # the first calls import the clinical packages
+                whole.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    return statistics.median(loads), statistics.median(whole)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default 1,8,32)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per level (default 10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    args = parser.parse_args(argv)
+    levels = [int(c) for c in args.clients.split(",") if c.strip()]
+
+    patient, resources = resources_of(typical_patient())
+    body = hook_body("patient-view", patient, resources)
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    n_obs = sum(1 for r in resources if r["resourceType"] == "Observation")
+    n_cond = sum(1 for r in resources if r["resourceType"] == "Condition")
+    loads_ms, inproc_ms = in_process_times(body, raw, repeat=30)
+    print(f"patient-view, full prefetch: {n_obs} Observations (12 ratings), {n_cond} Conditions; "
+          f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON")
+    print(f"in-process: json.loads of the body {loads_ms:.2f} ms; whole request (Flask test client, auth off) "
+          f"{inproc_ms:.2f} ms (medians)")
+    with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp, running_service(
+            Path(tmp), workers=args.workers) as service:
+        warm = fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
+        if warm.errors:
+            print(f"warm-up errors: {warm.errors[:5]}", file=sys.stderr)
+            return 1
+        print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+              f"{'errors':>6} {'json.loads ms':>13}")
+        failed = False
+        for clients in levels:
+            r = fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=args.seconds)
+            lat = r.latencies_ms
+            print(f"{clients:>7} {r.count:>8} {r.count / r.seconds:>7.1f} {percentile(lat, 50):>7.1f} "
+                  f"{percentile(lat, 95):>7.1f} {percentile(lat, 99):>7.1f} {len(r.errors):>6} {loads_ms:>13.2f}")
+            failed = failed or bool(r.errors)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
