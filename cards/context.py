@@ -27,3 +27,4 @@ class CardContext:
     worksheet_url: str | None = None
     source_url: str | None = None
     worksheet_link_type: str = "smart"  # "smart" | "absolute"
+    worksheet_app_context: str | None = None  # SMART appContext (smart links only)

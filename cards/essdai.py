@@ -257,6 +257,9 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
     card["overrideReasons"] = override_reasons(ctx, ESSDAI_OVERRIDE_REASONS)
     if ctx.worksheet_url:
         link_type = ctx.worksheet_link_type if ctx.worksheet_link_type in ("smart", "absolute") else "smart"
-        card["links"] = [{"label": "Open the ESSDAI worksheet", "url": ctx.worksheet_url, "type": link_type}]
+        link = {"label": "Open the ESSDAI worksheet", "url": ctx.worksheet_url, "type": link_type}
+        if link_type == "smart" and ctx.worksheet_app_context:
+            link["appContext"] = ctx.worksheet_app_context  # the spec allows appContext on smart links only
+        card["links"] = [link]
     card["extension"] = {"essdai-cds": clean(result)}
     return card

@@ -48,6 +48,37 @@ class ConfigKey:
     description: str
 
 
+# The clinician worksheet (cds_service.worksheet): SMART client and session settings.
+DEFAULT_WORKSHEET_SCOPES = ("patient/Patient.read patient/Condition.read patient/Observation.read "
+                  "patient/MedicationRequest.read patient/MedicationStatement.read patient/Medication.read "
+                  "patient/Observation.write")
+
+WORKSHEET_CONFIG_KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey("WORKSHEET_CLIENT_ID", None, "str",
+              "OAuth client id of the worksheet at the EHR's authorization server (SMART launch). Unset: SMART "
+              "launch answers with an explanatory page."),
+    ConfigKey("WORKSHEET_CLIENT_SECRET", None, "str",
+              "Client secret for a confidential client (client_secret_post); unset = public client (PKCE only)."),
+    ConfigKey("WORKSHEET_SCOPES", DEFAULT_WORKSHEET_SCOPES, "str",
+              "Scopes asked for, besides `launch` (EHR launch) or `launch/patient` (standalone launch)."),
+    ConfigKey("WORKSHEET_REDIRECT_URI", None, "url",
+              "OAuth redirect URI registered for the worksheet; default <PUBLIC_BASE_URL>/worksheet/callback."),
+    ConfigKey("WORKSHEET_STANDALONE_ISS", None, "url",
+              "FHIR base offered for a standalone launch when none is given (must be in FHIR_ALLOWLIST)."),
+    ConfigKey("WORKSHEET_SECRET_KEY", None, "str",
+              "Key that encrypts the worksheet's cookies and page state. Unset: one is generated once and kept in "
+              "the service database, so every worker shares it."),
+    ConfigKey("WORKSHEET_OPEN_ACCESS", False, "bool",
+              "Demo only: open the worksheet without SMART for an allowlisted, unauthenticated FHIR server "
+              "(`/worksheet/open?iss=...&patient=...`; the card link is then `absolute`). Never in production."),
+    ConfigKey("WORKSHEET_LAUNCH_TTL_S", 600, "int", "Seconds a started launch (state + PKCE verifier) stays valid."),
+    ConfigKey("WORKSHEET_SESSION_TTL_S", 3600, "int",
+              "Longest worksheet session, seconds (also capped by the access token's expires_in)."),
+    ConfigKey("WORKSHEET_FHIR_BUDGET_S", 5.0, "float",
+              "Time for all FHIR reads of one worksheet page, seconds (per-call timeouts are FHIR_*_TIMEOUT_S)."),
+    ConfigKey("WORKSHEET_HTTP_TIMEOUT_S", 5.0, "float",
+              "Timeout of the SMART discovery, token and transaction (save) requests, seconds."),
+)
 CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("PUBLIC_BASE_URL", None, "url",
               "External base URL of this service (scheme://host[:port][/prefix]); the JWT `aud` is this + the "
@@ -91,8 +122,11 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("CLINICIAN_WINDOW_DAYS", _DEFAULT_WINDOWS.clinician, "int",
               "Look-back for clinician-entered findings and domain ratings, days."),
     ConfigKey("ASSESSMENT_DATE", None, "date", "Fixed assessment date YYYY-MM-DD (tests, demo); default: today."),
-    ConfigKey("WORKSHEET_URL", None, "url", "Optional URL of the ESSDAI worksheet linked from cards."),
+    ConfigKey("WORKSHEET_URL", None, "url",
+              "SMART launch URL of the ESSDAI worksheet linked from cards; default <PUBLIC_BASE_URL>/worksheet/launch "
+              "when WORKSHEET_CLIENT_ID or WORKSHEET_OPEN_ACCESS is set, else no link."),
     ConfigKey("LOG_LEVEL", "INFO", "str", "Level of the essdai_cds loggers (DEBUG, INFO, WARNING, ...)."),
+    *WORKSHEET_CONFIG_KEYS,
 )
 
 KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in CONFIG_KEYS}
@@ -129,6 +163,9 @@ def load_config(test_config: Mapping[str, Any] | None = None,
             config[name] = coerce(KEYS_BY_NAME[name], value)
         else:
             extra[name] = value
+    if not config["WORKSHEET_URL"] and config["PUBLIC_BASE_URL"] and (
+            config["WORKSHEET_CLIENT_ID"] or config["WORKSHEET_OPEN_ACCESS"]):
+        config["WORKSHEET_URL"] = config["PUBLIC_BASE_URL"].rstrip("/") + "/worksheet/launch"
     validate(config)
     config.update(extra)
     return config

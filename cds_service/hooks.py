@@ -93,4 +93,5 @@ def _hook_call(spec: ServiceSpec, req: HookRequest, gathered: Gathered, config: 
         unavailable=tuple(unavailable),
         partial=tuple(k for k, r in gathered.results.items() if r.partial),
         by_key={k: tuple(r.resources) for k, r in gathered.results.items()},
+        fhir_server=req.access.server,
     )

@@ -68,6 +68,7 @@ class HookCall:
     unavailable: tuple[str, ...] = ()  # required prefetch keys that could not be obtained
     partial: tuple[str, ...] = ()  # keys where pages were left unread
     by_key: Mapping[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    fhir_server: str | None = None  # the request's fhirServer, as sent
 
     @property
     def hook(self) -> str:

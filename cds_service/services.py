@@ -87,13 +87,17 @@ MED_STATEMENTS = PrefetchKey(f"MedicationStatement?patient={{{{context.patientId
 
 def _card_context(call: HookCall) -> Any:
     import cards
+    from cds_service.worksheet import card_link
 
+    link = card_link(call.config, fhir_server=call.fhir_server, patient_id=call.patient_id) or {}
     return cards.CardContext(
         hook_instance=call.hook_instance,
         patient_id=call.patient_id,
         service_id=call.service_id,
         codesystem=codesystem_url(call.config),
-        worksheet_url=call.config["WORKSHEET_URL"],
+        worksheet_url=link.get("url"),
+        worksheet_link_type=link.get("type", "smart"),
+        worksheet_app_context=link.get("appContext"),
         jurisdiction=call.config["JURISDICTION"],
         as_of=call.as_of,
     )

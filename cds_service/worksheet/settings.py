@@ -1,6 +1,5 @@
-"""The worksheet's configuration keys, declared like `cds_service.config.CONFIG_KEYS` (so they can be
-merged into it) and read from `app.config`, falling back to `ESSDAI_CDS_<KEY>` in the environment
-until they are part of the main configuration table.
+"""The worksheet's settings, read from its keys in `cds_service.config.CONFIG_KEYS` (`app.config`,
+with `ESSDAI_CDS_<KEY>` as a fallback for apps built without `load_config`).
 
 The card link itself is the existing `WORKSHEET_URL` key (the worksheet's SMART launch URL,
 `<public base>/worksheet/launch`); see `cds_service.worksheet.links`.
@@ -15,36 +14,9 @@ from typing import Any
 
 from cds_service.config import ENV_PREFIX, ConfigError, ConfigKey, coerce
 
-DEFAULT_SCOPES = ("patient/Patient.read patient/Condition.read patient/Observation.read "
-                  "patient/MedicationRequest.read patient/MedicationStatement.read patient/Medication.read "
-                  "patient/Observation.write")
+from cds_service.config import DEFAULT_WORKSHEET_SCOPES as DEFAULT_SCOPES  # noqa: E402
+from cds_service.config import WORKSHEET_CONFIG_KEYS  # noqa: E402
 
-WORKSHEET_CONFIG_KEYS: tuple[ConfigKey, ...] = (
-    ConfigKey("WORKSHEET_CLIENT_ID", None, "str",
-              "OAuth client id of the worksheet at the EHR's authorization server (SMART launch). Unset: SMART "
-              "launch answers with an explanatory page."),
-    ConfigKey("WORKSHEET_CLIENT_SECRET", None, "str",
-              "Client secret for a confidential client (client_secret_post); unset = public client (PKCE only)."),
-    ConfigKey("WORKSHEET_SCOPES", DEFAULT_SCOPES, "str",
-              "Scopes asked for, besides `launch` (EHR launch) or `launch/patient` (standalone launch)."),
-    ConfigKey("WORKSHEET_REDIRECT_URI", None, "url",
-              "OAuth redirect URI registered for the worksheet; default <PUBLIC_BASE_URL>/worksheet/callback."),
-    ConfigKey("WORKSHEET_STANDALONE_ISS", None, "url",
-              "FHIR base offered for a standalone launch when none is given (must be in FHIR_ALLOWLIST)."),
-    ConfigKey("WORKSHEET_SECRET_KEY", None, "str",
-              "Key that encrypts the worksheet's cookies and page state. Unset: one is generated once and kept in "
-              "the service database, so every worker shares it."),
-    ConfigKey("WORKSHEET_OPEN_ACCESS", False, "bool",
-              "Demo only: open the worksheet without SMART for an allowlisted, unauthenticated FHIR server "
-              "(`/worksheet/open?iss=...&patient=...`; the card link is then `absolute`). Never in production."),
-    ConfigKey("WORKSHEET_LAUNCH_TTL_S", 600, "int", "Seconds a started launch (state + PKCE verifier) stays valid."),
-    ConfigKey("WORKSHEET_SESSION_TTL_S", 3600, "int",
-              "Longest worksheet session, seconds (also capped by the access token's expires_in)."),
-    ConfigKey("WORKSHEET_FHIR_BUDGET_S", 5.0, "float",
-              "Time for all FHIR reads of one worksheet page, seconds (per-call timeouts are FHIR_*_TIMEOUT_S)."),
-    ConfigKey("WORKSHEET_HTTP_TIMEOUT_S", 5.0, "float",
-              "Timeout of the SMART discovery, token and transaction (save) requests, seconds."),
-)
 _BY_NAME = {k.name: k for k in WORKSHEET_CONFIG_KEYS}
 
 

@@ -8,6 +8,7 @@ change, saves; the Observations are on the FHIR server and the next patient-view
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -62,7 +63,8 @@ def test_rate_the_missing_domains_save_and_get_a_determined_score(
     assert extension(before)["essdai"]["score"] == 3 and extension(before)["essdai"]["max"] == 9
     assert "met" not in extension(before)["eligibility"]  # undetermined (null members are omitted)
     [link] = before["links"]
-    assert link == {"label": "Open the ESSDAI worksheet", "url": f"{live.base_url}/worksheet/launch", "type": "smart"}
+    assert link == {"label": "Open the ESSDAI worksheet", "url": f"{live.base_url}/worksheet/launch", "type": "smart",
+                    "appContext": json.dumps({"patient": patient})}
 
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
