@@ -12,7 +12,9 @@ Per key, what arrived -> what we do:
 | a non-object, a read of the wrong resource |                                                            |
 | a resource                                 | use                                                        |
 
-A fetched read answered 404 is "no data"; any other FHIR failure makes the key unavailable. Keys are
+A fetched read answered 404 is "no data"; any other FHIR failure makes the key unavailable, and so
+does a read that answers another resource or a search whose entries are not of the searched type (a
+search that finds nothing answers 200 with an empty Bundle, so a search's 404 is a failure too). Keys are
 fetched in parallel inside the hook's time budget. Then Medications referenced by
 `medicationReference` (in the data or in `context.draftOrders`) and not present are read too.
 """
@@ -27,6 +29,7 @@ from typing import Any, Literal
 from cds_service.fhir_client import (
     BoundFhir,
     Deadline,
+    FhirBadResponse,
     FhirClient,
     FhirError,
     FhirNotAllowed,
@@ -169,13 +172,21 @@ def _bind(client: FhirClient, access: FhirAccess, deadline: Deadline) -> tuple[B
 
 
 def _fetch_task(bound: BoundFhir, rendered: str):  # type: ignore[no-untyped-def]
+    expected_type, _, expected_id = rendered.split("?")[0].partition("/")
+
     def run() -> tuple[str, SearchResult | None]:
-        try:
-            if _is_read(rendered):
-                return "read", SearchResult([bound.read(rendered)], partial=False)
-            return "search", bound.search(rendered)
-        except FhirNotFound:
-            return "not-found", None
+        if _is_read(rendered):
+            try:
+                resource = bound.read(rendered)
+            except FhirNotFound:  # only a read's 404 means "no such resource"
+                return "not-found", None
+            if resource.get("resourceType") != expected_type or resource.get("id") != expected_id:
+                raise FhirBadResponse("read answered another resource")
+            return "read", SearchResult([resource], partial=False)
+        result = bound.search(rendered)  # a search finds nothing with 200 + empty Bundle: 404 is a failure
+        if any(r.get("resourceType") != expected_type for r in result.resources):
+            raise FhirBadResponse("search answered other resource types")
+        return "search", result
 
     return run
 
