@@ -1,0 +1,193 @@
+"""Fault injection on the FHIR client (`responses`), through the real services end to end.
+
+For every way a FHIR server can fail, the exact HTTP answer of the service:
+- nothing prefetched, so the Patient read itself fails -> 412 with a fixed OperationOutcome;
+- the Patient prefetched, every search fails -> 200 with the one card saying what could not be checked
+  (JAK-inhibitor safety on order-sign, ESSDAI activity on patient-view).
+Each call also stays inside the hook's time budget and logs nothing that holds PHI or a token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+import responses
+from reliability_helpers import (
+    FHIR,
+    PATIENT_ID,
+    PHI_MARKERS,
+    SECRET_MARKERS,
+    bundle,
+    expected_safety,
+    leaks,
+    log_text,
+    operation_outcome,
+    order_body,
+    patient,
+    patient_412,
+    safety_unavailable,
+    sjogren_condition,
+    view_body,
+    view_unavailable,
+)
+
+BUDGET_S = 1.0
+SLACK_S = 0.5  # Flask test client, scoring and a shared 2-core machine
+ANY_FHIR_URL = re.compile(rf"{re.escape(FHIR)}/.*")
+FHIR_JSON = "application/fhir+json"
+BIG = 50 * 1024 * 1024
+
+
+def _is_read(url: str) -> bool:
+    return "?" not in url
+
+
+def _wrong_type(request: Any) -> tuple[int, dict[str, str], str]:
+    """A read answers a Bundle; a search answers a Bundle of Patients (not what was searched)."""
+    if _is_read(request.url):
+        return 200, {"Content-Type": FHIR_JSON}, json.dumps(bundle(patient()))
+    return 200, {"Content-Type": FHIR_JSON}, json.dumps(bundle(patient("someone-else"), patient("a-third")))
+
+
+def _add(status: int | None = None, *, body: Any = None, content_type: str = FHIR_JSON,
+         callback: Callable[[Any], Any] | None = None) -> Callable[[responses.RequestsMock], None]:
+    def register(rsps: responses.RequestsMock) -> None:
+        if callback is not None:
+            rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=callback)
+        elif isinstance(body, Exception):
+            rsps.add(responses.GET, ANY_FHIR_URL, body=body)
+        else:
+            text = body if isinstance(body, (str, bytes)) else json.dumps(body)
+            rsps.add(responses.GET, ANY_FHIR_URL, status=status or 200, body=text, content_type=content_type)
+    return register
+
+
+TRUNCATED = json.dumps(bundle(sjogren_condition()))[:-7]
+FAULTS = {
+    "connection-refused": _add(body=requests.exceptions.ConnectionError("[Errno 111] Connection refused")),
+    "connect-timeout": _add(body=requests.exceptions.ConnectTimeout()),
+    "read-timeout": _add(body=requests.exceptions.ReadTimeout()),
+    "401": _add(401, body=operation_outcome("token expired")),
+    "403": _add(403, body=operation_outcome("insufficient scope")),
+    "404": _add(404, body=operation_outcome("no such endpoint")),
+    "429": _add(429, body=operation_outcome("slow down")),
+    "500": _add(500, body=operation_outcome()),
+    "503": _add(503, body="<html><body>Service Unavailable</body></html>", content_type="text/html"),
+    "html-200": _add(200, body="<!doctype html><html><body>Login</body></html>", content_type="text/html"),
+    "html-labelled-json": _add(200, body="<html><body>proxy error</body></html>"),
+    "truncated-json": _add(200, body=TRUNCATED),
+    "json-array": _add(200, body="[]"),
+    "wrong-resource-type": _add(callback=_wrong_type),
+    "operation-outcome-200": _add(200, body=operation_outcome("search failed")),
+    "bundle-of-operation-outcomes": _add(200, body=bundle(operation_outcome(), operation_outcome())),
+    "50-MB-bundle": _add(200, body=b'{"resourceType":"Bundle","entry":[' + b" " * BIG + b"]}"),
+}
+
+
+@pytest.fixture
+def faulty_app(make_app):
+    return make_app(HOOK_BUDGET_S=BUDGET_S, FHIR_CONNECT_TIMEOUT_S=0.5, FHIR_READ_TIMEOUT_S=0.5)
+
+
+def _call(app: Any, fault: str, service: str, body: dict[str, Any],
+          caplog: pytest.LogCaptureFixture) -> tuple[Any, float, list[Any]]:
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        FAULTS[fault](rsps)
+        started = time.monotonic()
+        resp = client.post(f"/cds-services/{service}", json=body)
+        elapsed = time.monotonic() - started
+        calls = list(rsps.calls)
+    return resp, elapsed, calls
+
+
+def _assert_quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
+    text = log_text(caplog.records)
+    assert leaks(text, PHI_MARKERS + SECRET_MARKERS) == []
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_patient_read_fails_412(faulty_app, caplog, fault):
+    body = view_body()  # nothing prefetched: the service must read the Patient itself
+    resp, elapsed, calls = _call(faulty_app, fault, "essdai-activity", body, caplog)
+    assert (resp.status_code, resp.get_json()) == (412, patient_412())
+    assert elapsed < BUDGET_S + SLACK_S
+    assert f"{FHIR}/Patient/{PATIENT_ID}" in [c.request.url for c in calls]
+    _assert_quiet_logs(caplog)
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_searches_fail_safety_card_says_what_could_not_be_checked(faulty_app, caplog, fault):
+    body = order_body("order-sign", prefetch={"patient": patient()})
+    resp, elapsed, calls = _call(faulty_app, fault, "jak-inhibitor-safety", body, caplog)
+    assert (resp.status_code, resp.get_json()) == (200, safety_unavailable(body))
+    assert elapsed < BUDGET_S + SLACK_S
+    assert len(calls) == 4  # conditions, observations, medication orders, medication statements: no retries
+    _assert_quiet_logs(caplog)
+
+
+@pytest.mark.parametrize("fault", ["connection-refused", "read-timeout", "403", "404", "503", "truncated-json",
+                                   "wrong-resource-type", "operation-outcome-200", "50-MB-bundle"])
+def test_searches_fail_essdai_card_says_what_could_not_be_checked(faulty_app, caplog, fault):
+    body = view_body(prefetch={"patient": patient()})
+    resp, elapsed, _ = _call(faulty_app, fault, "essdai-activity", body, caplog)
+    assert (resp.status_code, resp.get_json()) == (200, view_unavailable(body))
+    assert elapsed < BUDGET_S + SLACK_S
+    _assert_quiet_logs(caplog)
+
+
+def _search_answer(next_url: Callable[[str], str]) -> Callable[[Any], Any]:
+    """Searches: Conditions hold the Sjögren's diagnosis, every other type is empty; each page links `next`."""
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        rtype = request.url.removeprefix(FHIR + "/").split("?")[0]
+        found = [sjogren_condition()] if rtype == "Condition" else []
+        return 200, {"Content-Type": FHIR_JSON}, json.dumps(bundle(*found, next_url=next_url(request.url)))
+    return answer
+
+
+def test_next_links_that_loop_stop_at_the_page_cap(faulty_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    body = order_body("order-sign", prefetch={"patient": patient()})
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=_search_answer(lambda url: url))  # next -> itself
+        started = time.monotonic()
+        resp = faulty_app.test_client().post("/cds-services/jak-inhibitor-safety", json=body)
+        elapsed = time.monotonic() - started
+        calls = len(rsps.calls)
+    assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()]))
+    assert calls == 4 * faulty_app.config["FHIR_PAGE_CAP"]
+    assert elapsed < BUDGET_S + SLACK_S
+    _assert_quiet_logs(caplog)
+
+
+def test_next_links_to_another_host_are_never_followed(faulty_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    body = order_body("order-sign", prefetch={"patient": patient()})
+    evil = "https://fhir.example.org.attacker.example/r4/Observation?page=2"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=_search_answer(lambda url: evil))
+        other = rsps.add(responses.GET, re.compile(r"https://fhir\.example\.org\.attacker\.example/.*"), json={})
+        resp = faulty_app.test_client().post("/cds-services/jak-inhibitor-safety", json=body)
+        urls = [c.request.url for c in rsps.calls]
+    assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()]))
+    assert other.call_count == 0
+    assert len(urls) == 4 and all(u.startswith(FHIR + "/") for u in urls)
+    _assert_quiet_logs(caplog)
+
+
+def test_the_bearer_token_goes_only_to_the_fhir_server(faulty_app, caplog):
+    """The one place the access token may appear: the Authorization header of calls to fhirServer."""
+    body = order_body("order-sign", prefetch={"patient": patient()})
+    resp, _, calls = _call(faulty_app, "500", "jak-inhibitor-safety", body, caplog)
+    assert resp.status_code == 200
+    token = body["fhirAuthorization"]["access_token"]
+    assert {c.request.headers["Authorization"] for c in calls} == {f"Bearer {token}"}
+    assert token not in resp.get_data(as_text=True)
