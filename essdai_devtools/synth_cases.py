@@ -259,8 +259,9 @@ def _med(code: cc.Code, text: str, dose: float, per_day: int, started: int, rout
 def on_baricitinib(weeks: int) -> Callable[[Record], Outcome]:
     """On baricitinib 2 mg for `weeks`, no lipid result since the start.
 
-    jak doc §5.9 R26: lipids ~12 weeks after the start; §7: due window weeks 10-16 [P], "alert if none
-    by the end of the window". So no lipid finding at 14 weeks, an info finding at 18 weeks.
+    jak doc §5.9 R26: lipids ~12 weeks after the start; §7: due window weeks 10-16 [P]. The monitoring
+    card lists what is due or overdue, so R26 (info) is expected at 14 weeks (due now) and at 18 weeks
+    (overdue).
     """
     def build(r: Record) -> Outcome:
         sjogren(r)
@@ -268,8 +269,8 @@ def on_baricitinib(weeks: int) -> Callable[[Record], Outcome]:
         r.medication_request((cc.BARICITINIB_RXNORM, cc.BARICITINIB_ATC), "baricitinib 2 mg tablet, once daily",
                              dose_mg=2, per_day=1, started_days_ago=weeks * 7, route_text="oral")
         levels = rate_others(r, set(), JAK_PROFILE)
-        overdue = weeks * 7 > 16 * 7
-        monitoring = {"rules": {"R26": "info"} if overdue else {}, "absent": [] if overdue else ["R26"]}
+        due = weeks * 7 >= 10 * 7
+        monitoring = {"rules": {"R26": "info"} if due else {}, "absent": [] if due else ["R26"]}
         return Outcome(levels, safety=order({}), monitoring=monitoring,
                        notes=[f"on baricitinib for {weeks} weeks, no lipid panel since the start"])
     return build
@@ -444,7 +445,7 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
         Case("jak-rituximab", "on rituximab (biologic)", jak_case(
             {"R25": "critical"}, _med(cc.RITUXIMAB_ATC, "rituximab 1000 mg infusion", 1000, 1, 60, "intravenous")),
             age=45),
-        Case("on-baricitinib", "on baricitinib 2 mg for 14 weeks, no lipids since the start (not yet overdue)",
+        Case("on-baricitinib", "on baricitinib 2 mg for 14 weeks, no lipids since the start: R26 due now",
              on_baricitinib(14), age=45),
         Case("on-baricitinib-18w", "on baricitinib 2 mg for 18 weeks, no lipids: R26 overdue",
              on_baricitinib(18), age=45),

@@ -2,9 +2,10 @@
 
 What it does:
 - on treatment (monitoring): no lipid result (panel, total / LDL / HDL cholesterol, triglycerides)
-  since the JAK-inhibitor start, and the due window is over (baricitinib / upadacitinib / filgotinib:
-  week 16; tofacitinib: week 10 [P]) -> info "missing-data" with a suggestion to order a lipid
-  panel; no known start date -> info that the schedule could not be computed;
+  since the JAK-inhibitor start: inside the due window (baricitinib / upadacitinib / filgotinib:
+  weeks 10-16; tofacitinib: weeks 4-10 [P]) -> info "lipids due now"; past its end -> info
+  "overdue"; both "missing-data" with a suggestion to order a lipid panel; no known start date ->
+  info that the schedule could not be computed;
 - before starting (readiness): no lipid result within 12 months [P] -> info (baseline advisable,
   not mandated; it feeds the CV-risk assessment of R19).
 
@@ -26,29 +27,39 @@ from safety.rules._common import SMPC_42, SMPC_44, USPI_LIPIDS, each, join, row_
 
 LIPID_ANALYTES = ("lipid-panel", "cholesterol", "ldl", "hdl", "triglycerides")
 WEEK = 7
-# Due window ends [P]: B/U/F weeks 10-16, T weeks 4-10. The label mark is that of the timing itself.
-_BUF_END, _T_END = 16 * WEEK, 10 * WEEK
+# Due windows [P]: B/U/F weeks 10-16, T weeks 4-10. The label mark is that of the timing itself.
+_BUF_START, _BUF_END = 10 * WEEK, 16 * WEEK
+_T_START, _T_END = 4 * WEEK, 10 * WEEK
 
 
-def _due(mark: Mark, says: str, end: int) -> Row:
-    return Row(mark, Indicator.INFO, says, limit=end, op=">", unit="days", case="due")
+def _due(mark: Mark, says: str, start: int, end: int) -> dict[str, Row]:
+    return {"due-now": Row(mark, Indicator.INFO, says, limit=start, op=">=", unit="days", case="due-now"),
+            "due": Row(mark, Indicator.INFO, says, limit=end, op=">", unit="days", case="due")}
 
+
+_DUE = {
+    (BARICITINIB, FDA): _due(Mark.V, "lipids about 12 weeks after starting", _BUF_START, _BUF_END),
+    (BARICITINIB, EMA): _due(Mark.V, "lipids about 12 weeks after starting", _BUF_START, _BUF_END),
+    (UPADACITINIB, FDA): _due(Mark.V, "lipids 12 weeks after starting", _BUF_START, _BUF_END),
+    (UPADACITINIB, EMA): _due(Mark.S, "lipids 12 weeks after starting", _BUF_START, _BUF_END),
+    (FILGOTINIB, EMA): _due(Mark.R, "lipids 12 weeks after starting", _BUF_START, _BUF_END),
+    (TOFACITINIB, FDA): _due(Mark.V, "lipids 4-8 weeks after starting", _T_START, _T_END),
+    (TOFACITINIB, EMA): _due(Mark.V, "lipids 8 weeks after starting", _T_START, _T_END),
+}
 
 THRESHOLDS = table(
-    {
-        (BARICITINIB, FDA): _due(Mark.V, "lipids about 12 weeks after starting", _BUF_END),
-        (BARICITINIB, EMA): _due(Mark.V, "lipids about 12 weeks after starting", _BUF_END),
-        (UPADACITINIB, FDA): _due(Mark.V, "lipids 12 weeks after starting", _BUF_END),
-        (UPADACITINIB, EMA): _due(Mark.S, "lipids 12 weeks after starting", _BUF_END),
-        (FILGOTINIB, EMA): _due(Mark.R, "lipids 12 weeks after starting", _BUF_END),
-        (TOFACITINIB, FDA): _due(Mark.V, "lipids 4-8 weeks after starting", _T_END),
-        (TOFACITINIB, EMA): _due(Mark.V, "lipids 8 weeks after starting", _T_END),
-    },
+    {pair: rows["due-now"] for pair, rows in _DUE.items()},
+    {pair: rows["due"] for pair, rows in _DUE.items()},
     each(Row(Mark.P, Indicator.INFO, "baseline lipids advisable (not mandated)", limit=windows.LIPIDS_BASELINE.days,
              op=">", unit="days", case="baseline")),
 )
 
 TEXTS = {
+    "due-now": Text(
+        "Lipid panel due now: {weeks} weeks on {drug}, due window weeks {start_week}-{due_week}",
+        "On {drug} since {start} ({weeks} weeks). {jurisdiction} label: {says}; due window weeks "
+        "{start_week}-{due_week} [P]. No lipid result since the start; {last}.",
+    ),
     "due": Text(
         "No lipid panel since starting {drug} {weeks} weeks ago: lipids were due by week {due_week}",
         "On {drug} since {start} ({weeks} weeks). {jurisdiction} label: {says}; due window ends week "
@@ -86,15 +97,17 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                              days=str(windows.LIPIDS_BASELINE.days), last=last_text)]
     if ctx.start is None:
         return [rule.finding(ctx, "no-start", indicator=Indicator.INFO, mark=Mark.V, status=Status.MISSING_DATA)]
-    row = row_of(rule, ctx, "due")
-    assert row is not None and row.limit is not None
+    opens, closes = row_of(rule, ctx, "due-now"), row_of(rule, ctx, "due")
+    assert opens is not None and closes is not None and opens.limit is not None and closes.limit is not None
     days_on = (ctx.as_of - ctx.start).days
-    if not row.triggered_by(days_on) or _newest(ctx, since=ctx.start) is not None:
+    if not opens.triggered_by(days_on) or _newest(ctx, since=ctx.start) is not None:
         return []
-    return [rule.finding(ctx, "due", indicator=row.indicator, mark=weakest(row.mark, Mark.P),
+    row = closes if closes.triggered_by(days_on) else opens  # overdue once the window has closed
+    return [rule.finding(ctx, row.case, indicator=row.indicator, mark=weakest(row.mark, Mark.P),
                          status=Status.MISSING_DATA, evidence=(last.evidence(),) if last else (),
                          suggestion=LIPID_PANEL.suggestion("lipids after starting a JAK inhibitor"),
-                         start=ctx.start.isoformat(), weeks=str(days_on // WEEK), due_week=str(int(row.limit) // WEEK),
+                         start=ctx.start.isoformat(), weeks=str(days_on // WEEK),
+                         start_week=str(int(opens.limit) // WEEK), due_week=str(int(closes.limit) // WEEK),
                          says=row.says, last=last_text)]
 
 

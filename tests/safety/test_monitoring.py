@@ -39,20 +39,31 @@ def test_monitoring_does_not_repeat_the_initiation_checks():
 
 
 # R26 -------------------------------------------------------------------------------------------
+LIPID_DUE_START = {B: 70, U: 70, F: 70, T: 28}  # weeks 10 / 4, [P]
 LIPID_DUE_END = {B: 112, U: 112, F: 112, T: 70}  # weeks 16 / 10, [P]
 
 
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
-@pytest.mark.parametrize("offset", [0, 1])
-def test_r26_lipids_due_window_edge(drug, jur, offset):
-    days = LIPID_DUE_END[drug] + offset
+@pytest.mark.parametrize(("days_from", "offset", "case"), [
+    pytest.param(LIPID_DUE_START, -1, None, id="before-window"),
+    pytest.param(LIPID_DUE_START, 0, "due-now", id="window-opens"),
+    pytest.param(LIPID_DUE_END, 0, "due-now", id="window-last-day"),
+    pytest.param(LIPID_DUE_END, 1, "due", id="overdue"),
+])
+def test_r26_lipids_due_window_edges(drug, jur, days_from, offset, case):
+    days = days_from[drug] + offset
     found = by_rule(_on(drug, days, jur=jur), "R26")
-    if offset == 0:
+    if case is None:
         assert found == []
         return
     [f] = found
     assert (f.indicator, f.status, f.mark) == (Indicator.INFO, Status.MISSING_DATA, Mark.P)
     assert f.suggestion.kind == SuggestionKind.ORDER_TEST and f.suggestion.loinc == (("24331-1", "Lipid panel"),)
+    weeks = days // 7
+    if case == "due-now":
+        assert f.summary.startswith(f"Lipid panel due now: {weeks} weeks on {drug}, due window weeks ")
+    else:
+        assert f.summary.startswith(f"No lipid panel since starting {drug} {weeks} weeks ago")
 
 
 def test_r26_a_lipid_result_since_the_start_clears_it():

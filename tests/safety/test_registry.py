@@ -67,7 +67,7 @@ SAMPLE = {
     "measure": "eGFR (CrCl proxy)", "dose": "100 mg twice daily", "days": "365", "missing": "HBsAg or anti-HBc",
     "analyte": "ALT", "multiple": "100", "bili": "10.5", "condition": "x" * 40, "trigger": "x" * 40,
     "names": "x" * 30, "marker": "HBV DNA detectable", "verdict": ": only if no alternative",
-    "dose_note": "; EMA dose 100 mg once daily", "weeks": "520", "due_week": "16", "start": "2025-11-20",
+    "dose_note": "; EMA dose 100 mg once daily", "weeks": "520", "due_week": "16", "start_week": "10", "start": "2025-11-20",
     "last": "2025-11-20", "tests": "CBC and liver tests", "age": "120", "ordered": "200 mg three times daily",
     "recommended": "100 mg once daily", "what": "JAKi / biologic / immunosuppressant",
 }
