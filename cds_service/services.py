@@ -12,7 +12,7 @@ clinical is decided here: code lists come from `fhir_mappings.code_tables`, rule
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from cds_service.config import codesystem_url, windows
@@ -33,33 +33,11 @@ MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 SAFETY_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
 
 
-def _codes_of(value: Any) -> Iterable[str]:
-    """Codes from a code-table value: a code, "system|code", an object/dict with `code`, or a list of those."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping) and isinstance(value.get("code"), str):
-        yield value["code"]
-    elif isinstance(getattr(value, "code", None), str):
-        yield value.code
-    elif isinstance(value, Iterable):
-        for item in value:
-            yield from _codes_of(item)
-
-
 def observation_codes() -> list[str]:
     """`system|code` tokens of every analyte of `fhir_mappings.code_tables.loinc`, sorted."""
-    try:
-        from fhir_mappings.code_tables import loinc
-    except ImportError:
-        log.warning("fhir_mappings.code_tables.loinc is missing: Observation prefetch has no code filter")
-        return []
-    if hasattr(loinc, "codes_for"):
-        codes: Iterable[str] = loinc.codes_for(*loinc.ANALYTES)
-    elif hasattr(loinc, "CODES"):
-        codes = list(loinc.CODES)
-    else:  # the architecture's fallback shape {analyte: [codes]}
-        codes = [c for value in loinc.ANALYTES.values() for c in _codes_of(value)]
-    return sorted({code if "|" in code else f"{LOINC}|{code}" for code in codes})
+    from fhir_mappings.code_tables import loinc
+
+    return sorted({f"{LOINC}|{code}" for code in loinc.codes_for(*loinc.ANALYTES)})
 
 
 def observations_template(config: Mapping[str, Any]) -> str:
@@ -103,11 +81,16 @@ def _card_context(call: HookCall) -> Any:
     )
 
 
-def _extract(call: HookCall) -> Any:
-    import fhir_mappings
+def _derive(call: HookCall, evaluate: Any, references: Any) -> Any:
+    """facts + evaluate(facts), with the resources the result cites validated (cds_service.pipeline)."""
+    from cds_service import pipeline
 
-    return fhir_mappings.extract(call.resources, as_of=call.as_of, patient_id=call.patient_id,
-                                 windows=windows(call.config), codesystem=codesystem_url(call.config))
+    return pipeline.derive(call.resources, evaluate, references, as_of=call.as_of, patient_id=call.patient_id,
+                           windows=windows(call.config), codesystem=codesystem_url(call.config))
+
+
+def _finding_references(findings: Iterable[Any]) -> Iterator[str]:
+    return (e.reference for f in findings for e in f.evidence)
 
 
 def _missing(call: HookCall, keys: Iterable[str]) -> list[str]:
@@ -129,43 +112,61 @@ def _missing(call: HookCall, keys: Iterable[str]) -> list[str]:
 )
 def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
     import cards
-    import safety
-    import scoring
 
     ctx = _card_context(call)
     missing = _missing(call, SCORING_KEYS)
     if missing:
         return [cards.unavailable_card(f"ESSDAI activity (unavailable: {', '.join(missing)})", ctx=ctx)]
-    facts = _extract(call)
-    if not scoring.applies(facts):
+    meds_missing = _missing(call, MEDICATION_KEYS)
+    _facts, (result, jak_kind, findings) = _derive(
+        call, lambda facts: _essdai_and_jak(facts, call.config["JURISDICTION"], bool(meds_missing)),
+        lambda out: (*_evidence_of(out[0]), *_finding_references(out[2])))
+    if result is None:  # no Sjögren's diagnosis and no ESSDAI data: patient-view stays quiet
         return []
-    result = scoring.assess(facts).to_json()
     out = list(cards.essdai_cards(result, ctx=ctx))
-    jurisdiction = call.config["JURISDICTION"]
-    missing_meds = _missing(call, MEDICATION_KEYS)
-    if missing_meds:
+    if meds_missing:
         if result["eligibility"]["met"] is True:
             out.append(cards.unavailable_card(
-                f"JAK-inhibitor readiness (unavailable: {', '.join(missing_meds)})", ctx=ctx))
+                f"JAK-inhibitor readiness (unavailable: {', '.join(meds_missing)})", ctx=ctx))
         return out
     card = None
-    if facts.medications_of(JAK_CLASS):
-        # monitoring applies to anyone on a JAK inhibitor, whatever today's ESSDAI
-        card = cards.monitoring_card(safety.monitoring(facts, jurisdiction), ctx=ctx)
-    elif result["eligibility"]["met"] is True:
-        card = cards.readiness_card(safety.readiness(facts, jurisdiction), ctx=ctx)
+    if jak_kind == "monitoring":
+        card = cards.monitoring_card(findings, ctx=ctx)
+    elif jak_kind == "readiness":
+        card = cards.readiness_card(findings, ctx=ctx)
     if card:
         out.append(card)
     return out
 
 
+def _essdai_and_jak(facts: Any, jurisdiction: str, meds_missing: bool) -> tuple[Any, str | None, list[Any]]:
+    """(ESSDAI result or None when the service stays quiet, "monitoring" | "readiness" | None, findings)."""
+    import safety
+    import scoring
+
+    if not scoring.applies(facts):
+        return None, None, []
+    result = scoring.assess(facts).to_json()
+    if meds_missing:
+        return result, None, []
+    if facts.medications_of(JAK_CLASS):
+        # monitoring applies to anyone on a JAK inhibitor, whatever today's ESSDAI
+        return result, "monitoring", safety.monitoring(facts, jurisdiction)
+    if result["eligibility"]["met"] is True:
+        return result, "readiness", safety.readiness(facts, jurisdiction)
+    return result, None, []
+
+
+def _evidence_of(result: Any) -> Iterator[str]:
+    from cds_service.pipeline import evidence_references
+
+    return evidence_references(result) if result is not None else iter(())
+
+
 def _draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[Any], list[Any]]:
     import fhir_mappings
 
-    draft_orders = getattr(fhir_mappings, "draft_orders", None)
-    if draft_orders is None:
-        from fhir_mappings.medications import draft_orders
-    return draft_orders(bundle)
+    return fhir_mappings.draft_orders(bundle)
 
 
 def _selected(orders: list[Any], hook: str, context: Mapping[str, Any]) -> list[Any]:
@@ -248,9 +249,10 @@ def _safety_cards(call: HookCall, ctx: Any) -> list[dict[str, Any]]:
     missing = _missing(call, SAFETY_KEYS)
     if missing:
         return [cards.unavailable_card(f"JAK-inhibitor safety check (unavailable: {', '.join(missing)})", ctx=ctx)]
-    facts = _extract(call)
     jurisdiction = call.config["JURISDICTION"]
-    findings = [f for order in jak for f in safety.check_order(order, facts, jurisdiction)]
+    _facts, findings = _derive(
+        call, lambda facts: [f for order in jak for f in safety.check_order(order, facts, jurisdiction)],
+        _finding_references)
     raw = {f"MedicationRequest/{r['id']}": r for e in _bundle_entries(draft)
            if isinstance(r := e.get("resource"), dict) and r.get("resourceType") == "MedicationRequest"
            and isinstance(r.get("id"), str)}

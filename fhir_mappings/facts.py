@@ -215,14 +215,15 @@ class PatientFacts:
     findings: tuple[Finding, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     windows: Windows = field(default_factory=Windows)
-    _by_analyte: dict[str, tuple[Measurement, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _by_analyte: dict[str, tuple[Measurement, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[Measurement]] = {}
         for m in sorted(self.measurements, key=lambda m: m.date, reverse=True):
             index.setdefault(m.analyte, []).append(m)
-        self._by_analyte.clear()
-        self._by_analyte.update({k: tuple(v) for k, v in index.items()})
+        # a fresh dict per instance: dataclasses.replace() must not share the index
+        object.__setattr__(self, "_by_analyte", {k: tuple(v) for k, v in index.items()})
 
     # --- measurements -------------------------------------------------------------------
     def series(self, analyte: str) -> tuple[Measurement, ...]:

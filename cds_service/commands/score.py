@@ -35,7 +35,7 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import fhir_mappings
-    import scoring
+    from cds_service import pipeline
 
     try:
         config = load_config({"AUTH_ENABLED": False})
@@ -59,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         return _fail(f"the input holds {len(patients)} patients ({', '.join(patients)}); choose one with --patient")
     as_of = args.at or config["ASSESSMENT_DATE"] or date.today()
-    facts = fhir_mappings.extract(resources, as_of=as_of, patient_id=patient, windows=windows(config),
-                                  codesystem=codesystem_url(config))
-    print(json.dumps(scoring.assess(facts).to_json(), indent=2, ensure_ascii=False))
+    _facts, result = pipeline.assess(resources, as_of=as_of, patient_id=patient, windows=windows(config),
+                                     codesystem=codesystem_url(config))
+    try:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `essdai-cds score x | head`: the reader left; not an error of ours
+        sys.stderr.close()
     return 0
