@@ -21,13 +21,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from cds_service.config import url_allowed_scheme
@@ -163,6 +164,29 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _pieces(resp: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, one socket read per piece (decoded, at most _CHUNK bytes each).
+
+    `iter_content(_CHUNK)` waits until a whole chunk has arrived, so a server that drips a byte per
+    read timeout held a fetch thread far past the hook's budget; reading what each recv gives lets
+    the caller check the deadline at least once per read timeout.
+    """
+    read1 = getattr(resp.raw, "read1", None)
+    if read1 is None:  # urllib3 < 2.1
+        yield from resp.iter_content(_CHUNK)
+        return
+    while True:
+        try:
+            piece = read1(_CHUNK, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise requests.exceptions.ReadTimeout() from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise requests.exceptions.ConnectionError() from None
+        if not piece:
+            return
+        yield piece
+
+
 class FhirClient:
     """App-wide: one `requests.Session` (connection reuse) and one small thread pool."""
 
@@ -221,7 +245,7 @@ class FhirClient:
                 if declared and declared.isdigit() and int(declared) > cap:
                     raise FhirBadResponse("response too large", status=status)
                 body = bytearray()
-                for chunk in resp.iter_content(_CHUNK):
+                for chunk in _pieces(resp):
                     body += chunk
                     if len(body) > cap:
                         raise FhirBadResponse("response too large", status=status)
