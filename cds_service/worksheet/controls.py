@@ -187,4 +187,4 @@ def with_entries(facts: PatientFacts, entries: Sequence[Entry]) -> PatientFacts:
     over a chart finding of the same code and date (scoring reads the newest; the sort is stable)."""
     if not entries:
         return facts
-    return replace(facts, findings=as_findings(entries, facts.as_of) + facts.findings, _by_analyte={})
+    return replace(facts, findings=as_findings(entries, facts.as_of) + facts.findings)

@@ -132,7 +132,7 @@ def test_designed_expectations(small_cohort) -> None:
     assert p["quiet-no-sjogren"]["quiet"] is True and p["quiet-no-sjogren"]["essdai"] is None
     assert p["jak-egfr-45"]["safety"]["rules"] == {"R00": "info", "R06": "warning"}
     assert "R06" not in p["jak-egfr-45"]["safety"]["absent"]
-    assert p["on-baricitinib"]["monitoring"] == {"rules": {}, "absent": ["R26"]}
+    assert p["on-baricitinib"]["monitoring"] == {"rules": {"R26": "info"}, "absent": []}  # due now (weeks 10-16)
     assert p["on-baricitinib-18w"]["monitoring"] == {"rules": {"R26": "info"}, "absent": []}
     assert "R18" not in p["jak-malignancy"]["safety"]["absent"]
 
