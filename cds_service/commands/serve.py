@@ -1,8 +1,9 @@
 """`essdai-cds serve`: run the CDS Hooks service under gunicorn (workers import `cds_service.wsgi:app`).
 
 Command-line options become `ESSDAI_CDS_*` environment variables before gunicorn starts, so the
-workers build exactly the app `cds_service.wsgi` builds. `--no-auth` is refused unless the bind
-address is loopback; `--allow-fhir` adds FHIR bases (http allowed for loopback ones, development).
+workers build exactly the app `cds_service.wsgi` builds. `--no-auth` (or AUTH_ENABLED=false, or
+WORKSHEET_OPEN_ACCESS, from any source) is refused unless the bind address is loopback;
+`--allow-fhir` adds FHIR bases (http allowed for loopback ones, development).
 The configuration is validated in the master first, so a bad value fails before any worker starts.
 """
 
@@ -51,7 +52,12 @@ def environment(args: argparse.Namespace, base_env: dict[str, str]) -> dict[str,
     elif not probe["PUBLIC_BASE_URL"]:
         host = f"[{args.host}]" if ":" in args.host else args.host
         env[ENV_PREFIX + "PUBLIC_BASE_URL"] = f"http://{host}:{args.port}"
-    load_config(environ=env)  # validate everything now, in the master
+    config = load_config(environ=env)  # validate everything now, in the master
+    # development/demo settings from any source (flag, environment, TOML file) need a loopback bind
+    insecure = [name for name, on in (("AUTH_ENABLED=false", not config["AUTH_ENABLED"]),
+                                      ("WORKSHEET_OPEN_ACCESS", config["WORKSHEET_OPEN_ACCESS"])) if on]
+    if insecure and not is_loopback_host(args.host):
+        raise ConfigError(f"{', '.join(insecure)} is only allowed with a loopback --host (127.0.0.1, ::1, localhost)")
     return env
 
 
