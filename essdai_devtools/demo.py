@@ -131,13 +131,16 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
         print(f"  {label:<15} {pid:<24} {p['title']}")
 
     pid = picks.get("eligible") or next(iter(cohort.bundles))
-    cli = [sys.executable, "-m", "cds_service.cli"]
-    call = cli + ["call", "--service-url", service_base, "--fhir", fhir_base, "--patient", pid,
-                  "--hook", "patient-view", "--key", str(workdir / "ehr-key.pem")]
+    script = Path(sys.executable).with_name("essdai-cds")
+    cli = [str(script)] if script.exists() else [sys.executable, "-m", "cds_service.cli"]
+
+    def call_line(patient: str, hook: str) -> str:
+        return shlex.join(cli + ["call", "--service-url", service_base, "--fhir", fhir_base, "--patient", patient,
+                                 "--hook", hook, "--key", str(workdir / "ehr-key.pem")])
+
     print("\nask the service like an EHR would:")
-    print("  " + shlex.join(call))
-    jak = picks.get("JAK order", pid)
-    print("  " + shlex.join([*call[:-6], jak, "--hook", "order-sign", "--key", str(workdir / "ehr-key.pem")]))
+    print("  " + call_line(pid, "patient-view"))
+    print("  " + call_line(picks.get("JAK order", pid), "order-sign"))
 
     body = EhrClient(service_base, fhir_base, DEFAULT_ISSUER, key, today=today)
     request_file = workdir / f"request-{pid}.json"
