@@ -106,8 +106,10 @@ def _reminders_card(findings: list[Any], ctx: CardContext, draft_orders: Any) ->
             notes.append(note)
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, "reminders"),
-        "summary": fit_summary([f"{REMINDERS_TITLE} ({len(views)}): {', '.join(rules)}",
-                                f"{REMINDERS_TITLE} ({len(views)})"]),
+        # one reminder: its own sentence says more than a rule id; several: the count and the rule ids
+        "summary": fit_summary(([views[0]["summary"]] if len(views) == 1 else [])
+                               + [f"{REMINDERS_TITLE} ({len(views)}): {', '.join(rules)}",
+                                  f"{REMINDERS_TITLE} ({len(views)})"]),
         "indicator": "info",
         "detail": render("reminders.md.j2", findings=views, notes=notes, not_confirmed=NOT_CONFIRMED),
         "source": {"label": f"JAK-inhibitor safety rules {', '.join(rules)}", "url": ctx.source_url,

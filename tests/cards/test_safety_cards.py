@@ -122,6 +122,12 @@ def test_one_card_per_warning_or_critical_finding_and_one_merged_info_card(ctx):
     assert merged["source"]["label"] == "JAK-inhibitor safety rules R00, R26"
 
 
+def test_a_single_reminder_card_reads_as_that_reminder(ctx):
+    [card] = safety_cards([off_label()], ctx=ctx, draft_orders=DRAFTS)
+    assert (card["indicator"], card["summary"]) == ("info", off_label().summary)
+    assert card["source"]["label"] == "JAK-inhibitor safety rules R00"
+
+
 def test_merged_card_with_several_test_orders_lets_the_clinician_take_any(ctx):
     (card,) = safety_cards([lipids_info(), cbc_info()], ctx=ctx, draft_orders={})
     assert card["selectionBehavior"] == "any"
