@@ -30,12 +30,14 @@ def concrete_operations(spec: dict[str, Any]) -> set[tuple[str, str]]:
     """(path with every path parameter replaced by each of its enum values, METHOD)."""
     out: set[tuple[str, str]] = set()
     for path, item in spec["paths"].items():
-        paths = [path]
-        for param in item.get("parameters", []):
-            if param["in"] == "path":
-                paths = [p.replace("{" + param["name"] + "}", v) for p in paths for v in param["schema"]["enum"]]
-        assert "{" not in "".join(paths), f"{path}: every path parameter needs an enum"
-        out |= {(p, m.upper()) for p in paths for m in item if m in HTTP_METHODS}
+        for method in (m for m in item if m in HTTP_METHODS):
+            paths = [path]
+            for param in item.get("parameters", []) + item[method].get("parameters", []):
+                if param["in"] == "path":
+                    values = param["schema"].get("enum") or param["schema"]["examples"]
+                    paths = [p.replace("{" + param["name"] + "}", v) for p in paths for v in values]
+            assert "{" not in "".join(paths), f"{method} {path}: every path parameter needs an enum or examples"
+            out |= {(p, method.upper()) for p in paths}
     return out
 
 
@@ -98,7 +100,7 @@ def test_service_paths_and_hooks_are_the_registry():
     services = {p.removeprefix("/cds-services/") for p in spec["paths"]
                 if p.startswith("/cds-services/") and p.count("/") == 2}
     assert services == {s.id for s in REGISTRY.specs()}
-    feedback = spec["paths"]["/cds-services/{service_id}/feedback"]["parameters"][0]["schema"]["enum"]
+    feedback = spec["paths"]["/cds-services/{service_id}/feedback"]["post"]["parameters"][0]["schema"]["enum"]
     assert sorted(feedback) == sorted(services)
     schemas = spec["components"]["schemas"]
     view_hooks = {schemas["PatientViewRequest"]["allOf"][1]["properties"]["hook"]["const"]}
