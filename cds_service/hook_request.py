@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from cds_service.errors import RequestRejected
 from cds_service.prefetch import FhirAccess
@@ -36,17 +36,31 @@ def _reject_constant(name: str) -> Any:
 def read_json_object() -> dict[str, Any]:
     """The request body as a JSON object; 415 if not declared JSON, 400 if malformed.
 
-    Size is checked earlier (413 before reading); Werkzeug's MAX_CONTENT_LENGTH also caps streams.
+    A declared Content-Length is checked earlier (413 before reading); a streamed (chunked) body is
+    read up to MAX_REQUEST_BYTES + 1 bytes and refused with 413 past the limit.
     """
     if not request.is_json:
         raise RequestRejected("request body must be application/json", 415)
+    raw = _body()
     try:
-        body = json.loads(request.get_data(cache=False).decode("utf-8"), parse_constant=_reject_constant)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise RequestRejected("malformed JSON") from None
     if not isinstance(body, dict):
         raise RequestRejected("request body must be a JSON object")
     return body
+
+
+def _body() -> bytes:
+    """The request body. Werkzeug's streaming limit silently truncates a chunked body at the limit (the
+    rest then fails as malformed JSON, 400); read one byte more ourselves so it is a 413."""
+    limit = current_app.config["MAX_REQUEST_BYTES"]
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        data = request.environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            raise RequestRejected("request body too large", 413)
+        return data
+    return request.get_data(cache=False)
 
 
 def _nonempty_str(value: Any) -> bool:
