@@ -235,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         before, after = start_mem[pid], end_mem.get(pid, 0)
         change = (after - before) / before if before else 0.0
         growth = max(growth, change)
-        print(f"  worker {pid}: {before / 1024:.1f} -> {after / 1024:.1f} ({change:+.1%}), peak {peaks[pid] / 1024:.1f}")
+        print(f"  worker {pid}: {before / 1024:.1f} -> {after / 1024:.1f} ({change:+.1%}), "
+              f"peak {peaks[pid] / 1024:.1f}")
     if growth > args.memory_tolerance:
         failures.append(f"worker memory grew {growth:+.1%} (> {args.memory_tolerance:.0%})")
     verdict = "FAIL: " + "; ".join(failures) if failures else "PASS"

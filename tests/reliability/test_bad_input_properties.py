@@ -34,8 +34,9 @@ from scoring.domains import DOMAIN_TABLE
 ESSDAI_MAX, CLINESSDAI_MAX = 123, 135
 SEED_PATIENTS = ("sjd-lab-neutropenia-igg", "sjd-fever-degf", "sjd-weight-loss", "sjd-renal", "sjd-pulmonary-ild",
                  "sjd-muscular-ck", "jak-egfr-45", "jak-hbsag", "on-baricitinib", "sjd-range-6-18")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                            HealthCheck.data_too_large])
+# derandomized: the same examples on every run, so CI cannot fail by chance (raise max_examples to explore)
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def _records() -> dict[str, list[dict[str, Any]]]:
@@ -184,8 +185,8 @@ CARDS_SCHEMA = jsonschema_rs.Draft202012Validator({"$ref": "#/components/schemas
                                                    "components": openapi.load_spec()["components"]})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_prefetch_through_the_service_answers_valid_cards(client, data):
     pid = data.draw(st.sampled_from(SEED_PATIENTS))
@@ -206,7 +207,7 @@ def test_mutated_prefetch_through_the_service_answers_valid_cards(client, data):
             "prefetch": {"patient": patient, **{k: everything for k in keys}}}
     raw = json.dumps(body, allow_nan=True)
     resp = client.post(f"/cds-services/{service}", data=raw, content_type="application/json")
-    if any(token in raw for token in ("NaN", "Infinity")):
+    if not all(math.isfinite(v) for v in _floats(body)):
         assert resp.status_code == 400  # not JSON: refused before anything else
         return
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]

@@ -116,7 +116,8 @@ def test_medication_references_to_other_hosts_are_not_read(client):
     draft.pop("medicationCodeableConcept")
     draft["medicationReference"] = {"reference": "https://attacker.example/r4/Medication/m1"}
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add(responses.GET, re.compile(rf"{re.escape(FHIR)}/.*"), json={"resourceType": "Bundle", "type": "searchset"})
+        rsps.add(responses.GET, re.compile(rf"{re.escape(FHIR)}/.*"),
+                 json={"resourceType": "Bundle", "type": "searchset"})
         client.post("/cds-services/jak-inhibitor-safety", json=order)
         hosts = {c.request.url.split("/")[2] for c in rsps.calls}
     assert hosts <= {"fhir.example.org"}
