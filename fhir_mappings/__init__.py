@@ -147,10 +147,21 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
 
     measurements.sort(key=lambda m: m.date, reverse=True)
     findings.sort(key=lambda f: f.date, reverse=True)
+    # AllergyIntolerance / Immunization: a second pass over the (few) such resources, kept out of the loop above
+    from fhir_mappings.allergies import read_allergies
+    from fhir_mappings.immunizations import read_immunizations
+
+    def keep(res: Mapping[str, Any]) -> bool:
+        return mine(res) and first_time(res) and check(res)
+
+    allergy_facts, allergy_skipped = read_allergies(resources, keep)
+    immunization_facts, immunization_skipped, immunization_records = read_immunizations(resources, keep)
+    skipped.extend(allergy_skipped + immunization_skipped)
     return PatientFacts(
         patient_id=patient_id, as_of=as_of, birth_date=birth_date, gender=gender,
         measurements=tuple(measurements), conditions=tuple(condition_facts), medications=tuple(medication_facts),
-        findings=tuple(findings), skipped=tuple(skipped), windows=windows,
+        findings=tuple(findings), allergies=tuple(allergy_facts), immunizations=tuple(immunization_facts),
+        immunization_records=immunization_records, skipped=tuple(skipped), windows=windows,
     )
 
 

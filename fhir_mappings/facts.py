@@ -158,6 +158,61 @@ class MedicationFact:
 
 
 @dataclass(frozen=True)
+class AllergyFact:
+    """An AllergyIntolerance to a known drug (verificationStatus not refuted / entered-in-error)."""
+
+    ingredient: str  # medication ingredient concept, e.g. "baricitinib"
+    classes: frozenset[str]  # its classes, e.g. {"jak-inhibitor"}
+    code: str  # "system|code" that matched
+    display: str
+    reference: str  # "AllergyIntolerance/x"
+    clinical_status: str | None  # "active" | "inactive" | "resolved" | None (not stated)
+    verification: str | None = None  # confirmed / unconfirmed / presumed / None
+    criticality: str | None = None  # low / high / unable-to-assess / None
+    recorded: date | None = None  # recordedDate, else onset
+
+    @property
+    def current(self) -> bool:
+        """Not recorded as inactive or resolved (no clinicalStatus counts as current)."""
+        return self.clinical_status not in ("inactive", "resolved")
+
+    def evidence(self, note: str | None = None) -> Evidence:
+        return Evidence(
+            reference=self.reference,
+            display=self.display,
+            value=self.clinical_status or "status not stated",
+            date=self.recorded,
+            code=self.code,
+            note="; ".join(n for n in (f"criticality {self.criticality}" if self.criticality else None,
+                                         f"verification {self.verification}" if self.verification else None,
+                                         note) if n) or None,
+        )
+
+
+@dataclass(frozen=True)
+class ImmunizationFact:
+    """A completed Immunization with a known vaccine code (see code_tables.vaccines)."""
+
+    vaccine: str  # vaccine concept, e.g. "zoster-live", "zoster-recombinant", "mmr"
+    live: bool
+    code: str  # "system|code" that matched
+    display: str
+    reference: str  # "Immunization/x"
+    status: str  # FHIR status as received (only "completed" is kept)
+    date: date  # occurrenceDateTime
+
+    def evidence(self, note: str | None = None) -> Evidence:
+        return Evidence(
+            reference=self.reference,
+            display=self.display,
+            value=self.status,
+            date=self.date,
+            code=self.code,
+            note=note,
+        )
+
+
+@dataclass(frozen=True)
 class Finding:
     """A clinician-entered Observation coded in the project CodeSystem (essdai_codesystem.CODES)."""
 
@@ -213,6 +268,11 @@ class PatientFacts:
     conditions: tuple[ConditionFact, ...] = ()
     medications: tuple[MedicationFact, ...] = ()
     findings: tuple[Finding, ...] = ()
+    allergies: tuple[AllergyFact, ...] = ()
+    immunizations: tuple[ImmunizationFact, ...] = ()  # newest first
+    # Immunization resources of the patient read (any code or status): 0 means "no immunization
+    # history in the input" (not fetched, or empty), so "no vaccine X on file" is not claimed.
+    immunization_records: int = 0
     skipped: tuple[Skipped, ...] = ()
     windows: Windows = field(default_factory=Windows)
     _by_analyte: dict[str, tuple[Measurement, ...]] = field(
@@ -273,6 +333,24 @@ class PatientFacts:
     def latest_finding(self, code: str, days: int | None = None) -> Finding | None:
         found = self.findings_of(code, days)
         return found[0] if found else None
+
+    # --- allergies, immunizations -------------------------------------------------------------
+    def allergies_to(self, ingredient: str, current_only: bool = False) -> tuple[AllergyFact, ...]:
+        """Allergies recorded against this ingredient (`current_only`: not inactive / resolved)."""
+        return tuple(a for a in self.allergies if a.ingredient == ingredient and (not current_only or a.current))
+
+    def immunizations_of(self, *vaccines: str, live: bool | None = None) -> tuple[ImmunizationFact, ...]:
+        """Immunizations up to the assessment date, newest first; by vaccine concept and/or liveness."""
+        wanted = set(vaccines)
+        return tuple(
+            i for i in sorted(self.immunizations, key=lambda i: i.date, reverse=True)
+            if i.date <= self.as_of and (not wanted or i.vaccine in wanted) and (live is None or i.live == live)
+        )
+
+    def immunizations_within(self, days: int, *, live: bool | None = None) -> tuple[ImmunizationFact, ...]:
+        """Immunizations no older than `days` before the assessment date, newest first."""
+        start = self.as_of - timedelta(days=days)
+        return tuple(i for i in self.immunizations_of(live=live) if i.date >= start)
 
     def age_years(self) -> int | None:
         if self.birth_date is None:
