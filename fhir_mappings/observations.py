@@ -77,6 +77,10 @@ class ObservationMatch:
 
 
 _COMPONENTS_ONLY = ObservationMatch("components")
+# One immutable match per known code, built once: a typical chart has hundreds of Observations and
+# building a frozen dataclass per Observation was a measurable part of `extract`.
+_LOINC_MATCHES = {code: ObservationMatch("loinc", row=row) for code, row in LOINC_CODES.items()}
+_FINDING_MATCHES = {code: ObservationMatch("finding", finding=d, code=code) for code, d in PROJECT_CODES.items()}
 
 
 def match_observation(obs: Mapping[str, Any], codesystem: str = DEFAULT_SYSTEM) -> ObservationMatch | None:
@@ -87,12 +91,13 @@ def match_observation(obs: Mapping[str, Any], codesystem: str = DEFAULT_SYSTEM) 
             for coding in code.get("coding") or ():
                 system = coding.get("system")
                 if system == LOINC:
-                    row = LOINC_CODES.get(coding.get("code"))
-                    if row is not None:
-                        return ObservationMatch("loinc", row=row)
+                    hit = _LOINC_MATCHES.get(coding.get("code"))
+                    if hit is not None:
+                        return hit
                 elif system == codesystem:
                     c = coding.get("code")
-                    return ObservationMatch("finding", finding=PROJECT_CODES.get(c), code=c)
+                    known = _FINDING_MATCHES.get(c)
+                    return known if known is not None else ObservationMatch("finding", finding=None, code=c)
         components = obs.get("component")
         if components:
             for comp in components:
