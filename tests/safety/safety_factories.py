@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from fhir_mappings.facts import ConditionFact, Measurement, MedicationFact, PatientFacts
+from fhir_mappings.facts import AllergyFact, ConditionFact, ImmunizationFact, Measurement, MedicationFact, PatientFacts
 from safety.lookups import UNITS
 
 AS_OF = date(2025, 11, 20)
@@ -115,9 +115,10 @@ def baseline(**overrides: Measurement | None) -> dict[str, Measurement | None]:
 
 
 def patient(*items: object, labs: dict[str, Measurement | None] | None = None, birth: date | None = date(1970, 1, 1),
-            gender: str | None = "male", clean: bool = True) -> PatientFacts:
+            gender: str | None = "male", clean: bool = True, immunization_records: int | None = None) -> PatientFacts:
     """Facts for one patient: `items` are Measurements, ConditionFacts and MedicationFacts; with
-    `clean` the normal baseline (overridable through `labs`) is added."""
+    `clean` the normal baseline (overridable through `labs`) is added. AllergyFacts and
+    ImmunizationFacts may be items too; `immunization_records` defaults to the number of the latter."""
     measurements = [m for m in items if isinstance(m, Measurement)]
     if clean:
         measurements += [m for m in baseline(**(labs or {})).values() if m is not None]
@@ -129,6 +130,40 @@ def patient(*items: object, labs: dict[str, Measurement | None] | None = None, b
         measurements=tuple(measurements),
         conditions=tuple(c for c in items if isinstance(c, ConditionFact)),
         medications=tuple(m for m in items if isinstance(m, MedicationFact)),
+        allergies=tuple(a for a in items if isinstance(a, AllergyFact)),
+        immunizations=tuple(i for i in items if isinstance(i, ImmunizationFact)),
+        immunization_records=sum(isinstance(i, ImmunizationFact) for i in items)
+        if immunization_records is None else immunization_records,
+    )
+
+
+def allergy(ingredient: str = "baricitinib", clinical_status: str | None = "active", *,
+            criticality: str | None = "high", ref: str | None = None) -> AllergyFact:
+    return AllergyFact(
+        ingredient=ingredient,
+        classes=frozenset({"jak-inhibitor"}),
+        code=f"http://www.nlm.nih.gov/research/umls/rxnorm|test-{ingredient}",
+        display=ingredient.capitalize(),
+        reference=ref or f"AllergyIntolerance/{ingredient}-{next(_counter)}",
+        clinical_status=clinical_status,
+        verification="confirmed",
+        criticality=criticality,
+        recorded=ago(500),
+    )
+
+
+LIVE_VACCINES = {"zoster-live", "mmr", "varicella", "yellow-fever"}
+
+
+def vaccine(name: str = "zoster-live", *, days_ago: int = 14, ref: str | None = None) -> ImmunizationFact:
+    return ImmunizationFact(
+        vaccine=name,
+        live=name in LIVE_VACCINES,
+        code=f"http://hl7.org/fhir/sid/cvx|test-{name}",
+        display=name.replace("-", " ").capitalize(),
+        reference=ref or f"Immunization/{name}-{next(_counter)}",
+        status="completed",
+        date=ago(days_ago),
     )
 
 

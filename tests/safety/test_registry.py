@@ -72,6 +72,8 @@ SAMPLE = {
     "recommended": "100 mg once daily", "what": "JAKi / biologic / immunosuppressant",
 }
 PER_RULE = {
+    "R01": {"recorded_as": "inactive/resolved"},
+    "R14": {"doses": "1"},
     "R07": {"verdict": "not recommended"},
     "R13": {"verdict": "screen and treat before"},
     "R16": {"verdict": "embryo-fetal risk; weigh benefit"},
@@ -105,7 +107,7 @@ def test_override_reasons_have_code_and_display(rule):
 
 def test_rules_the_data_model_cannot_evaluate_say_so():
     not_evaluable = {r.id for r in RULES if not r.evaluable}
-    assert not_evaluable == {"R01", "R15"}
+    assert not_evaluable == set()  # R01/R15 became evaluable with AllergyIntolerance / Immunization facts
     for rule in RULES:
         if not rule.evaluable:
             assert "not" in rule.known_problems.lower() and "PatientFacts" in rule.known_problems
