@@ -61,6 +61,12 @@ MED_REQUESTS = PrefetchKey(f"MedicationRequest?patient={{{{context.patientId}}}}
                            required=True, label="medication orders")
 MED_STATEMENTS = PrefetchKey(f"MedicationStatement?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
                              required=True, label="medication statements")
+# optional (jak-safety-rules §4 prefetch): without them R01 / R14 (vaccine part) / R15 say nothing,
+# the rest of the call goes on
+ALLERGIES = PrefetchKey(f"AllergyIntolerance?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
+                        required=False, label="allergies")
+IMMUNIZATIONS = PrefetchKey(f"Immunization?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
+                            required=False, label="immunizations")
 
 
 def _card_context(call: HookCall) -> Any:
@@ -105,10 +111,11 @@ def _missing(call: HookCall, keys: Iterable[str]) -> list[str]:
                 "findings; flags the ESSDAI >= 5 threshold and, for eligible patients, what is needed before "
                 "starting a JAK inhibitor (or the monitoring due for patients on one).",
     usage_requirements="Needs read access to Patient, Condition, Observation, MedicationRequest and "
-                       "MedicationStatement for the patient in context.",
+                       "MedicationStatement (AllergyIntolerance and Immunization optional) for the patient in "
+                       "context.",
     prefetch={"patient": PATIENT, "conditions": CONDITIONS, "observations": OBSERVATIONS,
               "essdaiFindings": FINDINGS, "medicationRequests": MED_REQUESTS,
-              "medicationStatements": MED_STATEMENTS},
+              "medicationStatements": MED_STATEMENTS, "allergies": ALLERGIES, "immunizations": IMMUNIZATIONS},
 )
 def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
     import cards
@@ -217,9 +224,11 @@ def jak_orders_present(hook: str, context: Mapping[str, Any]) -> bool:
     description="Checks draft JAK-inhibitor orders (baricitinib, tofacitinib, upadacitinib, filgotinib) against "
                 "label contraindications, laboratory thresholds, interactions and missing baseline tests.",
     usage_requirements="Needs read access to Patient, Condition, Observation, MedicationRequest and "
-                       "MedicationStatement for the patient in context; only draft JAK-inhibitor orders get cards.",
+                       "MedicationStatement (AllergyIntolerance and Immunization optional) for the patient in "
+                       "context; only draft JAK-inhibitor orders get cards.",
     prefetch={"patient": PATIENT, "conditions": CONDITIONS, "observations": OBSERVATIONS,
-              "medicationRequests": MED_REQUESTS, "medicationStatements": MED_STATEMENTS},
+              "medicationRequests": MED_REQUESTS, "medicationStatements": MED_STATEMENTS,
+              "allergies": ALLERGIES, "immunizations": IMMUNIZATIONS},
     relevant=jak_orders_present,
 )
 def jak_inhibitor_safety(call: HookCall) -> list[dict[str, Any]]:

@@ -50,10 +50,6 @@ VACCINES: tuple[VaccineCode, ...] = (
     VaccineCode("187", ZOSTER_RECOMBINANT, "Zoster vaccine, recombinant (RZV)", False, "V"),
 )
 
-# RZV is a 2-dose series (jak-safety-rules §5.5 R14, §7) [V]
-RZV_SERIES_DOSES = 2
-
-
 def _key(code: str) -> str:
     """CVX codes are numbers written with or without a leading zero ("03" == "3")."""
     code = code.strip()

@@ -96,8 +96,9 @@ def vaccine_check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     evidence = tuple(d.evidence() for d in doses) or (Evidence(
         reference=f"Patient/{facts.patient_id}", display="Immunization records read", value=facts.immunization_records,
         date=facts.as_of, note="no recombinant zoster vaccine dose among them"),)
-    return [rule.finding(ctx, "vaccine", indicator=row.indicator, mark=row.mark, evidence=evidence, doses=str(len({d.date for d in doses})), observed=observed,
-                         says=row.says, override_reasons=())]
+    return [rule.finding(ctx, "vaccine", indicator=row.indicator, mark=row.mark, evidence=evidence,
+                         doses=str(len({d.date for d in doses})), observed=observed, says=row.says,
+                         override_reasons=())]
 
 
 RULE = SafetyRule(

@@ -196,7 +196,8 @@ def test_mutated_prefetch_through_the_service_answers_valid_cards(client, data):
     entries = [{"resource": r} for r in resources if isinstance(r, dict) and r.get("resourceType") != "Patient"]
     patient = next(r for r in RECORDS[pid] if r["resourceType"] == "Patient")
     everything = {"resourceType": "Bundle", "type": "searchset", "entry": entries}
-    keys = ("conditions", "observations", "essdaiFindings", "medicationRequests", "medicationStatements")
+    keys = ("conditions", "observations", "essdaiFindings", "medicationRequests", "medicationStatements", "allergies",
+            "immunizations")
     hook = data.draw(st.sampled_from(["patient-view", "order-sign"]))
     context: dict[str, Any] = {"patientId": pid, "userId": "Practitioner/1"}
     service = "essdai-activity"

@@ -130,7 +130,8 @@ def test_searches_fail_safety_card_says_what_could_not_be_checked(faulty_app, ca
     resp, elapsed, calls = _call(faulty_app, fault, "jak-inhibitor-safety", body, caplog)
     assert (resp.status_code, resp.get_json()) == (200, safety_unavailable(body))
     assert elapsed < BUDGET_S + SLACK_S
-    assert len(calls) == 4  # conditions, observations, medication orders, medication statements: no retries
+    # conditions, observations, medication orders and statements, allergies, immunizations: no retries
+    assert len(calls) == 6
     _assert_quiet_logs(caplog)
 
 
@@ -163,7 +164,7 @@ def test_next_links_that_loop_stop_at_the_page_cap(faulty_app, caplog):
         elapsed = time.monotonic() - started
         calls = len(rsps.calls)
     assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()]))
-    assert calls == 4 * faulty_app.config["FHIR_PAGE_CAP"]
+    assert calls == 6 * faulty_app.config["FHIR_PAGE_CAP"]
     assert elapsed < BUDGET_S + SLACK_S
     _assert_quiet_logs(caplog)
 
@@ -179,7 +180,7 @@ def test_next_links_to_another_host_are_never_followed(faulty_app, caplog):
         urls = [c.request.url for c in rsps.calls]
     assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()]))
     assert other.call_count == 0
-    assert len(urls) == 4 and all(u.startswith(FHIR + "/") for u in urls)
+    assert len(urls) == 6 and all(u.startswith(FHIR + "/") for u in urls)
     _assert_quiet_logs(caplog)
 
 

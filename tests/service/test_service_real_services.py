@@ -32,8 +32,9 @@ pytestmark = pytest.mark.skipif(not _ready(), reason="fhir_mappings/scoring/safe
 
 AS_OF = date(2025, 6, 1)
 FHIR = "https://fhir.example.org/r4"
-VIEW_KEYS = ("conditions", "observations", "essdaiFindings", "medicationRequests", "medicationStatements")
-ORDER_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
+VIEW_KEYS = ("conditions", "observations", "essdaiFindings", "medicationRequests", "medicationStatements", "allergies",
+             "immunizations")
+ORDER_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements", "allergies", "immunizations")
 
 
 @pytest.fixture
