@@ -111,7 +111,7 @@ def safety_baseline(r: Record, *, egfr: float | None = 95, hbsag: bool | None = 
 
 
 JAK_PROFILE = {"articular": 2, "glandular": 1, "biological": 1}  # ESSDAI 2*2 + 2*1 + 1*1 = 7 (moderate)
-CLEAN_ABSENT = ["R02", "R03", "R04", "R06", "R11", "R12", "R18", "R20", "R22", "R25"]
+CLEAN_ABSENT = ["R01", "R02", "R03", "R04", "R06", "R11", "R12", "R15", "R18", "R20", "R22", "R25"]
 
 
 def order(rules: dict[str, str], absent: list[str] | None = None) -> dict[str, Any]:
@@ -253,6 +253,34 @@ def _cond(code: cc.Code, onset: int) -> Callable[[Record], None]:
 def _med(code: cc.Code, text: str, dose: float, per_day: int, started: int, route: str) -> Callable[[Record], None]:
     def add(r: Record) -> None:
         r.medication_request((code,), text, dose_mg=dose, per_day=per_day, started_days_ago=started, route_text=route)
+    return add
+
+
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+CVX = "http://hl7.org/fhir/sid/cvx"
+# jak-safety-rules §3.3 live-vaccine table (CVX [R]); kept here, not in cohort_codes, because only
+# Immunization.vaccineCode uses it
+ZOSTER_LIVE_CVX = cc.Code(CVX, "121", "zoster vaccine, live", "R", f"{cc.JAK_DOC} §3.3")
+
+
+def _allergy(code: cc.Code, recorded: int) -> Callable[[Record], None]:
+    """A confirmed, active, high-criticality AllergyIntolerance to a drug (jak doc §5.1 R01)."""
+    def add(r: Record) -> None:
+        r.add({"resourceType": "AllergyIntolerance",
+               "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL, "code": "active"}]},
+               "verificationStatus": {"coding": [{"system": ALLERGY_VERIFICATION, "code": "confirmed"}]},
+               "type": "allergy", "category": ["medication"], "criticality": "high",
+               "code": {"coding": [code.coding()], "text": code.display}, "patient": r.subject,
+               "recordedDate": r.day(recorded)})
+    return add
+
+
+def _immunization(code: cc.Code, days_ago: int) -> Callable[[Record], None]:
+    def add(r: Record) -> None:
+        r.add({"resourceType": "Immunization", "status": "completed",
+               "vaccineCode": {"coding": [code.coding()], "text": code.display}, "patient": r.subject,
+               "occurrenceDateTime": r.when(days_ago), "primarySource": True})
     return add
 
 
@@ -445,6 +473,11 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
         Case("jak-rituximab", "on rituximab (biologic)", jak_case(
             {"R25": "critical"}, _med(cc.RITUXIMAB_ATC, "rituximab 1000 mg infusion", 1000, 1, 60, "intravenous")),
             age=45),
+        Case("jak-allergy", "documented baricitinib allergy (AllergyIntolerance, RxNorm 2047232)",
+             jak_case({"R01": "critical"}, _allergy(cc.BARICITINIB_RXNORM, 400)), age=45),
+        # the Immunization history is then on file without RZV (CVX 187): R14 adds its [P] info
+        Case("jak-live-vaccine", "live zoster vaccine (CVX 121) 2 weeks ago: within 4 weeks of the start",
+             jak_case({"R15": "warning"}, _immunization(ZOSTER_LIVE_CVX, 14), also=("R14",)), age=45),
         Case("on-baricitinib", "on baricitinib 2 mg for 14 weeks, no lipids since the start: R26 due now",
              on_baricitinib(14), age=45),
         Case("on-baricitinib-18w", "on baricitinib 2 mg for 18 weeks, no lipids: R26 overdue",
