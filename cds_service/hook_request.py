@@ -7,11 +7,13 @@ id, order hooks need `draftOrders` (and order-select its `selections`), `fhirAut
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+# orjson under the name `json`: tests/reliability patches `hook_request.json.loads` to prove an
+# oversized body is never parsed. orjson.loads takes the raw bytes (no decode step).
+import orjson as json
 from flask import current_app, request
 
 from cds_service.errors import RequestRejected
@@ -29,12 +31,12 @@ class HookRequest:
     access: FhirAccess
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError("NaN/Infinity are not JSON")
-
-
 def read_json_object() -> dict[str, Any]:
     """The request body as a JSON object; 415 if not declared JSON, 400 if malformed.
+
+    Parsed with orjson (about half the time of `json.loads` on a 200 KiB prefetch). Like RFC 8259 it
+    refuses NaN/Infinity, numbers that overflow a double (1e400), invalid UTF-8 and lone surrogates,
+    and nesting deeper than 1024: all ValueError, so all 400.
 
     A declared Content-Length is checked earlier (413 before reading); a streamed (chunked) body is
     read up to MAX_REQUEST_BYTES + 1 bytes and refused with 413 past the limit.
@@ -43,8 +45,8 @@ def read_json_object() -> dict[str, Any]:
         raise RequestRejected("request body must be application/json", 415)
     raw = _body()
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw)
+    except ValueError:  # orjson.JSONDecodeError is a ValueError
         raise RequestRejected("malformed JSON") from None
     if not isinstance(body, dict):
         raise RequestRejected("request body must be a JSON object")
