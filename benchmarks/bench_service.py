@@ -8,8 +8,12 @@ p99 <= 50 ms at 8 concurrent clients on a 2-core machine. Not a test: figures ar
 
     python benchmarks/bench_service.py [--clients 1,8,32] [--seconds 10] [--workers 2]
 
-Tokens are signed before each timed run (one fresh `jti` per request, ES384, the devtools EHR key
-trusted through a JWKS file), so the client's signing cost is outside the measurement. The helpers
+The load driver is `wrk` (Debian package `wrk`; one C thread, epoll) when it is on PATH, so the
+client takes little of the two cores the service runs on; otherwise (or with `--driver python`) a
+thread per client with `requests`, which itself needs a good part of a core. The driver used is
+printed. Tokens are signed before each timed run (one fresh `jti` per request, ES384, the devtools
+EHR key trusted through a JWKS file; the service refuses replays, so wrk cycles through a file of
+them and never reuses one), so the client's signing cost is outside the measurement. The helpers
 here (workload, service start, worker memory, load loop) are shared with benchmarks/soak.py.
 """
 
@@ -20,7 +24,9 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -269,6 +275,76 @@ def fixed_load(service: Service, service_id: str, body: bytes, clients: int, sec
     return total
 
 
+# wrk: one Lua state per wrk thread; we run one thread. `init` loads the pre-signed tokens (one per line)
+# and the body; each request takes the next token, so none is sent twice. Past the last token it sends
+# "exhausted" (a 401, counted as an error: the run then needs more tokens, never silently replays).
+WRK_SCRIPT = """
+local tokens, body, i = {}, nil, 0
+local path = %(path)s
+init = function(args)
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  local f = assert(io.open(args[2], "rb")); body = f:read("*a"); f:close()
+end
+request = function()
+  i = i + 1
+  return wrk.format("POST", path, {["Content-Type"] = "application/json",
+                                   ["Authorization"] = "Bearer " .. (tokens[i] or "exhausted")}, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK-RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+@dataclass
+class Summary:
+    """One load level: counts and latency percentiles in ms."""
+
+    requests: int
+    seconds: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def summarize(r: Results) -> Summary:
+    lat = r.latencies_ms
+    return Summary(r.count, r.seconds, percentile(lat, 50), percentile(lat, 95), percentile(lat, 99),
+                   len(r.errors))
+
+
+def wrk_load(service: Service, service_id: str, body: bytes, clients: int, seconds: float, workdir: Path,
+             rate_guess: float = 400) -> Summary:
+    """`clients` keep-alive connections from one wrk thread for `seconds`, one pre-signed token each request."""
+    url = service.url(service_id)
+    path = "/" + url.split("/", 3)[3]
+    tokens = int(rate_guess * seconds * 1.5) + 200
+    token_file = workdir / "tokens.txt"
+    token_file.write_text("\n".join(service.token(url) for _ in range(tokens)) + "\n")
+    body_file = workdir / "body.json"
+    body_file.write_bytes(body)
+    script = workdir / "bench.lua"
+    script.write_text(WRK_SCRIPT % {"path": json.dumps(path)})
+    cmd = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(script),
+           service.base_url, "--", str(token_file), str(body_file)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRK-RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result: {out.stdout[-500:]} {out.stderr[-500:]}")
+    n, duration_us, p50, p95, p99, errors = (int(x) for x in line.split()[1:])
+    if n > tokens:
+        errors = max(errors, n - tokens)
+    return Summary(n, duration_us / 1e6, p50 / 1000, p95 / 1000, p99 / 1000, errors)
+
+
 def in_process_times(body: dict[str, Any], raw: bytes, repeat: int) -> tuple[float, float]:
     """Median ms of json.loads(raw) and of the whole request through the Flask test client (auth off)."""
     from cds_service.app import create_app
@@ -297,8 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default 1,8,32)")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per level (default 10)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto",
+                        help="load driver: wrk when installed (auto), or the Python threads")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    driver = args.driver
+    if driver == "auto":
+        driver = "wrk" if shutil.which("wrk") else "python"
+    elif driver == "wrk" and not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
 
     patient, resources = resources_of(typical_patient())
     body = hook_body("patient-view", patient, resources)
@@ -310,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
           f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON")
     print(f"in-process: json.loads of the body {loads_ms:.2f} ms; whole request (Flask test client, auth off) "
           f"{inproc_ms:.2f} ms (medians)")
+    print(f"driver: {'wrk (1 thread)' if driver == 'wrk' else 'Python threads + requests (wrk not used)'}; "
+          f"load average before the run {os.getloadavg()[0]:.2f} (the column: 1-min load after each level)")
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp, running_service(
             Path(tmp), workers=args.workers) as service:
         warm = fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
@@ -317,13 +403,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warm-up errors: {warm.errors[:5]}", file=sys.stderr)
             return 1
         print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'errors':>6} {'json.loads ms':>13}")
+              f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8}")
         failed = False
         for clients in levels:
-            r = fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=args.seconds)
-            lat = r.latencies_ms
-            print(f"{clients:>7} {r.count:>8} {r.count / r.seconds:>7.1f} {percentile(lat, 50):>7.1f} "
-                  f"{percentile(lat, 95):>7.1f} {percentile(lat, 99):>7.1f} {len(r.errors):>6} {loads_ms:>13.2f}")
+            if driver == "wrk":
+                r = wrk_load(service, VIEW_SERVICE, raw, clients, args.seconds, Path(tmp))
+            else:
+                r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=args.seconds))
+            print(f"{clients:>7} {r.requests:>8} {r.rate:>7.1f} {r.p50:>7.1f} {r.p95:>7.1f} {r.p99:>7.1f} "
+                  f"{r.errors:>6} {loads_ms:>13.2f} {os.getloadavg()[0]:>8.2f}")
             failed = failed or bool(r.errors)
     return 1 if failed else 0
 
