@@ -32,7 +32,7 @@ PREGNANCY_EVIDENCE = Window(90, Mark.P, "a positive hCG / 'pregnant' status coun
 SMOKING_STATUS = Window(365, Mark.P, "§7: smoking status recorded <=12 months")
 BMI_BP = Window(365, Mark.P, "§7: BMI / BP <=12 months")
 RECENT_MI_STROKE = Window(90, Mark.P, "§7: 'recent' MI/stroke = <=3 months")
-LIVE_VACCINE = Window(28, Mark.P, "§7: live vaccine lookback 4 weeks before the start (not evaluable yet)")
+LIVE_VACCINE = Window(28, Mark.P, "§7: live vaccine lookback 4 weeks before the start")
 
 # Monitoring on treatment (R27): first check, then every 3 months.
 MONITORING_INTERVAL = Window(91, Mark.V, "tofacitinib: every 3 months [V]; B/U/F 'routine' -> same [P]")
