@@ -201,6 +201,18 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by these processes (0 for any that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # --- load --------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -394,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
           f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON")
     print(f"in-process: json.loads of the body {loads_ms:.2f} ms; whole request (Flask test client, auth off) "
           f"{inproc_ms:.2f} ms (medians)")
+    print("cpu ms/req: CPU time of the gunicorn workers per request during the level (auth included), "
+          "independent of other load on the machine")
     print(f"driver: {'wrk (1 thread)' if driver == 'wrk' else 'Python threads + requests (wrk not used)'}; "
           f"load average before the run {os.getloadavg()[0]:.2f} (the column: 1-min load after each level)")
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp, running_service(
@@ -403,15 +417,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warm-up errors: {warm.errors[:5]}", file=sys.stderr)
             return 1
         print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8}")
+              f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8} {'cpu ms/req':>10}")
         failed = False
+        workers = worker_pids(service.process.pid)
         for clients in levels:
+            cpu_before = cpu_seconds(workers)
             if driver == "wrk":
                 r = wrk_load(service, VIEW_SERVICE, raw, clients, args.seconds, Path(tmp))
             else:
                 r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=args.seconds))
             print(f"{clients:>7} {r.requests:>8} {r.rate:>7.1f} {r.p50:>7.1f} {r.p95:>7.1f} {r.p99:>7.1f} "
-                  f"{r.errors:>6} {loads_ms:>13.2f} {os.getloadavg()[0]:>8.2f}")
+                  f"{r.errors:>6} {loads_ms:>13.2f} {os.getloadavg()[0]:>8.2f} "
+                  f"{(cpu_seconds(workers) - cpu_before) * 1000 / max(r.requests, 1):>10.2f}")
             failed = failed or bool(r.errors)
     return 1 if failed else 0
 
