@@ -80,10 +80,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app, client)
     errors.init_app(app)
 
-    from cds_service import feedback, health, hooks, worksheet
+    from cds_service import feedback, health, hooks, openapi, worksheet
 
     app.register_blueprint(hooks.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(health.bp)
     worksheet.init_app(app)
+    openapi.init_app(app)
     return app

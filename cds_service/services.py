@@ -103,6 +103,18 @@ def _missing(call: HookCall, keys: Iterable[str]) -> list[str]:
     return call.labels(k for k in keys if k in call.unavailable)
 
 
+def _partial_card(call: HookCall, ctx: Any, what: str, keys: Iterable[str]) -> list[dict[str, Any]]:
+    """A warning when the page cap left pages of a key unread: what was not read may matter."""
+    import cards
+
+    partial = call.labels(k for k in keys if k in call.partial)
+    if not partial:
+        return []
+    return [cards.unavailable_card(f"{what} on all data", ctx=ctx,
+                                   reason=f"only the first {call.config['FHIR_PAGE_CAP']} pages of "
+                                          f"{', '.join(partial)} were read (FHIR_PAGE_CAP)")]
+
+
 @REGISTRY.service(
     id="essdai-activity",
     hooks="patient-view",
@@ -130,7 +142,7 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
         lambda out: (*_evidence_of(out[0]), *_finding_references(out[2])))
     if result is None:  # no Sjögren's diagnosis and no ESSDAI data: patient-view stays quiet
         return []
-    out = list(cards.essdai_cards(result, ctx=ctx))
+    out = list(cards.essdai_cards(result, ctx=ctx)) + _partial_card(call, ctx, "ESSDAI activity", SCORING_KEYS)
     if meds_missing:
         if result["eligibility"]["met"] is True:
             out.append(cards.unavailable_card(
@@ -265,4 +277,5 @@ def _safety_cards(call: HookCall, ctx: Any) -> list[dict[str, Any]]:
     raw = {f"MedicationRequest/{r['id']}": r for e in _bundle_entries(draft)
            if isinstance(r := e.get("resource"), dict) and r.get("resourceType") == "MedicationRequest"
            and isinstance(r.get("id"), str)}
-    return list(cards.safety_cards(findings, ctx=ctx, draft_orders=raw))
+    return list(cards.safety_cards(findings, ctx=ctx, draft_orders=raw)) + _partial_card(
+        call, ctx, "JAK-inhibitor safety check", SAFETY_KEYS)

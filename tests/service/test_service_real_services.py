@@ -1,4 +1,4 @@
-"""The two real services end to end through the HTTP edge (skipped until the clinical packages exist).
+"""The two real services end to end through the HTTP edge.
 
 Expected responses are computed by calling the same pipeline directly (extract -> assess/check ->
 cards), so these tests pin the wiring of the edge, not the clinical content owned by other packages.
@@ -6,8 +6,6 @@ cards), so these tests pin the wiring of the edge, not the clinical content owne
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import uuid
 from datetime import date
 from typing import Any
@@ -16,19 +14,6 @@ import pytest
 import responses
 from service_helpers import PATIENT_ID, bundle, patient
 
-
-def _ready() -> bool:
-    try:
-        fm = importlib.import_module("fhir_mappings")
-        ready = all(hasattr(m, n) for m, n in [
-            (fm, "extract"), (importlib.import_module("scoring"), "assess"),
-            (importlib.import_module("safety"), "check_order"), (importlib.import_module("cards"), "essdai_cards")])
-        return ready and (hasattr(fm, "draft_orders") or importlib.util.find_spec("fhir_mappings.medications"))
-    except ImportError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _ready(), reason="fhir_mappings/scoring/safety/cards not importable yet")
 
 AS_OF = date(2025, 6, 1)
 FHIR = "https://fhir.example.org/r4"
@@ -236,3 +221,25 @@ def test_draft_order_naming_a_server_medication_is_resolved_by_reading_it(real_c
                                   draft_orders={"MedicationRequest/mr-bari": draft})
     assert resp.status_code == 200
     assert resp.get_json() == {"cards": expected} and expected
+
+
+def test_a_page_cap_that_leaves_medications_unread_is_said_on_the_card(make_app):
+    """A biologic on an unread MedicationRequest page would be missed: the clinician is told."""
+    import cards
+    from cds_service.services import REGISTRY
+
+    client = make_app(REGISTRY=REGISTRY, FHIR_PAGE_CAP=2).test_client()
+    body = order_body("order-sign", [baricitinib_order()], absent=("medicationRequests",), fhirServer=FHIR)
+    page = {"resourceType": "Bundle", "type": "searchset",
+            "link": [{"relation": "next", "url": f"{FHIR}/MedicationRequest?patient={PATIENT_ID}&_offset=1"}]}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, f"{FHIR}/MedicationRequest", json=page)
+        resp = client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert len(rsps.calls) == 2  # the first page and one `next`: FHIR_PAGE_CAP = 2
+    assert resp.status_code == 200
+    expected = cards.unavailable_card(
+        "JAK-inhibitor safety check on all data", ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"),
+        reason="only the first 2 pages of medication orders were read (FHIR_PAGE_CAP)")
+    got = resp.get_json()["cards"]
+    assert got[-1] == expected
+    assert len(got) > 1  # the findings on what was read are still shown
