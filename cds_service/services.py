@@ -104,15 +104,16 @@ def _missing(call: HookCall, keys: Iterable[str]) -> list[str]:
 
 
 def _partial_card(call: HookCall, ctx: Any, what: str, keys: Iterable[str]) -> list[dict[str, Any]]:
-    """A warning when the page cap left pages of a key unread: what was not read may matter."""
+    """A warning when pages of a key were left unread (FHIR_PAGE_CAP, or a `next` link off the server that
+    is never followed): what was not read may matter, e.g. a biologic on page 11."""
     import cards
 
     partial = call.labels(k for k in keys if k in call.partial)
     if not partial:
         return []
     return [cards.unavailable_card(f"{what} on all data", ctx=ctx,
-                                   reason=f"only the first {call.config['FHIR_PAGE_CAP']} pages of "
-                                          f"{', '.join(partial)} were read (FHIR_PAGE_CAP)")]
+                                   reason=f"some pages of {', '.join(partial)} were not read "
+                                          f"(page cap, or a next link off the FHIR server)")]
 
 
 @REGISTRY.service(

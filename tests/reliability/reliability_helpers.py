@@ -124,8 +124,10 @@ def patient_412() -> dict[str, Any]:
         "diagnostics": "required prefetch 'patient' (the patient) could not be obtained"}]}
 
 
-def expected_safety(body: dict[str, Any], resources: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """What jak-inhibitor-safety must answer for these gathered resources (the pipeline called directly)."""
+def expected_safety(body: dict[str, Any], resources: Iterable[dict[str, Any]],
+                    unread: str | None = None) -> dict[str, Any]:
+    """What jak-inhibitor-safety must answer for these gathered resources (the pipeline called directly);
+    `unread` = the "only the first N pages of ... were read" reason when paging stopped early."""
     import cards
     import fhir_mappings
     import safety
@@ -135,8 +137,11 @@ def expected_safety(body: dict[str, Any], resources: Iterable[dict[str, Any]]) -
     findings = [f for o in orders for f in safety.check_order(o, facts, "FDA")]
     drafts = {f"MedicationRequest/{e['resource']['id']}": e["resource"]
               for e in body["context"]["draftOrders"]["entry"]}
-    return {"cards": cards.safety_cards(findings, ctx=card_ctx(body["hookInstance"], "jak-inhibitor-safety"),
-                                        draft_orders=drafts)}
+    ctx = card_ctx(body["hookInstance"], "jak-inhibitor-safety")
+    out = cards.safety_cards(findings, ctx=ctx, draft_orders=drafts)
+    if unread:
+        out.append(cards.unavailable_card("JAK-inhibitor safety check on all data", ctx=ctx, reason=unread))
+    return {"cards": out}
 
 
 # --- leak scans -------------------------------------------------------------------------------------------

@@ -154,6 +154,11 @@ def _search_answer(next_url: Callable[[str], str]) -> Callable[[Any], Any]:
     return answer
 
 
+# every search key of jak-inhibitor-safety had pages left unread: the clinician is told
+UNREAD = ("some pages of conditions, laboratory results and vital signs, medication orders, medication statements "
+          "were not read (page cap, or a next link off the FHIR server)")
+
+
 def test_next_links_that_loop_stop_at_the_page_cap(faulty_app, caplog):
     caplog.set_level(logging.DEBUG)
     body = order_body("order-sign", prefetch={"patient": patient()})
@@ -163,7 +168,7 @@ def test_next_links_that_loop_stop_at_the_page_cap(faulty_app, caplog):
         resp = faulty_app.test_client().post("/cds-services/jak-inhibitor-safety", json=body)
         elapsed = time.monotonic() - started
         calls = len(rsps.calls)
-    assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()]))
+    assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()], UNREAD))
     assert calls == 6 * faulty_app.config["FHIR_PAGE_CAP"]
     assert elapsed < BUDGET_S + SLACK_S
     _assert_quiet_logs(caplog)
@@ -178,7 +183,7 @@ def test_next_links_to_another_host_are_never_followed(faulty_app, caplog):
         other = rsps.add(responses.GET, re.compile(r"https://fhir\.example\.org\.attacker\.example/.*"), json={})
         resp = faulty_app.test_client().post("/cds-services/jak-inhibitor-safety", json=body)
         urls = [c.request.url for c in rsps.calls]
-    assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()]))
+    assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()], UNREAD))
     assert other.call_count == 0
     assert len(urls) == 6 and all(u.startswith(FHIR + "/") for u in urls)
     _assert_quiet_logs(caplog)
