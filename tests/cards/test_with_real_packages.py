@@ -35,9 +35,8 @@ def check_contract(cards):
 
 
 def test_essdai_card_from_scoring(ctx):
-    scoring = pytest.importorskip("scoring")
-    if not hasattr(scoring, "assess"):
-        pytest.skip("scoring.assess not written yet")
+    import scoring
+
     result = scoring.assess(facts()).to_json()
     (card,) = essdai_cards(result, ctx=ctx)
     check_contract([card])
@@ -51,9 +50,8 @@ def test_essdai_card_from_scoring(ctx):
 
 
 def _safety():
-    safety = pytest.importorskip("safety")
-    if not all(hasattr(safety, n) for n in ("check_order", "readiness", "monitoring")):
-        pytest.skip("safety API not written yet")
+    import safety
+
     return safety
 
 

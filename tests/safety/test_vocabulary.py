@@ -4,13 +4,11 @@ is what keeps the two vocabularies from drifting apart."""
 
 from __future__ import annotations
 
-import pytest
 
 from safety.lookups import UNITS
 
-units = pytest.importorskip("fhir_mappings.units")
-conditions = pytest.importorskip("fhir_mappings.code_tables.conditions")
-medications = pytest.importorskip("fhir_mappings.code_tables.medications")
+from fhir_mappings import units
+from fhir_mappings.code_tables import conditions, medications
 
 ANALYTES = {"lymphocytes", "neutrophils", "hemoglobin", "egfr", "creatinine", "weight", "alt", "ast", "bilirubin",
             "cholesterol", "ldl", "hdl", "triglycerides", "lipid-panel", "hbsag", "anti-hbc", "anti-hbs", "hbv-dna",
