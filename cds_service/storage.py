@@ -6,6 +6,7 @@ start-up. Nothing here stores a token or a JWT: the replay list keeps (iss, jti,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +28,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 EXTENSION_KEY = "essdai_cds.storage"
@@ -85,10 +86,24 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """create_all, retried: gunicorn workers start together on a fresh file and race between "does the
+    table exist" and CREATE TABLE ("already exists", or "database is locked" while another worker
+    switches the file to WAL). A retry sees the other worker's tables and skips them."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class Storage:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+        _create_tables(self.engine)
 
     def remember_jti(self, iss: str, jti: str, expires_at: int, now: int) -> bool:
         """Record a token id; False if it was already seen and has not expired (a replay)."""
