@@ -13,6 +13,7 @@ trusted issuer, the `iss`; never the token.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -36,6 +37,12 @@ JWKS_MAX_BYTES = 200_000
 JWKS_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 # EC curve each ES algorithm must use (RFC 7518 §3.4)
 EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_key(jwk_json: str, alg: str) -> Any:
+    """The public key object of a JWK (parsed once per key: the JWKS rarely changes)."""
+    return jwt.PyJWK(json.loads(jwk_json), algorithm=alg).key
 
 
 class AuthFailed(Exception):
@@ -162,7 +169,7 @@ class Authenticator:
         if any(name in jwk for name in ("d", "p", "q")):
             raise AuthFailed("key-mismatch", iss)  # a private key published in a JWKS is not trusted
         try:
-            return jwt.PyJWK(dict(jwk), algorithm=alg).key
+            return _parsed_key(json.dumps(jwk, sort_keys=True), alg)
         except (jwt.PyJWTError, ValueError, TypeError, KeyError):
             raise AuthFailed("key-invalid", iss) from None
 

@@ -104,11 +104,16 @@ class Storage:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         _create_tables(self.engine)
+        self._last_purge = 0
+
+    PURGE_INTERVAL_S = 60  # expired jti rows are purged at most once a minute, not on every call
 
     def remember_jti(self, iss: str, jti: str, expires_at: int, now: int) -> bool:
         """Record a token id; False if it was already seen and has not expired (a replay)."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(jti_table).where(jti_table.c.expires_at < now))
+        if now - self._last_purge >= self.PURGE_INTERVAL_S:
+            self._last_purge = now
+            with self.engine.begin() as conn:
+                conn.execute(delete(jti_table).where(jti_table.c.expires_at < now))
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(jti_table).values(iss=iss, jti=jti, expires_at=expires_at))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -21,3 +22,7 @@ def configure_logging() -> None:
 
 configure_logging()
 app = create_app()
+# Everything built so far (the app, code tables, fhir.resources model classes) lives as long as the
+# worker: move it out of the collector's generations so each request's garbage is collected without
+# rescanning it.
+gc.freeze()
