@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from reliability_helpers import AS_OF, FHIR
 
-from cds_service import openapi
+
 from cds_service.app import create_app
 from cds_service.hooks import FHIR_KEY
 from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
@@ -36,7 +36,6 @@ def make_app(tmp_path: Path) -> Iterator[Any]:
             **overrides,
         }
         app = create_app(config)
-        openapi.init_app(app)  # no-op once create_app wires it
         apps.append(app)
         return app
 

@@ -7,9 +7,13 @@ finds one of them in a log line or a database row has found a leak, not a coinci
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import sqlite3
+import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -170,3 +174,33 @@ def sqlite_dump(path: Path) -> str:
     finally:
         con.close()
     return "\n".join(lines) + "\n" + Path(path).read_bytes().decode("latin-1")
+
+
+# --- a port that only counts ---------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def counting_listener() -> Iterator[tuple[int, list[int]]]:
+    """A loopback port that counts every connection made to it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.05)
+    accepted: list[int] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                conn, _ = sock.accept()
+                accepted.append(1)
+                conn.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1], accepted
+    finally:
+        time.sleep(0.1)
+        stop.set()
+        thread.join(1)
+        sock.close()

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from reliability_helpers import (
+    counting_listener,
     PHI_MARKERS,
     SECRET_MARKERS,
     leaks,
@@ -116,33 +117,6 @@ def silent_port() -> Iterator[str]:
         sock.close()
 
 
-@contextlib.contextmanager
-def counting_listener() -> Iterator[tuple[str, list[int]]]:
-    """A port that counts accepted connections (the place a redirect would lead)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.05)
-    accepted: list[int] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                conn, _ = sock.accept()
-                accepted.append(1)
-                conn.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", accepted
-    finally:
-        stop.set()
-        thread.join(1)
-        sock.close()
-
-
 def _app(make_app: Any, base: str) -> Any:
     return make_app(FHIR_ALLOWLIST=[base], ALLOW_INSECURE_FHIR=True, HOOK_BUDGET_S=BUDGET_S,
                     FHIR_CONNECT_TIMEOUT_S=0.5, FHIR_READ_TIMEOUT_S=0.5)
@@ -212,7 +186,8 @@ def test_50_mb_chunked_bundle_is_cut_off(make_app, caplog):
 
 
 def test_redirect_to_another_host_is_not_followed(make_app, caplog):
-    with counting_listener() as (elsewhere, accepted), fault_server("redirect", redirect_to=elsewhere) as base:
+    with counting_listener() as (port, accepted), \
+            fault_server("redirect", redirect_to=f"http://127.0.0.1:{port}") as base:
         _both_calls(make_app, base, caplog)
         time.sleep(0.1)
     assert accepted == []  # no connection was ever made to the redirect target

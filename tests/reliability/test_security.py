@@ -4,12 +4,9 @@ the database, and development/demo settings refused with a non-loopback bind add
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Any
 import pytest
 import responses
 from reliability_helpers import (
+    counting_listener,
     FHIR,
     FHIR_TOKEN,
     PHI_MARKERS,
@@ -39,34 +37,6 @@ from essdai_devtools.service_process import ServiceProcess
 ISSUER = "https://ehr.example.org"
 JWKS_URL = "https://idp.example.org/.well-known/jwks.json"
 BASE = "https://cds.example.org"
-
-
-@contextlib.contextmanager
-def counting_listener() -> Iterator[tuple[int, list[int]]]:
-    """A loopback port that counts every connection made to it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.05)
-    accepted: list[int] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                conn, _ = sock.accept()
-                accepted.append(1)
-                conn.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield sock.getsockname()[1], accepted
-    finally:
-        time.sleep(0.1)
-        stop.set()
-        thread.join(1)
-        sock.close()
 
 
 # --- SSRF: fhirServer ---------------------------------------------------------------------------------------
