@@ -86,13 +86,13 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _create_tables(engine: Engine, attempts: int = 5) -> None:
+def create_tables(engine: Engine, tables: MetaData | None = None, attempts: int = 5) -> None:
     """create_all, retried: gunicorn workers start together on a fresh file and race between "does the
     table exist" and CREATE TABLE ("already exists", or "database is locked" while another worker
     switches the file to WAL). A retry sees the other worker's tables and skips them."""
     for attempt in range(attempts):
         try:
-            metadata.create_all(engine)
+            (tables if tables is not None else metadata).create_all(engine)
             return
         except OperationalError:
             if attempt == attempts - 1:
@@ -103,7 +103,7 @@ def _create_tables(engine: Engine, attempts: int = 5) -> None:
 class Storage:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        _create_tables(self.engine)
+        create_tables(self.engine)
         self._last_purge = 0
 
     PURGE_INTERVAL_S = 60  # expired jti rows are purged at most once a minute, not on every call

@@ -86,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
     os.environ.clear()
     os.environ.update(env)
 
+    # Build the app once here, in the master, before the workers start: the database tables, the
+    # SQLite WAL switch and the worksheet secret are created now, so workers booting together on a
+    # fresh file never race to create them (a lost race failed a worker's boot and took gunicorn down).
+    _prepare_database()
+
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):  # type: ignore[misc]
@@ -100,3 +105,13 @@ def run(args: argparse.Namespace) -> int:
 
     _Server().run()
     return 0
+
+
+def _prepare_database() -> None:
+    from cds_service.app import create_app
+    from cds_service.hooks import FHIR_KEY
+    from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+
+    app = create_app()
+    app.extensions[STORAGE_KEY].close()
+    app.extensions[FHIR_KEY].close()

@@ -20,6 +20,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from cds_service.storage import create_tables
+
 _metadata = MetaData()
 _secret_table = Table(
     "worksheet_secret",
@@ -39,7 +41,7 @@ class Unsealed(ValueError):
 
 def stored_secret(engine: Engine) -> str:
     """The service database's worksheet secret, created on first use (workers race safely)."""
-    _metadata.create_all(engine)
+    create_tables(engine, _metadata)  # retried: workers may boot together on a fresh file
     with engine.connect() as conn:
         row = conn.execute(select(_secret_table.c.secret).where(_secret_table.c.id == 1)).first()
     if row is not None:
