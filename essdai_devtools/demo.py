@@ -119,10 +119,14 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
         print(f"DEMO ONLY: trusting {SANDBOX_ISSUER} (its private key is public) with {args.trust_sandbox_jwks}")
     service = ServiceProcess(workdir / "service", trusted_issuers=issuers, fhir_allowlist=[fhir_base],
                              assessment_date=today, host=args.host, port=args.port,
-                             cors_origins=[SANDBOX_ORIGIN])
+                             cors_origins=[SANDBOX_ORIGIN],
+                             # demo only, loopback only: the ESSDAI card links the worksheet with an
+                             # `absolute` link (iss + patient, no secret) against the open FHIR server
+                             extra_env={"ESSDAI_CDS_WORKSHEET_OPEN_ACCESS": "true"})
     service_base = stack.enter_context(service)
     print(f"CDS service (gunicorn):           {service_base}   [log {service.log_path}]")
     print(f"discovery:                        {service_base}/cds-services   (needs a signed JWT)")
+    print(f"worksheet (demo, no sign-in):     {service_base}/worksheet/open?iss={fhir_base}&patient=<id>")
 
     picks = showcase(cohort.expected)
     print("\npatients worth opening:")
