@@ -15,11 +15,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from fhir_mappings.allergies import read_allergies
 from fhir_mappings.bundles import InputError, parse_input, patients_in, read_input, resources_from
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
 from fhir_mappings.conditions import is_relevant as _condition_relevant
 from fhir_mappings.conditions import read_condition
 from fhir_mappings.facts import PatientFacts, Skipped, Windows
+from fhir_mappings.immunizations import read_immunizations
 from fhir_mappings.medications import draft_orders, read_medication
 from fhir_mappings.observations import ObservationReader, match_observation
 from fhir_mappings.primitives import local_reference, parse_date
@@ -61,6 +63,8 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
     med_index: dict[str, Mapping[str, Any]] = {}
     reports: dict[str, str] = {}
     patient: Mapping[str, Any] | None = None
+    allergy_res: list[Mapping[str, Any]] = []
+    immunization_res: list[Mapping[str, Any]] = []
     seen: set[str] = set()
 
     def mine(res: Mapping[str, Any]) -> bool:
@@ -109,6 +113,9 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
                         reports.setdefault(ref, report)
         elif rtype == "Patient" and res.get("id") == patient_id:
             patient = res
+        elif rtype in ("AllergyIntolerance", "Immunization"):
+            if mine(res) and first_time(res):
+                (allergy_res if rtype == "AllergyIntolerance" else immunization_res).append(res)
     for med in medications:
         if isinstance(med, dict) and med.get("id"):
             med_index.setdefault(f"Medication/{med['id']}", med)
@@ -147,15 +154,8 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
 
     measurements.sort(key=lambda m: m.date, reverse=True)
     findings.sort(key=lambda f: f.date, reverse=True)
-    # AllergyIntolerance / Immunization: a second pass over the (few) such resources, kept out of the loop above
-    from fhir_mappings.allergies import read_allergies
-    from fhir_mappings.immunizations import read_immunizations
-
-    def keep(res: Mapping[str, Any]) -> bool:
-        return mine(res) and first_time(res) and check(res)
-
-    allergy_facts, allergy_skipped = read_allergies(resources, keep)
-    immunization_facts, immunization_skipped, immunization_records = read_immunizations(resources, keep)
+    allergy_facts, allergy_skipped = read_allergies(allergy_res, check)
+    immunization_facts, immunization_skipped, immunization_records = read_immunizations(immunization_res, check)
     skipped.extend(allergy_skipped + immunization_skipped)
     return PatientFacts(
         patient_id=patient_id, as_of=as_of, birth_date=birth_date, gender=gender,
