@@ -94,6 +94,12 @@ def conditions_text(conditions: Iterable[ConditionFact]) -> str:
     )
 
 
+def ingredient_names(medications: Iterable[MedicationFact], limit: int = 30) -> str:
+    """'fluconazole, rifampin' for a summary: sorted ingredient names, cut to `limit` characters."""
+    names = ", ".join(sorted({m.ingredient for m in medications}))
+    return names if len(names) <= limit else names[:limit - 1] + "…"
+
+
 def medications_text(medications: Iterable[MedicationFact]) -> str:
     return "; ".join(
         f"{m.display} ({m.status}{', since ' + m.start.isoformat() if m.start else ''}, {m.reference})"

@@ -17,7 +17,7 @@ from safety.labels import EMA, FDA, TOFACITINIB
 from safety.lookups import order_above, other_medications
 from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
 from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, cancel_order, dose_change, \
-    evidence_of, join, medications_text, row_of, sections, table
+    evidence_of, join, ingredient_names, medications_text, row_of, sections, table
 
 INHIBITORS = ("cyp3a4-inhibitor-strong", "cyp3a4-cyp2c19-inhibitor")
 INDUCERS = ("cyp3a4-inducer-strong",)
@@ -49,11 +49,6 @@ TEXTS = {
 }
 
 
-def _short(meds) -> str:
-    names = ", ".join(sorted({m.ingredient for m in meds}))
-    return names if len(names) <= 30 else names[:29] + "…"
-
-
 def dose_limit(ctx: Context) -> Row | None:
     if other_medications(ctx.facts, *INHIBITORS, exclude=ctx.order):
         return row_of(RULE, ctx, "inhibitor")
@@ -66,14 +61,14 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         row = row_of(rule, ctx, "inducer")
         assert row is not None
         return [rule.finding(ctx, "inducer", indicator=row.indicator, mark=row.mark, evidence=evidence_of(inducers),
-                             suggestion=cancel_order(ctx, "strong CYP3A4 inducer"), names=_short(inducers),
+                             suggestion=cancel_order(ctx, "strong CYP3A4 inducer"), names=ingredient_names(inducers),
                              observed=medications_text(inducers), says=row.says)]
     inhibitors = other_medications(ctx.facts, *INHIBITORS, exclude=ctx.order)
     row = row_of(rule, ctx, "inhibitor")
     if not inhibitors or row is None or not order_above(ctx.order, row):
         return []
     return [rule.finding(ctx, "inhibitor", indicator=row.indicator, mark=row.mark, evidence=evidence_of(inhibitors),
-                         suggestion=dose_change(row, "CYP3A4 inhibitor"), names=_short(inhibitors),
+                         suggestion=dose_change(row, "CYP3A4 inhibitor"), names=ingredient_names(inhibitors),
                          observed=medications_text(inhibitors), says=row.says)]
 
 

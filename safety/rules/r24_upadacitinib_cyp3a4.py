@@ -15,7 +15,7 @@ from safety.labels import EMA, FDA, UPADACITINIB
 from safety.lookups import other_medications
 from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
 from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, evidence_of, join, \
-    medications_text, row_of, sections, table
+    ingredient_names, medications_text, row_of, sections, table
 
 THRESHOLDS = table(
     {
@@ -44,18 +44,13 @@ TEXTS = {
 }
 
 
-def _short(meds) -> str:
-    names = ", ".join(sorted({m.ingredient for m in meds}))
-    return names if len(names) <= 30 else names[:29] + "…"
-
-
 def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     for case, classes in (("inducer", ("cyp3a4-inducer-strong",)), ("inhibitor", ("cyp3a4-inhibitor-strong",))):
         found = other_medications(ctx.facts, *classes, exclude=ctx.order)
         row = row_of(rule, ctx, case)
         if found and row is not None:
             return [rule.finding(ctx, case, indicator=row.indicator, mark=row.mark, evidence=evidence_of(found),
-                                 names=_short(found), observed=medications_text(found), says=row.says)]
+                                 names=ingredient_names(found), observed=medications_text(found), says=row.says)]
     return []
 
 

@@ -20,7 +20,7 @@ from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB,
 from safety.lookups import other_medications
 from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
 from safety.rules._common import SMPC_42, SMPC_44, SMPC_45, USPI_INTERACTIONS, USPI_LIMITATIONS, cancel_order, \
-    evidence_of, join, medications_text, row_of, sections, table
+    evidence_of, ingredient_names, join, medications_text, row_of, sections, table
 
 _CRIT = Indicator.CRITICAL
 NOT_RECOMMENDED = "not recommended in combination"
@@ -64,10 +64,9 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     row = hits[0][0]
     what = " / ".join(w for _, w, _ in hits)
     meds = tuple({m.reference: m for _, _, found in hits for m in found}.values())
-    names = ", ".join(sorted({m.ingredient for m in meds}))
     return [rule.finding(ctx, "fired", indicator=row.indicator, mark=row.mark, evidence=evidence_of(meds),
                          suggestion=cancel_order(ctx, "combination not recommended"), what=what,
-                         names=names if len(names) <= 30 else names[:29] + "…",
+                         names=ingredient_names(meds),
                          observed=medications_text(meds), says="; ".join(r.says for r, _, _ in hits))]
 
 
