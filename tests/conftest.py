@@ -8,10 +8,11 @@ The FHIR server runs in bearer mode, so every hook call exercises `fhirAuthoriza
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,24 @@ def cds_service(tmp_path_factory: pytest.TempPathFactory, fhir_server: LiveFhir,
     )
     with service as base_url:
         yield LiveService(base_url, service.database_path, service.log_path, DEFAULT_ISSUER)
+
+
+@pytest.fixture
+def app_builder() -> Iterator[Callable[..., Any]]:
+    """`build(config)` -> `create_app(config)`; every app built is closed after the test (FHIR client
+    thread pool and session, database engine). The in-process test suites build on this."""
+    from cds_service.app import create_app
+    from cds_service.hooks import FHIR_KEY
+    from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+
+    apps: list[Any] = []
+
+    def build(config: dict[str, Any]) -> Any:
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions[FHIR_KEY].close()
+        app.extensions[STORAGE_KEY].close()

@@ -7,7 +7,6 @@ after the test (thread pool, HTTP session, database engine).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,12 @@ import pytest
 from reliability_helpers import AS_OF, FHIR
 
 
-from cds_service.app import create_app
-from cds_service.hooks import FHIR_KEY
-from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
 
 PUBLIC_BASE = "https://cds.example.org"
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Any]:
-    apps = []
-
+def make_app(tmp_path: Path, app_builder: Any) -> Any:
     def make(**overrides: Any) -> Any:
         config = {
             "AUTH_ENABLED": False,
@@ -35,14 +29,9 @@ def make_app(tmp_path: Path) -> Iterator[Any]:
             "ASSESSMENT_DATE": AS_OF.isoformat(),
             **overrides,
         }
-        app = create_app(config)
-        apps.append(app)
-        return app
+        return app_builder(config)
 
-    yield make
-    for app in apps:
-        app.extensions[FHIR_KEY].close()
-        app.extensions[STORAGE_KEY].close()
+    return make
 
 
 @pytest.fixture

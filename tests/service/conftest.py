@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +9,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from service_helpers import BASE, FHIR, Recorder, build_registry
 
-from cds_service.app import create_app
-from cds_service.hooks import FHIR_KEY
-from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
 
 
 @pytest.fixture
@@ -21,9 +17,7 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, recorder: Recorder) -> Iterator[Any]:
-    apps = []
-
+def make_app(tmp_path: Path, app_builder: Any, recorder: Recorder) -> Any:
     def make(**overrides: Any) -> Any:
         config = {
             "AUTH_ENABLED": False,
@@ -34,14 +28,9 @@ def make_app(tmp_path: Path, recorder: Recorder) -> Iterator[Any]:
             "REGISTRY": build_registry(recorder),
             **overrides,
         }
-        app = create_app(config)
-        apps.append(app)
-        return app
+        return app_builder(config)
 
-    yield make
-    for app in apps:
-        app.extensions[FHIR_KEY].close()
-        app.extensions[STORAGE_KEY].close()
+    return make
 
 
 @pytest.fixture
