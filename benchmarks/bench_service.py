@@ -6,15 +6,18 @@ p50/p95/p99 latency per level and, beside it, the in-process time of `json.loads
 of the whole request through the Flask test client (no HTTP, no auth). Goal (issue #3 item 11):
 p99 <= 50 ms at 8 concurrent clients on a 2-core machine. Not a test: figures are printed.
 
-    python benchmarks/bench_service.py [--clients 1,8,32] [--seconds 10] [--workers 2]
+    python benchmarks/bench_service.py [--clients 1,8,32] [--seconds 10] [--workers 2] [--alg ES384|RS384]
 
 The load driver is `wrk` (Debian package `wrk`; one C thread, epoll) when it is on PATH, so the
 client takes little of the two cores the service runs on; otherwise (or with `--driver python`) a
 thread per client with `requests`, which itself needs a good part of a core. The driver used is
-printed. Tokens are signed before each timed run (one fresh `jti` per request, ES384, the devtools
-EHR key trusted through a JWKS file; the service refuses replays, so wrk cycles through a file of
-them and never reuses one), so the client's signing cost is outside the measurement. The helpers
-here (workload, service start, worker memory, load loop) are shared with benchmarks/soak.py.
+printed. Tokens are signed before each timed run (one fresh `jti` per request, ES384 unless `--alg
+RS384`, the devtools EHR key trusted through a JWKS file; an ES384 signature costs the service about
+0.5 ms to verify, an RS384 one about 0.02 ms; the service refuses replays, so wrk cycles through a file of
+them and never reuses one), so the client's signing cost is outside the measurement. `ref ms` times
+a fixed Python loop before each level: this VM's speed drifts by up to half over minutes, and the
+service's figures drift with it. The helpers here (workload, service start, worker memory, load loop)
+are shared with benchmarks/soak.py.
 """
 
 from __future__ import annotations
@@ -170,9 +173,9 @@ class Service:
 
 @contextlib.contextmanager
 def running_service(workdir: Path, *, workers: int = 2, today: date = AS_OF,
-                    extra_env: dict[str, str] | None = None) -> Iterator[Service]:
-    """gunicorn on 127.0.0.1 with auth ON: the devtools EHR key trusted through a JWKS file."""
-    key = EhrKey.generate()
+                    extra_env: dict[str, str] | None = None, alg: str = "ES384") -> Iterator[Service]:
+    """gunicorn on 127.0.0.1 with auth ON: the devtools EHR key (`alg`) trusted through a JWKS file."""
+    key = EhrKey.generate(alg)
     jwks = key.write_jwks(workdir / "ehr-jwks.json")
     process = ServiceProcess(workdir, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
                              fhir_allowlist=[], assessment_date=today, workers=workers,
@@ -380,6 +383,26 @@ def in_process_times(body: dict[str, Any], raw: bytes, repeat: int) -> tuple[flo
     return statistics.median(loads), statistics.median(whole)
 
 
+def machine_speed_ms() -> float:
+    """A fixed pure-Python loop, timed (CPU ms, median of 3) on an otherwise idle machine.
+
+    The column `ref ms` beside each level: this VM's speed drifts over minutes (the same loop has read
+    110 ms and 170 ms within an hour), and the service's CPU per request and latency drift with it.
+    """
+    def loop() -> int:
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        return total
+
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        loop()
+        times.append((time.process_time() - start) * 1000)
+    return statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default 1,8,32)")
@@ -387,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto",
                         help="load driver: wrk when installed (auto), or the Python threads")
+    parser.add_argument("--alg", choices=EhrKey.ALGORITHMS, default="ES384",
+                        help="the EHR's JWT algorithm: ES384 (CDS Hooks sandbox; default) or RS384 (Epic's default)")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
     driver = args.driver
@@ -403,24 +428,26 @@ def main(argv: list[str] | None = None) -> int:
     n_cond = sum(1 for r in resources if r["resourceType"] == "Condition")
     loads_ms, inproc_ms = in_process_times(body, raw, repeat=30)
     print(f"patient-view, full prefetch: {n_obs} Observations (12 ratings), {n_cond} Conditions; "
-          f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON")
+          f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON ({args.alg} JWTs)")
     print(f"in-process: json.loads of the body {loads_ms:.2f} ms; whole request (Flask test client, auth off) "
           f"{inproc_ms:.2f} ms (medians)")
     print("cpu ms/req: CPU time of the gunicorn workers per request during the level (auth included), "
           "independent of other load on the machine")
+    print("ref ms: a fixed pure-Python loop timed just before the level (machine speed; lower is faster)")
     print(f"driver: {'wrk (1 thread)' if driver == 'wrk' else 'Python threads + requests (wrk not used)'}; "
           f"load average before the run {os.getloadavg()[0]:.2f} (the column: 1-min load after each level)")
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp, running_service(
-            Path(tmp), workers=args.workers) as service:
+            Path(tmp), workers=args.workers, alg=args.alg) as service:
         warm = fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
         if warm.errors:
             print(f"warm-up errors: {warm.errors[:5]}", file=sys.stderr)
             return 1
         print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8} {'cpu ms/req':>10}")
+              f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8} {'cpu ms/req':>10} {'ref ms':>6}")
         failed = False
         workers = worker_pids(service.process.pid)
         for clients in levels:
+            ref_ms = machine_speed_ms()
             cpu_before = cpu_seconds(workers)
             if driver == "wrk":
                 r = wrk_load(service, VIEW_SERVICE, raw, clients, args.seconds, Path(tmp))
@@ -428,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=args.seconds))
             print(f"{clients:>7} {r.requests:>8} {r.rate:>7.1f} {r.p50:>7.1f} {r.p95:>7.1f} {r.p99:>7.1f} "
                   f"{r.errors:>6} {loads_ms:>13.2f} {os.getloadavg()[0]:>8.2f} "
-                  f"{(cpu_seconds(workers) - cpu_before) * 1000 / max(r.requests, 1):>10.2f}")
+                  f"{(cpu_seconds(workers) - cpu_before) * 1000 / max(r.requests, 1):>10.2f} {ref_ms:>6.0f}")
             failed = failed or bool(r.errors)
     return 1 if failed else 0
 

@@ -9,22 +9,35 @@ from __future__ import annotations
 from typing import Any
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
+_CONTAINERS = (dict, list, tuple)
 
 
 def clean(obj: Any) -> Any:
     """Return a copy of `obj` with None / "" / [] / {} removed at every depth (tuples become lists).
 
     A container that only held empty members is itself empty and is removed from its parent.
+    Runs on every card of every call, so one pass with inline tests (no helper call per member).
     """
     if isinstance(obj, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, value in obj.items():
-            value = clean(value)
-            if not _is_empty(value):
-                out[key] = value
+            if isinstance(value, _CONTAINERS):
+                value = clean(value)
+                if not value:
+                    continue
+            elif value is None or (isinstance(value, str) and not value):
+                continue
+            out[key] = value
         return out
     if isinstance(obj, (list, tuple)):
-        return [v for v in (clean(item) for item in obj) if not _is_empty(v)]
+        items: list[Any] = []
+        for value in obj:
+            if isinstance(value, _CONTAINERS):
+                value = clean(value)
+                if not value:
+                    continue
+            elif value is None or (isinstance(value, str) and not value):
+                continue
+            items.append(value)
+        return items
     return obj

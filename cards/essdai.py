@@ -62,6 +62,9 @@ class _Essdai:
         self.max = _int(essdai.get("max"), self.score)
         self.category = category_label(essdai.get("category"))
         self.domains: dict[str, dict] = {k: v for k, v in (essdai.get("domains") or {}).items() if isinstance(v, dict)}
+        # evidence as template views, once per domain (the table, the attribution note and the suggestion read them)
+        self.evidence: dict[str, list[dict[str, str]]] = {
+            k: evidence_views(v.get("evidence")) for k, v in self.domains.items()}
         undetermined = essdai.get("undetermined")
         if undetermined is None:
             undetermined = [d for d, v in self.domains.items() if v.get("level") is None]
@@ -134,7 +137,7 @@ def _eligibility_line(e: _Essdai) -> str | None:
     return None
 
 
-def _row(domain: str, d: dict) -> dict[str, Any]:
+def _row(domain: str, d: dict, evidence: list[dict[str, str]]) -> dict[str, Any]:
     level = d.get("level")
     rng = d.get("range") if isinstance(d.get("range"), (list, tuple)) and len(d.get("range")) == 2 else None
     points = d.get("points")
@@ -146,7 +149,7 @@ def _row(domain: str, d: dict) -> dict[str, Any]:
         points_text = f"≥ {format_value(points)}" if points is not None else ""
     source = {"clinician": "clinician rating", "derived": "from the record"}.get(d.get("source"), "")
     return {"label": domain_label(domain), "level": level_text, "points": points_text, "source": source,
-            "evidence": evidence_views(d.get("evidence"))}
+            "evidence": evidence}
 
 
 def _score_text(block: dict) -> str:
@@ -188,7 +191,7 @@ def _presumed_domains(e: _Essdai) -> list[str]:
     for domain in e.ordered_domains():
         d = e.domains[domain]
         lo = d.get("level") if d.get("level") is not None else (d.get("range") or [0])[0]
-        noted = any("presum" in ev["note"].lower() for ev in evidence_views(d.get("evidence")))
+        noted = any("presum" in ev["note"].lower() for ev in e.evidence[domain])
         if noted or (d.get("source") == "derived" and _int(lo) > 0):
             out.append(domain_label(domain))
     return out
@@ -205,7 +208,7 @@ def _detail(result: dict, e: _Essdai) -> str:
         "essdai.md.j2",
         headline=_headline(e),
         eligibility=_eligibility_line(e),
-        rows=[_row(d, e.domains[d]) for d in e.ordered_domains()],
+        rows=[_row(d, e.domains[d], e.evidence[d]) for d in e.ordered_domains()],
         undetermined=[domain_label(d) for d in e.undetermined],
         deciding=[domain_label(d) for d in e.deciding],
         other_scores=_other_scores(result),
@@ -223,7 +226,7 @@ def _record_suggestion(e: _Essdai, ctx: CardContext) -> dict | None:
     levels = {d: e.domains[d].get("level") for d in e.ordered_domains()}
     if any(not isinstance(v, int) or isinstance(v, bool) for v in levels.values()):
         return None
-    refs = [ev["reference"] for d in e.domains.values() for ev in evidence_views(d.get("evidence"))]
+    refs = [ev["reference"] for views in e.evidence.values() for ev in views]
     resource = essdai_observation(e.score, levels, refs, ctx=ctx)
     if resource is None:
         return None
@@ -261,5 +264,5 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
         if link_type == "smart" and ctx.worksheet_app_context:
             link["appContext"] = ctx.worksheet_app_context  # the spec allows appContext on smart links only
         card["links"] = [link]
-    card["extension"] = {"essdai-cds": clean(result)}
+    card["extension"] = {"essdai-cds": result}  # its nulls go with the card's clean() in essdai_cards
     return card

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from cards.evidence import evidence_inline
 from cards.text import escape_markdown, format_value
 
 ENV = jinja2.Environment(
@@ -19,9 +20,11 @@ ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=False,
+    auto_reload=False,  # templates ship with the package: no stat() of each file on every render
 )
 ENV.filters["md"] = escape_markdown
 ENV.filters["value"] = format_value
+ENV.filters["evidence_inline"] = evidence_inline
 
 
 def render(template: str, **values: Any) -> str:

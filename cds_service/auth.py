@@ -121,11 +121,13 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise AuthFailed("no-bearer")
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+        try:  # header and claims from one parse (PyJWT checks the base64url per character, in Python)
+            parsed = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AuthFailed("malformed") from None
+        header, unverified = parsed["header"], parsed["payload"]
+        if not isinstance(header, dict) or not isinstance(unverified, dict):
+            raise AuthFailed("malformed")
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.algorithms:
             raise AuthFailed("alg")

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from cards.clean import clean as drop_empty
 from cds_service import access_log, config as cfg
 from cds_service.errors import PreconditionFailed, RequestRejected
 from cds_service.fhir_client import Deadline, FhirClient
@@ -22,17 +23,6 @@ FHIR_KEY = "essdai_cds.fhir"
 
 def current_registry() -> Registry:
     return current_app.extensions[REGISTRY_KEY]
-
-
-def drop_empty(value: Any) -> Any:
-    """Recursively drop None, "", [] and {} members (CDS Hooks forbids them in what we emit)."""
-    if isinstance(value, dict):
-        cleaned = {k: drop_empty(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
-    if isinstance(value, (list, tuple)):
-        cleaned_list = [drop_empty(v) for v in value]
-        return [v for v in cleaned_list if v not in (None, "", [], {})]
-    return value
 
 
 @bp.get("/cds-services")
@@ -65,14 +55,14 @@ def call_service(service_id: str) -> ResponseReturnValue:
     cards = spec.handler(call)
     if not isinstance(cards, list) or not all(isinstance(c, dict) for c in cards):
         raise TypeError(f"handler of {spec.id} must return a list of card dicts")
-    cards = [drop_empty(c) for c in cards]
+    cards = [drop_empty(c) for c in cards]  # the contract forbids empty members whatever a handler built
     access_log.note(cards=len(cards))
     return jsonify({"cards": cards})
 
 
 def _hook_call(spec: ServiceSpec, req: HookRequest, gathered: Gathered, config: Any) -> HookCall:
     """412 if a required read of the context patient gave nothing; otherwise the handler's input."""
-    templates = spec.templates(config)
+    templates = gathered.templates
     unavailable: list[str] = []
     for key, pk in spec.prefetch.items():
         result = gathered.results[key]

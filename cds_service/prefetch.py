@@ -63,6 +63,7 @@ class Gathered:
     medications: list[dict[str, Any]]
     fhir_calls: int
     fhir_note: str = ""  # why no FHIR server could be used, if so
+    templates: dict[str, str] = field(default_factory=dict)  # key -> template as rendered from the config
 
     def resources(self) -> tuple[dict[str, Any], ...]:
         """All resources, de-duplicated by (type, id), keys in declaration order, medications last."""
@@ -158,7 +159,7 @@ def gather(spec: ServiceSpec, *, context: Mapping[str, Any], prefetch: Mapping[s
     medications: list[dict[str, Any]] = []
     if bound is not None:
         medications = _read_missing_medications(bound, client, deadline, results.values(), context)
-    return Gathered(results, medications, bound.calls if bound is not None else 0, note)
+    return Gathered(results, medications, bound.calls if bound is not None else 0, note, templates)
 
 
 def _bind(client: FhirClient, access: FhirAccess, deadline: Deadline) -> tuple[BoundFhir | None, str]:

@@ -11,6 +11,7 @@ clinical is decided here: code lists come from `fhir_mappings.code_tables`, rule
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -33,11 +34,12 @@ MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 SAFETY_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
 
 
-def observation_codes() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def observation_codes() -> tuple[str, ...]:
     """`system|code` tokens of every analyte of `fhir_mappings.code_tables.loinc`, sorted."""
     from fhir_mappings.code_tables import loinc
 
-    return sorted({f"{LOINC}|{code}" for code in loinc.codes_for(*loinc.ANALYTES)})
+    return tuple(sorted({f"{LOINC}|{code}" for code in loinc.codes_for(*loinc.ANALYTES)}))
 
 
 def observations_template(config: Mapping[str, Any]) -> str:

@@ -26,3 +26,9 @@ app = create_app()
 # worker: move it out of the collector's generations so each request's garbage is collected without
 # rescanning it.
 gc.freeze()
+# A hook call allocates tens of thousands of containers (the parsed prefetch) and reference counting
+# frees nearly all of them; at the default young-generation threshold (700) the collector ran about six
+# times a call for almost nothing (about 3 % of a call's instructions, measured under cachegrind).
+# Cycles are still collected, every 10,000 net allocations.
+GC_THRESHOLDS = (10_000, 20, 20)
+gc.set_threshold(*GC_THRESHOLDS)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from essdai_devtools.orders import as_draft_orders, baricitinib_draft, selections
 
@@ -49,22 +49,30 @@ TODAY_TOKEN = re.compile(r"today\(\)\s*(?:([+-])\s*(\d+)\s*days?)?$")
 
 
 class EhrKey:
-    """The client's ES384 signing key, with its `kid` and public JWK Set."""
+    """The client's signing key (ES384 by default, as the CDS Hooks sandbox; RS384 as Epic's default),
+    with its `kid` and public JWK Set."""
 
-    def __init__(self, private_key: ec.EllipticCurvePrivateKey, kid: str | None = None) -> None:
+    ALGORITHMS = ("ES384", "RS384")
+
+    def __init__(self, private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, kid: str | None = None) -> None:
         self.private_key = private_key
         self.kid = kid or f"devtools-{uuid.uuid4()}"
+        self.alg = "RS384" if isinstance(private_key, rsa.RSAPrivateKey) else "ES384"
 
     @classmethod
-    def generate(cls) -> EhrKey:
+    def generate(cls, alg: str = "ES384") -> EhrKey:
+        if alg not in cls.ALGORITHMS:
+            raise ValueError(f"alg must be one of {', '.join(cls.ALGORITHMS)}")
+        if alg == "RS384":
+            return cls(rsa.generate_private_key(public_exponent=65537, key_size=2048))
         return cls(ec.generate_private_key(ec.SECP384R1()))
 
     @classmethod
     def from_pem(cls, path: Path, kid: str | None = None) -> EhrKey:
         data = Path(path).read_bytes()
         key = serialization.load_pem_private_key(data, password=None)
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise ValueError(f"{path}: not an EC private key")
+        if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
+            raise ValueError(f"{path}: not an EC or RSA private key")
         kid_file = Path(str(path) + ".kid")
         if kid is None and kid_file.exists():
             kid = kid_file.read_text(encoding="utf-8").strip()
@@ -77,8 +85,9 @@ class EhrKey:
         Path(str(path) + ".kid").write_text(self.kid, encoding="utf-8")
 
     def jwks(self) -> dict[str, Any]:
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private_key.public_key()))
-        jwk.update(kid=self.kid, alg="ES384", use="sig")
+        algorithm = jwt.algorithms.RSAAlgorithm if self.alg == "RS384" else jwt.algorithms.ECAlgorithm
+        jwk = json.loads(algorithm.to_jwk(self.private_key.public_key()))
+        jwk.update(kid=self.kid, alg=self.alg, use="sig")
         return {"keys": [jwk]}
 
     def write_jwks(self, path: Path) -> Path:
@@ -93,7 +102,7 @@ class EhrKey:
         headers = {"kid": self.kid, "typ": "JWT"}
         if jku:
             headers["jku"] = jku
-        return jwt.encode(claims, self.private_key, algorithm="ES384", headers=headers)
+        return jwt.encode(claims, self.private_key, algorithm=self.alg, headers=headers)
 
 
 class JwksServer:

@@ -57,7 +57,7 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
         patient_id = found[0]
     target = f"Patient/{patient_id}"
 
-    observations: list[tuple[Mapping[str, Any], Any]] = []
+    observations: list[tuple[Mapping[str, Any], Any, str]] = []
     conditions: list[Mapping[str, Any]] = []
     med_orders: list[Mapping[str, Any]] = []
     med_index: dict[str, Mapping[str, Any]] = {}
@@ -93,7 +93,8 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
         if rtype == "Observation":
             match = match_observation(res, codesystem)
             if match is not None and mine(res) and first_time(res):
-                observations.append((res, match))
+                rid = res.get("id")
+                observations.append((res, match, f"Observation/{rid}" if rid is not None else "Observation/?"))
         elif rtype == "Condition":
             if _condition_relevant(res) and mine(res) and first_time(res):
                 conditions.append(res)
@@ -124,9 +125,9 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
     check = _validator(validate, skipped)
 
     reader = ObservationReader(reports)
-    for obs, match in observations:
+    for obs, match, ref in observations:
         if check(obs):
-            reader.add(obs, match)
+            reader.add(obs, match, ref)
     measurements, findings, obs_skipped = reader.finish()
     skipped.extend(obs_skipped)
 

@@ -60,9 +60,15 @@ class Skipped:
         return {"reference": self.reference, "reason": self.reason}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Measurement:
-    """One Observation value (or component) for an analyte, in the analyte's canonical unit."""
+    """One Observation value (or component) for an analyte, in the analyte's canonical unit.
+
+    Frozen like every fact, with a hand-written `__init__`: the generated one of a frozen dataclass
+    sets each of the 15 fields through `object.__setattr__` (about 2 us an instance), and a chart
+    gives hundreds of these per hook call. Filling `__dict__` once is half of that; a test keeps
+    the parameters equal to the fields.
+    """
 
     analyte: str
     date: date
@@ -79,6 +85,17 @@ class Measurement:
     interpretation: str | None = None  # v3 ObservationInterpretation code: "H", "L", "HH", "LL", "N", "POS", "NEG"
     original: str | None = None  # the value as received, e.g. "0.4 10*9/L"
     derived: str | None = None  # how it was derived, e.g. "12 % x WBC 5.1 10*3/uL (Observation/w1)"
+
+    def __init__(self, analyte: str, date: date, reference: str, code: str, display: str,
+                 value: float | None = None, unit: str | None = None, comparator: str | None = None,
+                 positive: bool | None = None, coding: str | None = None, ref_low: float | None = None,
+                 ref_high: float | None = None, interpretation: str | None = None, original: str | None = None,
+                 derived: str | None = None) -> None:
+        self.__dict__.update(
+            analyte=analyte, date=date, reference=reference, code=code, display=display, value=value, unit=unit,
+            comparator=comparator, positive=positive, coding=coding, ref_low=ref_low, ref_high=ref_high,
+            interpretation=interpretation, original=original, derived=derived,
+        )
 
     def evidence(self, note: str | None = None) -> Evidence:
         value: float | str | bool | None = self.value

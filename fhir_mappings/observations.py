@@ -80,6 +80,7 @@ _COMPONENTS_ONLY = ObservationMatch("components")
 # One immutable match per known code, built once: a typical chart has hundreds of Observations and
 # building a frozen dataclass per Observation was a measurable part of `extract`.
 _LOINC_MATCHES = {code: ObservationMatch("loinc", row=row) for code, row in LOINC_CODES.items()}
+_TOKENS = {code: f"{LOINC}|{code}" for code in LOINC_CODES}  # "system|code" of each row, built once
 _FINDING_MATCHES = {code: ObservationMatch("finding", finding=d, code=code) for code, d in PROJECT_CODES.items()}
 
 
@@ -136,8 +137,10 @@ class ObservationReader:
         self._draws: list[tuple[Measurement, tuple[tuple[str, str], ...]]] = []
 
     # -- one Observation
-    def add(self, obs: Mapping[str, Any], match: ObservationMatch) -> None:
-        ref = reference_of(obs)  # type: ignore[arg-type]
+    def add(self, obs: Mapping[str, Any], match: ObservationMatch, ref: str | None = None) -> None:
+        """Read one matched Observation; `ref` is its "Observation/<id>" when the caller has it already."""
+        if ref is None:
+            ref = reference_of(obs)  # type: ignore[arg-type]
         try:
             self._add(obs, match, ref)
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:  # malformed shapes never escape
@@ -160,12 +163,6 @@ class ObservationReader:
             else:
                 self.findings.append(found)
             return
-        keys = [("t", raw)]
-        report = self.reports.get(ref)
-        if report is not None:
-            keys.append(("r", report))
-        keys.append(("o", ref))
-        draw = tuple(keys)
         used_component = False
         for comp in obs.get("component") or ():
             row = _loinc_row(comp.get("code"))
@@ -175,20 +172,24 @@ class ObservationReader:
             if isinstance(got, str):
                 self.skipped.append(Skipped(ref, f"component {row.code}: {got}"))
             elif got is not None:
-                self._keep(got, draw)
+                self._keep(got, raw)
                 used_component = True
         if match.kind == "loinc" and match.row is not None:
             got = _measurement(obs, match.row, ref, when)
             if isinstance(got, str):
                 self.skipped.append(Skipped(ref, got))
             elif got is not None:
-                self._keep(got, draw)
+                self._keep(got, raw)
             elif not used_component:
                 self.skipped.append(Skipped(ref, f"no value for {match.row.analyte}"))
 
-    def _keep(self, m: Measurement, draw: tuple[tuple[str, str], ...]) -> None:
+    def _keep(self, m: Measurement, effective_raw: str) -> None:
         self.measurements.append(m)
         if m.analyte in _DRAW_ANALYTES:
+            # the keys that make results one blood draw: same effective time, same report, same Observation
+            report = self.reports.get(m.reference)
+            draw = (("t", effective_raw), ("r", report), ("o", m.reference)) if report is not None else \
+                (("t", effective_raw), ("o", m.reference))
             self._draws.append((m, draw))
 
     # -- after all Observations
@@ -253,7 +254,7 @@ def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -
     allowed = ANALYTES[name].values
     if src.get("dataAbsentReason") is not None:
         return f"data absent ({first_code(src['dataAbsentReason']) or 'no reason given'})"
-    interp = _interpretation(src)
+    interp = _interpretation(src) if "interpretation" in src else None
     qualitative = "qualitative" in allowed
     positive = result_values.INTERPRETATION.get(interp) if (qualitative and interp) else None
     value: float | None = None
@@ -318,7 +319,7 @@ def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -
         if not (positive is not None or "panel" in allowed):
             return None
     return Measurement(
-        analyte=name, date=when, reference=ref, code=f"{LOINC}|{row.code}", display=row.display,
+        analyte=name, date=when, reference=ref, code=_TOKENS[row.code], display=row.display,
         value=value, unit=unit if value is not None else None, comparator=comparator, positive=positive,
         coding=coding, ref_low=low, ref_high=high, interpretation=interp, original=original,
     )

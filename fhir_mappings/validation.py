@@ -54,9 +54,13 @@ def invalid_among(resources: Iterable[Mapping[str, Any]], references: Iterable[s
     wanted = {r for r in references if isinstance(r, str) and "/" in r}
     if not wanted:
         return []
+    ids = {r.partition("/")[2] for r in wanted}  # a set lookup on the id first: most resources are not wanted
     out: list[Skipped] = []
     for res in resources:
-        key = f"{res.get('resourceType')}/{res.get('id')}"
+        rid = res.get("id")
+        if not isinstance(rid, str) or rid not in ids:
+            continue
+        key = f"{res.get('resourceType')}/{rid}"
         if key in wanted:
             wanted.discard(key)  # the first copy is the one extract used
             error = validation_error(res)

@@ -1,6 +1,10 @@
 """clean() and the text helpers: empty-member removal, markdown escaping, the summary limit."""
 
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from cards import clean
 from cards.text import SUMMARY_MAX_CHARS, escape_markdown, fit_summary, format_value, shorten_at_word
@@ -39,6 +43,27 @@ def test_clean_of_only_empty_members_is_empty():
 )
 def test_escape_markdown(raw, expected):
     assert escape_markdown(raw) == expected
+
+
+def _escape_markdown_reference(text: str) -> str:
+    """escape_markdown as first written (no fast path for inert text): the fast path must agree with it."""
+    text = " ".join(text.split())
+    text = re.sub(r"([\\`*_\[\]<>|~#&!])", r"\\\1", text)
+    return re.sub(r"^(\d{1,9})([.)])(?=\s|$)|^([-+])(?=\s|$)",
+                  lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1.)-+ _*|<#&!\\\n\t\x1c\x85\u00a0\u2003")) | st.characters(),
+               max_size=12))
+@example("-")
+@example("12)")
+@example("1.")
+@example(" a")
+@example("a  b")
+@example("a\x1fb")
+def test_escape_markdown_fast_path_agrees_with_the_full_escaping(text):
+    assert escape_markdown(text) == _escape_markdown_reference(text)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(0.45, "0.45"), (17.5, "17.5"), (2.0, "2"), (1 / 3, "0.3333"),
