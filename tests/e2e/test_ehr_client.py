@@ -169,6 +169,20 @@ def test_key_round_trip_and_jwks_server(tmp_path: Path, ehr_key: EhrKey) -> None
     assert "d" not in jwks["keys"][0]  # public only
 
 
+def test_rs384_key_signs_tokens_its_jwks_verifies(tmp_path: Path) -> None:
+    key = EhrKey.generate("RS384")
+    token = key.sign(issuer=ISSUER, audience="https://cds.example/cds-services/x")
+    jwk = key.jwks()["keys"][0]
+    assert (jwk["kty"], jwk["alg"], jwk["kid"], "d" in jwk) == ("RSA", "RS384", key.kid, False)
+    public = jwt.PyJWK(jwk).key
+    claims = jwt.decode(token, public, algorithms=["RS384"], audience="https://cds.example/cds-services/x")
+    assert (jwt.get_unverified_header(token)["alg"], claims["iss"]) == ("RS384", ISSUER)
+    key.write_pem(tmp_path / "r.pem")
+    assert EhrKey.from_pem(tmp_path / "r.pem").alg == "RS384"
+    with pytest.raises(ValueError):
+        EhrKey.generate("HS256")
+
+
 # --- against the stub ---------------------------------------------------------------------------
 
 def test_discovery_and_every_request_are_signed_for_their_endpoint(client: EhrClient, stub: Stub) -> None:
