@@ -93,8 +93,7 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
         if rtype == "Observation":
             match = match_observation(res, codesystem)
             if match is not None and mine(res) and first_time(res):
-                rid = res.get("id")
-                observations.append((res, match, f"Observation/{rid}" if rid is not None else "Observation/?"))
+                observations.append((res, match, f"Observation/{res.get('id', '?')}"))  # as reference_of()
         elif rtype == "Condition":
             if _condition_relevant(res) and mine(res) and first_time(res):
                 conditions.append(res)

@@ -58,8 +58,8 @@ def invalid_among(resources: Iterable[Mapping[str, Any]], references: Iterable[s
     out: list[Skipped] = []
     for res in resources:
         rid = res.get("id")
-        if not isinstance(rid, str) or rid not in ids:
-            continue
+        if isinstance(rid, str) and rid not in ids:
+            continue  # a non-string id (malformed) is keyed as extract keys it, and fails validation below
         key = f"{res.get('resourceType')}/{rid}"
         if key in wanted:
             wanted.discard(key)  # the first copy is the one extract used

@@ -48,6 +48,16 @@ def test_invalid_evidence_is_dropped_reported_and_the_next_value_used():
     assert any("Observation/new" in w and "invalid FHIR R4B" in w for w in result["warnings"])
 
 
+def test_evidence_with_a_non_string_id_is_validated_dropped_and_the_next_value_used():
+    # a malformed id (a number) still names the resource in evidence: it must be checked, not skipped
+    bad = _lymphocytes("new", 0.4, "2026-11-20")
+    bad["id"] = 5
+    facts, result = _run([_patient(), bad, _lymphocytes("old", 0.9, "2026-11-01")])
+    assert _hem_evidence(result) == [("Observation/old", 900.0)]
+    assert [s.reference for s in facts.skipped] == ["Observation/5"]
+    assert facts.skipped[0].reason.startswith("invalid FHIR R4B Observation: id")
+
+
 def test_evidence_references_walks_nested_results():
     result = {"a": {"evidence": [{"reference": "Observation/1"}, {"display": "no ref"}]},
               "b": [{"c": {"evidence": [{"reference": "Condition/2"}]}}], "evidence": "not a list"}
