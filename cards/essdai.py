@@ -8,10 +8,8 @@ means ESSPRI was not recorded; no `category` means the score range spans more th
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from cards.clean import clean
 from cards.codings import ESSDAI_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
 from cards.evidence import evidence_views
@@ -20,10 +18,9 @@ from cards.ids import card_uuid, suggestion_uuid
 from cards.labels import LEVEL_LABELS, category_label, domain_label
 from cards.render import render
 from cards.text import fit_summary, format_value, plural
-from cards.unavailable import unavailable_card
+from cards.unavailable import built_or_unavailable
 from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
 
-log = logging.getLogger("essdai_cds.cards")
 
 SOURCE_LABEL = "essdai-cds — ESSDAI (EULAR, Seror 2010)"
 
@@ -38,11 +35,8 @@ NO_PRESUMED_NOTE = "No level rests on presumed attribution."
 def essdai_cards(result: dict, *, ctx: CardContext) -> list[dict]:
     """The ESSDAI card for one assessment result. Never raises: a result that cannot be shown gives
     the "could not complete" card instead (and is logged)."""
-    try:
-        return [clean(_essdai_card(result, ctx))]
-    except Exception:
-        log.exception("ESSDAI card could not be built from the assessment result")
-        return [unavailable_card("the ESSDAI assessment", ctx=ctx, reason="its result could not be displayed")]
+    return [built_or_unavailable(lambda: _essdai_card(result, ctx), what="the ESSDAI assessment", ctx=ctx,
+                                 reason="its result could not be displayed")]
 
 
 # --- reading the result (absent == null) -------------------------------------------------------
@@ -264,5 +258,5 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
         if link_type == "smart" and ctx.worksheet_app_context:
             link["appContext"] = ctx.worksheet_app_context  # the spec allows appContext on smart links only
         card["links"] = [link]
-    card["extension"] = {"essdai-cds": result}  # its nulls go with the card's clean() in essdai_cards
+    card["extension"] = {"essdai-cds": result}  # its nulls go with the card's clean() (built_or_unavailable)
     return card

@@ -8,12 +8,10 @@ together (`selectionBehavior: "any"`).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from cards.clean import clean
 from cards.codings import MONITORING_OVERRIDE_REASONS, READINESS_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
 from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, finding_view, indicator_of, most_severe,
@@ -21,11 +19,10 @@ from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, findi
 from cards.ids import card_uuid
 from cards.render import render
 from cards.text import fit_summary, plural
-from cards.unavailable import unavailable_card
+from cards.unavailable import built_or_unavailable, unavailable_card
 
 __all__ = ["readiness_card", "monitoring_card", "unavailable_card"]
 
-log = logging.getLogger("essdai_cds.cards")
 
 # Short names for the monitoring summary when a finding's suggestion has no label (jak-safety-rules §5.9).
 MONITORING_SHORT_NAMES = {"R26": "lipids", "R27": "CBC/LFT", "R12": "HBV DNA"}
@@ -63,12 +60,8 @@ def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict 
     items = _findings(findings)
     if not items:
         return None
-    try:
-        return clean(_readiness_card(items, ctx))
-    except Exception:
-        log.exception("readiness card could not be built")
-        return unavailable_card("the JAK-inhibitor readiness checklist", ctx=ctx,
-                                reason="its findings could not be displayed")
+    return built_or_unavailable(lambda: _readiness_card(items, ctx), what="the JAK-inhibitor readiness checklist",
+                                ctx=ctx, reason="its findings could not be displayed")
 
 
 def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
@@ -117,12 +110,8 @@ def monitoring_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict
     items = _findings(findings)
     if not items:
         return None
-    try:
-        return clean(_monitoring_card(items, ctx))
-    except Exception:
-        log.exception("monitoring card could not be built")
-        return unavailable_card("the JAK-inhibitor monitoring check", ctx=ctx,
-                                reason="its findings could not be displayed")
+    return built_or_unavailable(lambda: _monitoring_card(items, ctx), what="the JAK-inhibitor monitoring check",
+                                ctx=ctx, reason="its findings could not be displayed")
 
 
 def _monitoring_card(items: list[Any], ctx: CardContext) -> dict:

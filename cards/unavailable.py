@@ -3,12 +3,17 @@ warning card beats a 5xx that the client may never show)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from cards.clean import clean
 from cards.codings import UNAVAILABLE_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
 from cards.ids import card_uuid
 from cards.render import render
 from cards.text import fit_summary, shorten_at_word
+
+log = logging.getLogger("essdai_cds.cards")
 
 DEFAULT_REASON = "the FHIR server did not answer"
 
@@ -30,3 +35,13 @@ def unavailable_card(what: str, *, ctx: CardContext, reason: str = DEFAULT_REASO
         "source": {"label": "essdai-cds", "url": ctx.source_url, "topic": topic(ctx, "check-unavailable")},
         "overrideReasons": override_reasons(ctx, UNAVAILABLE_OVERRIDE_REASONS),
     })
+
+
+def built_or_unavailable(build: Callable[[], dict], *, what: str, ctx: CardContext, reason: str) -> dict:
+    """`build()` with its empty members removed; if it raises, the error is logged and the clinician
+    gets "Could not complete <what>: <reason>" instead (a card builder never takes the call down)."""
+    try:
+        return clean(build())
+    except Exception:
+        log.exception("card for %s could not be built", what)
+        return unavailable_card(what, ctx=ctx, reason=reason)

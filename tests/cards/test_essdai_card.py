@@ -282,7 +282,7 @@ def test_unusable_result_gives_the_could_not_complete_card(ctx, result, caplog):
     assert card["indicator"] == "warning"
     assert card["summary"] == "Could not complete the ESSDAI assessment: its result could not be displayed"
     assert empty_paths(card) == []
-    assert "ESSDAI card could not be built" in caplog.text
+    assert "card for the ESSDAI assessment could not be built" in caplog.text
 
 
 def test_absent_members_are_read_as_null(ctx):

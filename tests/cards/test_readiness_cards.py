@@ -163,7 +163,8 @@ def test_cards_that_cannot_be_built_degrade_to_the_could_not_complete_card(ctx, 
         ready, monitor = readiness_card(READINESS, ctx=ctx), monitoring_card(MONITORING, ctx=ctx)
     assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist: its findings could not be displayed"
     assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check: its findings could not be displayed"
-    assert "readiness card could not be built" in caplog.text
+    assert "card for the JAK-inhibitor readiness checklist could not be built" in caplog.text
+    assert "card for the JAK-inhibitor monitoring check could not be built" in caplog.text
 
 
 def test_every_card_follows_the_contract(ctx):
