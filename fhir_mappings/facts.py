@@ -156,6 +156,9 @@ class MedicationFact:
     doses_per_day: float | None = None  # from timing (frequency / period)
     dose_text: str | None = None  # dosageInstruction.text, for display
     intent: str | None = None
+    recognised_by: str = "code"  # "code" | "name" (no code matched; ingredient or brand name in the text)
+    strength_mg: float | None = None  # per unit (tablet) of the product ordered, when known
+    release: str | None = None  # "extended-release" | "immediate-release" | None (not stated)
 
     @property
     def daily_mg(self) -> float | None:
@@ -164,6 +167,8 @@ class MedicationFact:
         return self.dose_mg * self.doses_per_day
 
     def evidence(self, note: str | None = None) -> Evidence:
+        if self.recognised_by == "name":  # the reader must know no code identified the drug
+            note = f"{note}; recognised by name" if note else "recognised by name"
         return Evidence(
             reference=self.reference,
             display=self.display,

@@ -1,22 +1,29 @@
 """MedicationRequest / MedicationStatement JSON -> `MedicationFact`, and CDS Hooks draft orders.
 
 The drug is read from `medicationCodeableConcept`, or from `medicationReference` resolved to a
-contained Medication ("#id"), a Medication in the same input, or one passed in. A Medication's
-`code` is tried first, then each `ingredient[].itemCodeableConcept`. Codes are matched by
-`code_tables.medications` (RxNorm for the JAK inhibitors, ATC for everything else); a drug we do
-not know is ignored silently, an unresolvable reference is reported.
+contained Medication ("#id"), a Medication in the same input (by "Medication/id" or by the entry's
+`fullUrl`, e.g. `urn:uuid:`), or one passed in (read from the FHIR server by the edge). A
+Medication's `code` is tried first, then each `ingredient[].itemCodeableConcept`. Codes are matched
+by `code_tables.medications` (RxNorm IN/SCD/SBD, ATC); when no code matches, ingredient and brand
+names in `text` and `coding.display` are (whole words), and the fact says `recognised_by="name"`.
+A drug we do not know is ignored; an unresolvable reference is reported.
 
-Dose (first dosage): doseAndRate[0].doseQuantity in mg (g and µg converted); doses per day from
+Strength and release form come from the product row (medication_products) or the product's name
+("11 MG 24HR Extended Release Oral Tablet"). Dose (first dosage): doseAndRate[0].doseQuantity in mg
+(g and µg converted), or in tablets/capsules times the product strength; doses per day from
 timing.repeat (frequency / period in periodUnit, or the number of `when` times) or timing.code
-(v3 GTSAbbreviation: QD, BID, TID, ...). Free text is kept for display only, never parsed.
+(v3 GTSAbbreviation: QD, BID, TID, ...). Dosage free text is kept for display only, never parsed.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
 from fhir_mappings import units
+from fhir_mappings.code_tables import medication_products as products
 from fhir_mappings.code_tables import medications as table
 from fhir_mappings.facts import MedicationFact, Skipped
 from fhir_mappings.primitives import local_reference, parse_date, reference_of
@@ -59,14 +66,7 @@ def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], 
     concepts, problem = _medication_concepts(res, medications)
     if problem is not None:
         return [], [Skipped(ref, problem)]
-    rows: list[tuple[dict[str, Any], table.DrugCode]] = []
-    for i, concept in enumerate(concepts):
-        if i == 1 and rows:
-            break  # the product code matched: its ingredient list is not needed
-        for coding in (concept.get("coding") or ()) if isinstance(concept, dict) else ():
-            row = table.match(coding.get("system"), coding.get("code"))
-            if row is not None and all(r.ingredient != row.ingredient for _, r in rows):
-                rows.append((coding, row))
+    rows = _coded(concepts) or _named(concepts)
     if not rows:
         return [], []
     rtype = res.get("resourceType", "MedicationRequest")
@@ -75,23 +75,97 @@ def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], 
         return [], [Skipped(ref, f"status {status!r}")]
     dosages = res.get("dosageInstruction") if rtype == "MedicationRequest" else res.get("dosage")
     dosage = dosages[0] if isinstance(dosages, list) and dosages and isinstance(dosages[0], dict) else {}
-    dose_mg, dose_problem = _dose_mg(dosage)
-    if dose_problem:
-        skipped.append(Skipped(ref, dose_problem))
     per_day = _doses_per_day(dosage.get("timing"))
     start, end = _period(res, rtype, dosage)
-    facts = [
-        MedicationFact(
-            ingredient=row.ingredient, classes=table.INGREDIENTS[row.ingredient].classes,
-            code=f"{coding.get('system')}|{coding.get('code')}",
-            display=coding.get("display") or row.ingredient, reference=ref, resource_type=rtype, status=status,
+    facts = []
+    for hit in rows:
+        dose_mg, dose_problem = _dose_mg(dosage, hit.strength_mg)
+        if dose_problem and all(s.reason != dose_problem for s in skipped):
+            skipped.append(Skipped(ref, dose_problem))
+        facts.append(MedicationFact(
+            ingredient=hit.ingredient, classes=table.INGREDIENTS[hit.ingredient].classes, code=hit.code,
+            display=hit.display, reference=ref, resource_type=rtype, status=status,
             start=start, end=end, dose_mg=dose_mg, doses_per_day=per_day,
             dose_text=dosage.get("text") if isinstance(dosage.get("text"), str) else None,
-            intent=res.get("intent"),
-        )
-        for coding, row in rows
-    ]
+            intent=res.get("intent"), recognised_by=hit.by, strength_mg=hit.strength_mg, release=hit.release,
+        ))
     return facts, skipped
+
+
+@dataclass(frozen=True)
+class _Hit:
+    ingredient: str
+    code: str  # "system|code", or "" when recognised by name
+    display: str
+    by: str  # "code" | "name"
+    strength_mg: float | None
+    release: str | None
+
+
+def _texts(concept: Any) -> list[str]:
+    """The human-readable names of a CodeableConcept: its text, then each coding's display."""
+    if not isinstance(concept, dict):
+        return []
+    out = [concept["text"]] if isinstance(concept.get("text"), str) else []
+    out += [c["display"] for c in concept.get("coding") or () if isinstance(c, dict) and isinstance(c.get("display"), str)]
+    return out
+
+
+def _coded(concepts: list[Any]) -> list[_Hit]:
+    """Ingredients named by a code; the product concept (position 0) wins over its ingredient list."""
+    hits: list[_Hit] = []
+    for i, concept in enumerate(concepts):
+        if i == 1 and hits:
+            break  # the product code matched: its ingredient list is not needed
+        for coding in (concept.get("coding") or ()) if isinstance(concept, dict) else ():
+            if not isinstance(coding, dict):
+                continue
+            row = table.match(coding.get("system"), coding.get("code"))
+            if row is None or any(h.ingredient == row.ingredient for h in hits):
+                continue
+            product = products.PRODUCT_BY_CODE.get(str(coding.get("code")).strip()) if row.system == table.RXNORM else None
+            strength, release = product_strength(_texts(concept))
+            if product is not None:
+                strength = product.strength_mg if product.strength_mg is not None else strength
+                release = product.release or release
+            hits.append(_Hit(row.ingredient, f"{coding.get('system')}|{coding.get('code')}",
+                             coding.get("display") or concept.get("text") or row.ingredient, "code",
+                             strength if i == 0 else None, release if i == 0 else None))
+    return hits
+
+
+def _named(concepts: list[Any]) -> list[_Hit]:
+    """The net under the codes: ingredient or brand names in the texts and displays."""
+    hits: list[_Hit] = []
+    for i, concept in enumerate(concepts):
+        texts = _texts(concept)
+        for text in texts:
+            for ingredient, _name in table.names_in(text):
+                if any(h.ingredient == ingredient for h in hits):
+                    continue
+                strength, release = product_strength(texts) if i == 0 else (None, None)
+                hits.append(_Hit(ingredient, "", text, "name", strength, release))
+        if i == 0 and hits:
+            break
+    return hits
+
+
+_STRENGTH_RE = re.compile(r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(mg|milligrams?)\b(?!\s*/\s*(?:ml|kg|g)\b)", re.I)
+_EXTENDED_RE = re.compile(r"\b(extended[\s-]release|prolonged[\s-]release|modified[\s-]release|24\s*hr?|xr|er|"
+                          r"retard)\b", re.I)
+
+
+def product_strength(texts: Iterable[str]) -> tuple[float | None, str | None]:
+    """Strength per unit (mg) and release form from a product name ("tofacitinib 11 MG 24HR Extended
+    Release Oral Tablet [Xeljanz]", "Olumiant 2 mg film-coated tablets"). A name with two strengths
+    (a combination product) gives no single strength."""
+    for text in texts:
+        strengths = {float(m.group(1).replace(",", ".")) for m in _STRENGTH_RE.finditer(text)}
+        if len(strengths) == 1:
+            release = products.EXTENDED if _EXTENDED_RE.search(text) else (
+                products.IMMEDIATE if re.search(r"\btablet|\btab\b|capsule", text, re.I) else None)
+            return strengths.pop(), release
+    return None, None
 
 
 def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]
@@ -111,7 +185,7 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
         med = next((c for c in res.get("contained") or () if isinstance(c, dict)
                     and c.get("resourceType") == "Medication" and c.get("id") == raw[1:]), None)
     else:
-        med = medications.get(local_reference(raw) or raw)
+        med = medications.get(raw) or medications.get(local_reference(raw) or raw)
     if med is None:
         return [], f"medicationReference {raw!r} could not be resolved"
     # position 0 is the product code (possibly None), the rest are its ingredients
@@ -120,7 +194,12 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
     return concepts, None
 
 
-def _dose_mg(dosage: Mapping[str, Any]) -> tuple[float | None, str | None]:
+# dose units that count product units (tablets): dose = count x strength of the product
+UNIT_COUNTS = frozenset({"{tbl}", "{tablet}", "{tablets}", "tablet", "tablets", "tab", "tabs", "{capsule}", "capsule",
+                         "capsules", "{cap}", "1", "{unit}"})
+
+
+def _dose_mg(dosage: Mapping[str, Any], strength_mg: float | None = None) -> tuple[float | None, str | None]:
     for dr in dosage.get("doseAndRate") or ():
         qty = dr.get("doseQuantity") if isinstance(dr, dict) else None
         if not isinstance(qty, dict):
@@ -132,6 +211,10 @@ def _dose_mg(dosage: Mapping[str, Any]) -> tuple[float | None, str | None]:
         unit = code or qty.get("unit") or ""
         unit = _DOSE_ALIASES.get(unit, unit)
         factor = DOSE_TO_MG.get(unit)
+        if factor is None and unit.lower() in UNIT_COUNTS:
+            if strength_mg is None:
+                return None, f"dose in {qty.get('unit') or unit!r} but the product's strength is not known; dose not read"
+            return float(value) * strength_mg, None
         if factor is None:
             return None, f"dose unit {qty.get('unit') or qty.get('code')!r} is not a mass; dose not read"
         return float(value) * factor, None
@@ -189,6 +272,9 @@ def draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[MedicationFact]
         entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
     resources = [e.get("resource") if isinstance(e, dict) else None for e in entries]
     medications = medication_index(r for r in resources if isinstance(r, dict))
+    medications.update({e["fullUrl"]: r for e, r in zip(entries, resources)  # urn:uuid: and absolute fullUrls
+                        if isinstance(r, dict) and r.get("resourceType") == "Medication"
+                        and isinstance(e, dict) and isinstance(e.get("fullUrl"), str)})
     facts: list[MedicationFact] = []
     skipped: list[Skipped] = []
     for i, (entry, res) in enumerate(zip(entries, resources)):

@@ -1,11 +1,13 @@
 """Medication codes (RxNorm, ATC) -> ingredient and classes, with source and confidence mark.
 
-RxNorm (`http://www.nlm.nih.gov/research/umls/rxnorm`) is matched only for the codes a project
-document gives (the JAK inhibitors, jak-safety-rules §2). Every co-medication is matched by ATC
-(`http://www.whocc.no/atc`): an exact 5th-level code names the ingredient; otherwise the longest
-class-level prefix row (e.g. L04AB, TNF-alpha inhibitors) names a class-level "ingredient".
-Known limitation: a co-medication coded only with an RxNorm SCD/SBD is not recognised (no
-ingredient expansion offline; RxNav would be needed).
+RxNorm (`http://www.nlm.nih.gov/research/umls/rxnorm`): ingredient (IN) codes, and the product
+(SCD/SBD) codes of `medication_products` with their strength and release form where a source ties
+them to the RXCUI. ATC (`http://www.whocc.no/atc`): an exact 5th-level code names the ingredient;
+otherwise the longest class-level prefix row (e.g. L04AB, TNF-alpha inhibitors) names a class-level
+"ingredient". A coding none of these match is tried by name (`NAME_INDEX`: ingredient and brand
+names, whole words) in fhir_mappings.medications, and the fact says it was recognised by name.
+Known limitation: an RxNorm SCD/SBD of a co-medication not listed here is recognised only by its
+display name (no RxNav expansion offline).
 
 Marks (jak-safety-rules.md §0): V confirmed in a primary or near-verbatim source; S found in a
 secondary source (here: a public code list, named in `source`); R recollection, must be verified;
@@ -19,7 +21,10 @@ hbv-antiviral, antidiabetic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from fhir_mappings.code_tables import medication_products as products
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
@@ -112,6 +117,12 @@ _INGREDIENTS = [
     _i("tenofovir-disoproxil", "hbv-antiviral"),
     _i("tenofovir-alafenamide", "hbv-antiviral"),
     _i("antidiabetic", "antidiabetic", "class level: ATC A10"),
+    _i("metformin", "antidiabetic"),
+    _i("glipizide", "antidiabetic"),
+    _i("glimepiride", "antidiabetic"),
+    _i("glibenclamide", "antidiabetic"),
+    _i("rosiglitazone", "antidiabetic"),
+    _i("triamcinolone", "corticosteroid", "systemic use only counts; topical/inhaled forms are not told apart"),
 ]
 INGREDIENTS: dict[str, Ingredient] = {i.name: i for i in _INGREDIENTS}
 
@@ -129,16 +140,26 @@ def _cls(code: str, ingredient: str, mark: str, source: str) -> DrugCode:
 
 
 _CODES = [
-    # --- JAK inhibitors: RxNorm (IN codes [R]; SCD/SBD product codes seen in openFDA NDC records [V]) ---
+    # --- JAK inhibitors: RxNorm IN codes [R] (products: medication_products) ------------------------
     _rx("2047232", "baricitinib", "R", f"{JAK_DOC} (ingredient, TTY=IN)"),
-    _rx("2047241", "baricitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
-    _rx("2047247", "baricitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
-    _rx("2205472", "baricitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
     _rx("1357536", "tofacitinib", "R", f"{JAK_DOC} (ingredient, TTY=IN)"),
     _rx("2196092", "upadacitinib", "R", f"{JAK_DOC} (ingredient, TTY=IN)"),
-    _rx("2196894", "upadacitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
-    _rx("2196900", "upadacitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
-    _rx("2590051", "upadacitinib", "V", f"{JAK_DOC} (product RXCUI, openFDA)"),
+        # --- RxNorm ingredients (TTY=IN) of co-medications, from the CPIC drug table (its rxnormId column) ---
+    *(_rx(code, name, "S", f"{CPIC} (rxnormId)") for code, name in (
+        ("8698", "probenecid"), ("121243", "voriconazole"), ("8183", "phenytoin"), ("2002", "carbamazepine"),
+        ("121191", "rituximab"), ("1256", "azathioprine"), ("3008", "ciclosporin"), ("42316", "tacrolimus"),
+        ("103", "mercaptopurine"), ("7145", "mycophenolate"), ("3002", "cyclophosphamide"),
+        ("6851", "methotrexate"), ("6038", "isoniazid"), ("6809", "metformin"), ("4821", "glipizide"),
+        ("25789", "glimepiride"), ("4815", "glibenclamide"), ("84108", "rosiglitazone"),
+        ("10759", "triamcinolone"))),
+    # recalled, not found in a source here: kept so such orders are caught, marked [UNVERIFIED]
+    *(_rx(code, name, "R", "[UNVERIFIED] RxNorm IN from recollection; check with RxNav findRxcuiByString")
+      for code, name in (
+        ("6135", "ketoconazole"), ("28031", "itraconazole"), ("4450", "fluconazole"), ("21212", "clarithromycin"),
+        ("85762", "ritonavir"), ("9384", "rifampicin"), ("8640", "prednisone"), ("8638", "prednisolone"),
+        ("6902", "methylprednisolone"), ("3264", "dexamethasone"), ("5492", "hydrocortisone"))),
+    # --- RxNorm products (SCD/SBD): medication_products ---------------------------------------------
+    *(_rx(p.code, p.ingredient, p.mark, p.source) for p in products.PRODUCTS),
     # --- JAK inhibitors: ATC (2024 L04AF, and the pre-2024 L04AA codes) ---------------------------------
     _atc("L04AF02", "baricitinib", "V", JAK_DOC),
     _atc("L04AA37", "baricitinib", "V", JAK_DOC),
@@ -231,3 +252,36 @@ def match(system: str | None, code: str | None) -> DrugCode | None:
         if hit is not None:
             return hit
     return None
+
+
+def _name_index() -> dict[str, str]:
+    """Lower-case name -> ingredient: every ingredient's own name (class-level rows excluded) and the
+    brand names and synonyms of medication_products.NAMES."""
+    out = {i.name.replace("-", " "): i.name for i in _INGREDIENTS if "class level" not in i.note
+           and i.name not in ("jak-inhibitor-other",)}
+    out.update({name: ingredient for name, (ingredient, _src) in products.NAMES.items()})
+    assert all(v in INGREDIENTS for v in out.values()), "name row for an unknown ingredient"
+    return out
+
+
+NAME_INDEX: dict[str, str] = _name_index()
+_NAME_RE = re.compile(r"(?<![a-z0-9])(" + "|".join(
+    re.escape(n).replace(r"\ ", r"[\s\-]+") for n in sorted(NAME_INDEX, key=len, reverse=True)) + r")(?![a-z0-9])")
+
+
+def normalise_text(text: str) -> str:
+    """Lower case; punctuation other than apostrophes and hyphens becomes a space (so "OLUMIANT(R)",
+    "Xeljanz-XR" and "baricitinib," still match whole words)."""
+    return re.sub(r"[^a-z0-9'\-]+", " ", text.lower().replace("\u2019", "'"))
+
+
+def names_in(text: str | None) -> list[tuple[str, str]]:
+    """(ingredient, the name found) for each drug named in the text, first occurrence order."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    found: list[tuple[str, str]] = []
+    for m in _NAME_RE.finditer(normalise_text(text)):
+        ingredient = NAME_INDEX[re.sub(r"[\s\-]+", " ", m.group(1))]
+        if all(ingredient != i for i, _ in found):
+            found.append((ingredient, m.group(1)))
+    return found

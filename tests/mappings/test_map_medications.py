@@ -48,6 +48,10 @@ def read(resource, **kw):
         pytest.param(ATC, "J04AC01", "isoniazid", {"ltbi-treatment"}, id="isoniazid"),
         pytest.param(ATC, "J05AF10", "entecavir", {"hbv-antiviral"}, id="entecavir"),
         pytest.param(ATC, "A10BA02", "antidiabetic", {"antidiabetic"}, id="metformin-class"),
+        pytest.param(RXNORM, "8698", "probenecid", {"oat3-inhibitor-strong"}, id="probenecid-rxnorm-in"),
+        pytest.param(RXNORM, "198152", "probenecid", {"oat3-inhibitor-strong"}, id="probenecid-500-scd"),
+        pytest.param(RXNORM, "1741046", "tofacitinib", {"jak-inhibitor"}, id="tofacitinib-11-xr-scd"),
+        pytest.param(RXNORM, "3008", "ciclosporin", {"potent-immunosuppressant"}, id="cyclosporine-rxnorm-in"),
     ],
 )
 def test_medication_codes(system, code, ingredient, classes):
@@ -59,7 +63,7 @@ def test_medication_codes(system, code, ingredient, classes):
 @pytest.mark.parametrize(
     ("system", "code"),
     [
-        pytest.param(RXNORM, "8698", id="rxnorm-co-med-not-in-docs"),
+        pytest.param(RXNORM, "8699", id="rxnorm-code-not-listed"),
         pytest.param(ATC, "M01AX05", id="glucosamine-not-an-nsaid"),
         pytest.param(ATC, "P01BA02", id="hydroxychloroquine-not-flagged"),
         pytest.param("http://snomed.info/sct", "L04AF02", id="atc-code-in-another-system"),
@@ -114,10 +118,17 @@ def test_dose_parsing(dose, timing, dose_mg, per_day):
     assert (facts[0].dose_mg, facts[0].doses_per_day) == (dose_mg, per_day)
 
 
-def test_dose_in_tablets_is_not_guessed():
+def test_dose_in_tablets_of_an_ingredient_code_is_not_guessed():
     facts, skipped = read(med_request("m", dose={"value": 1, "unit": "tablet"}))
     assert facts[0].dose_mg is None
-    assert skipped == [Skipped("MedicationRequest/m", "dose unit 'tablet' is not a mass; dose not read")]
+    assert skipped == [Skipped("MedicationRequest/m",
+                               "dose in 'tablet' but the product's strength is not known; dose not read")]
+
+
+def test_dose_in_a_non_mass_non_count_unit_is_reported():
+    facts, skipped = read(med_request("m", dose={"value": 1, "unit": "mL"}))
+    assert facts[0].dose_mg is None
+    assert skipped == [Skipped("MedicationRequest/m", "dose unit 'mL' is not a mass; dose not read")]
 
 
 def test_unknown_drug_is_ignored_silently():
