@@ -15,6 +15,8 @@ becomes a warning finding saying the check could not be completed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import MedicationFact, PatientFacts
 from safety.labels import APPROVED, DRUGS, JURISDICTIONS, OTHER_JAK_INHIBITORS
 from safety.lookups import jak_start
@@ -65,7 +67,18 @@ def check_order(order: MedicationFact, facts: PatientFacts, jurisdiction: str = 
         return []
     ctx = Context(facts=facts, drug=order.ingredient, jurisdiction=_jurisdiction(jurisdiction), phase=Phase.ORDER,
                   order=order)
-    return _run(ctx)
+    findings = _run(ctx)
+    if order.recognised_by == "name":
+        findings = [_by_name(f, order) for f in findings]
+    return findings
+
+
+def _by_name(finding: SafetyFinding, order: MedicationFact) -> SafetyFinding:
+    """No code identified the drug: every card says so, and shows the text it was read from."""
+    said = f"The drug was recognised by name (\u201c{order.display}\u201d), not by a code: check the order's coding."
+    evidence = finding.evidence if any(e.reference == order.reference for e in finding.evidence) else (
+        *finding.evidence, order.evidence())
+    return replace(finding, message=f"{finding.message} {said}", evidence=evidence)
 
 
 def readiness(facts: PatientFacts, jurisdiction: str = "FDA", drug: str = "baricitinib") -> list[SafetyFinding]:

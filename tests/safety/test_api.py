@@ -189,3 +189,23 @@ def test_monitoring_runs_per_drug_and_jurisdiction():
 
 def test_usual_dose_sentinel_is_the_label_dose():
     assert (order(B, USUAL, USUAL, jurisdiction="EMA").dose_mg, order(B).dose_mg) == (4, 2)
+
+
+def test_an_order_recognised_by_name_says_so_on_every_finding():
+    """Never silent: a drug identified only by its name is flagged on each card (issue 11 point 2)."""
+    from dataclasses import replace as _replace
+
+    import safety as _safety
+    from tests.safety.safety_factories import order as _order
+    from tests.safety.safety_factories import patient as _patient
+
+    facts = _patient(labs={"lymphocytes": None})  # no lymphocyte count: a missing-data finding
+    coded = _order("baricitinib")
+    named = _replace(coded, recognised_by="name", code="", display="Olumiant 2 mg tablet")
+    by_code = _safety.check_order(coded, facts, "FDA")
+    by_name = _safety.check_order(named, facts, "FDA")
+    assert [(f.rule, f.indicator, f.status) for f in by_name] == [(f.rule, f.indicator, f.status) for f in by_code]
+    said = "The drug was recognised by name (\u201cOlumiant 2 mg tablet\u201d), not by a code: check the order's coding."
+    assert by_name and all(f.message.endswith(said) for f in by_name)
+    assert all(any(e.note and "recognised by name" in e.note for e in f.evidence) for f in by_name)
+    assert not any("recognised by name" in f.message for f in by_code)
