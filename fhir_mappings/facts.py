@@ -55,6 +55,12 @@ class Skipped:
 
     reference: str
     reason: str  # e.g. "unknown unit 'mg/furlong' for lymphocytes", "status 'preliminary'"
+    # for a result whose value could not be used: which analyte, when, and the value as received,
+    # so the safety rule that reads it can say on its card what it could not use (never silent)
+    # (not part of equality: two reports of the same problem are the same Skipped)
+    analyte: str | None = field(default=None, compare=False)
+    date: date | None = field(default=None, compare=False)
+    value: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, str]:
         return {"reference": self.reference, "reason": self.reason}

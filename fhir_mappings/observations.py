@@ -170,14 +170,14 @@ class ObservationReader:
                 continue
             got = _measurement(comp, row, ref, when)
             if isinstance(got, str):
-                self.skipped.append(Skipped(ref, f"component {row.code}: {got}"))
+                self.skipped.append(Skipped(ref, f"component {row.code}: {got}", row.analyte, when, as_received(comp)))
             elif got is not None:
                 self._keep(got, raw)
                 used_component = True
         if match.kind == "loinc" and match.row is not None:
             got = _measurement(obs, match.row, ref, when)
             if isinstance(got, str):
-                self.skipped.append(Skipped(ref, got))
+                self.skipped.append(Skipped(ref, got, match.row.analyte, when, as_received(obs)))
             elif got is not None:
                 self._keep(got, raw)
             elif not used_component:
@@ -248,6 +248,24 @@ def _codings_text(concept: Any) -> str:
     return ", ".join(f"{c.get('system')}|{c.get('code')}" for c in codings or ()) or "no coding"
 
 
+# qualitative results a JAK-inhibitor safety rule reads: a number must be decided against its
+# cut-off or reported as unreadable (issue 11: HBsAg as an S/CO index)
+SAFETY_QUALITATIVE = frozenset({"hbsag", "anti-hbc", "hcv-ab", "igra", "hcg"})
+
+
+def as_received(src: Mapping[str, Any]) -> str | None:
+    """The value of an Observation (or component) as the lab sent it, for a card that cannot use it."""
+    qty = src.get("valueQuantity")
+    if isinstance(qty, dict):
+        unit = qty.get("unit") or qty.get("code") or ""
+        return f"{qty.get('comparator') or ''}{qty.get('value')} {unit}".strip()
+    concept = src.get("valueCodeableConcept")
+    if isinstance(concept, dict):
+        return _codings_text(concept)
+    key = next((k for k in src if k.startswith("value")), None)
+    return f"{key} {src[key]!r}" if key else None
+
+
 def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -> Measurement | str | None:
     """The Measurement for one Observation or component; a reason string; or None (no value at all)."""
     name = row.analyte
@@ -280,6 +298,15 @@ def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -
         original = f"{comparator or ''}{raw} {received}" if received else f"{comparator or ''}{raw}"
         if src.get("referenceRange"):
             low, high = _range(src["referenceRange"], name, qty, conv, unit)
+        if qualitative and positive is None and (units.KINDS.get(unit or "") == "dimensionless"
+                                                 or name in SAFETY_QUALITATIVE):
+            # an index (S/CO, COI) or a screening assay's number is read against its cut-off, e.g.
+            # HBsAg 12.5 S/CO with cut-off 1.0; without one it is reported, never passed as "no result"
+            if high is None:
+                return f"index value {original} for {name} without a reference range (cut-off): result not read"
+            positive = _index_result(value, comparator, high)
+            if positive is None:
+                return f"index value {original} for {name} does not settle the cut-off {high:g}: result not read"
     elif (concept := src.get("valueCodeableConcept")) is not None:
         if "coded" in allowed:
             for c in concept.get("coding") or ():
@@ -323,6 +350,18 @@ def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -
         value=value, unit=unit if value is not None else None, comparator=comparator, positive=positive,
         coding=coding, ref_low=low, ref_high=high, interpretation=interp, original=original,
     )
+
+
+def _index_result(value: float, comparator: str | None, cutoff: float) -> bool | None:
+    """An index value (S/CO, COI) against its reference-range cut-off: above it reactive, below it
+    non-reactive; at the cut-off, or a censored value that straddles it, stays undecided (None)."""
+    if comparator in ("<", "<=") and (value < cutoff or (comparator == "<" and value <= cutoff)):
+        return False
+    if comparator in (">", ">=") and (value > cutoff or (comparator == ">" and value >= cutoff)):
+        return True
+    if comparator is None and value != cutoff:
+        return value > cutoff
+    return None
 
 
 def _range(ranges: Any, name: str, qty: Mapping[str, Any], conv: units.Conversion | None,

@@ -69,10 +69,14 @@ _ALIASES_BY_CODE: dict[str, tuple[str, ...]] = {
     "mmol/L": ("mmol/l",),
     "umol/L": ("µmol/L", "umol/l", "µmol/l", "μmol/L"),
     "U/L": ("U/l", "u/L"),
-    "[IU]/L": ("IU/L", "IU/l"),
+    # [iU] and [IU] are both UCUM codes for the international unit (hl7.org/fhir ValueSet ucum-common:
+    # "/[IU]" and "/[iU]" both "per international unit")
+    "[IU]/L": ("IU/L", "IU/l", "[iU]/L", "iU/L", "[iU]/l"),
     "ukat/L": ("µkat/L", "μkat/L", "ukat/l"),
     "U/mL": ("U/ml", "[U]/mL"),
-    "[IU]/mL": ("IU/mL", "IU/ml"),
+    "{s_co_ratio}": ("S/CO", "s/co", "S/Co", "{s/co}"),  # signal-to-cut-off index of immunoassays
+    "{index}": ("index", "Index", "COI"),
+    "[IU]/mL": ("IU/mL", "IU/ml", "[iU]/mL"),
     "m[IU]/mL": ("mIU/mL", "mIU/ml"),
     "{copies}/mL": ("copies/mL", "copies/ml"),
     "Cel": ("°C", "℃", "degC", "deg C"),

@@ -35,6 +35,7 @@ from safety.model import (
 )
 from safety.rules import RULES
 from safety.rules.r00_off_label import RULE as R00
+from safety.unreadable import unreadable_findings
 
 __all__ = [
     "RULES",
@@ -111,7 +112,22 @@ def _run(ctx: Context) -> list[SafetyFinding]:
     for rule in RULES:
         if rule.applies(ctx.drug, ctx.jurisdiction, ctx.phase):
             findings.extend(_guarded(rule, ctx))
+            findings.extend(_guarded(_UnreadableCheck(rule), ctx))
     return findings
+
+
+class _UnreadableCheck:
+    """The rule's own "could not use the newest result" findings, run guarded like the rule."""
+
+    def __init__(self, rule: SafetyRule) -> None:
+        self.rule = rule
+        self.id, self.title = rule.id, rule.title
+
+    def check(self, _self: object, ctx: Context) -> list[SafetyFinding]:
+        return unreadable_findings(self.rule, ctx)
+
+    def source_for(self, drug: str, jurisdiction: str) -> Source:
+        return self.rule.source_for(drug, jurisdiction)
 
 
 def _guarded(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:

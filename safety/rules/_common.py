@@ -9,6 +9,7 @@ from fhir_mappings.facts import ConditionFact, Evidence, MedicationFact
 from safety.labels import APPROVED, DRUGS, EMA, FDA, JURISDICTIONS
 from safety.lookups import LABEL_OF, crosses, describe, dose_text, fmt, latest_number, unit_display
 from safety.model import Check, Context, Row, SafetyFinding, SafetyRule, Suggestion, SuggestionKind
+from safety.unreadable import settles, unsettled_finding
 
 # Section TITLES (US section numbers moved between label versions, §4: cite titles).
 USPI_INDICATIONS = "Indications and Usage"
@@ -123,7 +124,11 @@ def lab_initiation_check(analyte: str) -> Check:
         if m is None:
             return []
         for row in rule.rows(ctx):
-            if crosses(row, m):
+            assert m.value is not None
+            verdict = settles(row, m.value, m.comparator)
+            if verdict is None:  # "<2 10*3/uL" against 500/mm³: say so, never pass it as normal
+                return [unsettled_finding(rule, ctx, row, describe(m), m.value, m.comparator or "", m.unit, analyte)]
+            if verdict:
                 assert m.value is not None and row.limit is not None
                 return [
                     rule.finding(
@@ -133,7 +138,7 @@ def lab_initiation_check(analyte: str) -> Check:
                         mark=row.mark,
                         evidence=(m.evidence(),),
                         suggestion=cancel_order(ctx, f"{LABEL_OF[analyte]} below the start threshold"),
-                        value=fmt(m.value),
+                        value=f"{m.comparator or ''}{fmt(m.value)}",
                         unit=unit_display(row.unit),
                         limit=fmt(row.limit),
                         observed=describe(m),

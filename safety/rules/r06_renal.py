@@ -30,6 +30,7 @@ from safety.model import OVERRIDE_BENEFIT, OVERRIDE_OUTSIDE_RESULT, Context, Ind
     SafetyRule, Status, Text, weakest
 from safety.orderables import CREATININE
 from safety.rules._common import SMPC_42, USPI_DOSAGE, USPI_RENAL, cancel_order, dose_change, each, join, sections
+from safety.unreadable import settles, unsettled_finding
 
 EGFR = "mL/min/{1.73_m2}"
 CRCL = "mL/min"
@@ -162,6 +163,12 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     rv = renal_value(ctx)
     if rv is None:
         return [_missing(rule, ctx)]
+    if rv.comparator is not None:  # a censored value ("<90") that straddles a band says so
+        open_row = next((r for r in rule.rows(ctx) if r.case != "missing"
+                         and settles(r, rv.value, rv.comparator) is None), None)
+        if open_row is not None:
+            return [unsettled_finding(rule, ctx, open_row, rv.observed, rv.value, rv.comparator, rv.unit,
+                                      "egfr" if rv.measure.startswith("eGFR") else "creatinine clearance")]
     row = band(rule, ctx, rv)
     if row is None or (row.case == "reduce" and not order_above(ctx.order, row)):
         return []

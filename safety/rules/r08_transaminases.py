@@ -60,6 +60,11 @@ TEXTS = {
         "{observed} is flagged high but has no reference range, so its multiple of the upper limit of "
         "normal could not be computed.",
     ),
+    "no-range-unflagged": Text(
+        "{analyte} {value} U/L has no reference range or flag: xULN unknown; review before {drug}",
+        "{observed} has no reference range and no high/low flag, so whether it is above the upper limit of "
+        "normal (and by how much) could not be decided.",
+    ),
     "missing": Text(
         "No ALT/AST within {days} days: check liver tests before starting {drug}",
         "No ALT or AST within the last {days} days (window [P]); {last}. Labels require baseline liver "
@@ -115,6 +120,13 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                 ctx, "no-range", indicator=Indicator.INFO, mark=Mark.P, status=Status.MISSING_DATA,
                 evidence=(flagged.evidence(note="no reference range"),),
                 analyte=flagged.analyte.upper(), value=fmt(flagged.value), observed=describe(flagged),
+            ))
+        elif enzymes and enzymes[0].value is not None and enzymes[0].interpretation not in ("N", "L", "LL"):
+            m = enzymes[0]  # never silent: a bare number cannot be compared with an unknown ULN
+            out.append(rule.finding(
+                ctx, "no-range-unflagged", indicator=Indicator.INFO, mark=Mark.P, status=Status.MISSING_DATA,
+                evidence=(m.evidence(note="no reference range"),),
+                analyte=m.analyte.upper(), value=fmt(m.value or 0), observed=describe(m),
             ))
     if not any(latest_number(facts, a, windows.LFT.days) for a in ("alt", "ast")):
         row = row_of(rule, ctx, "missing")

@@ -71,17 +71,29 @@ def test_r04_message_names_value_unit_and_date():
 
 
 @pytest.mark.parametrize(
-    ("value", "comparator", "fires"),
+    ("value", "comparator", "outcome"),
     [
-        pytest.param(400, "<", True, id="below-400-is-below-500"),
-        pytest.param(500, "<", True, id="below-500-is-below-500"),
-        pytest.param(600, "<", False, id="below-600-cannot-be-compared"),
-        pytest.param(450, ">", False, id="above-450-cannot-be-compared"),
+        pytest.param(400, "<", ("critical", "fired"), id="below-400-is-below-500"),
+        pytest.param(500, "<", ("critical", "fired"), id="below-500-is-below-500"),
+        pytest.param(500, "<=", ("critical", "fired"), id="at-most-500-settles-500"),
+        pytest.param(600, "<", ("warning", "missing-data"), id="below-600-does-not-settle"),
+        pytest.param(450, ">", ("warning", "missing-data"), id="above-450-does-not-settle"),
+        pytest.param(500, ">=", None, id="at-least-500-is-not-below"),
     ],
 )
-def test_r02_censored_values(value, comparator, fires):
+def test_r02_censored_values(value, comparator, outcome):
+    """Issue 11: `<=0.5 10*3/uL` against 500/mm³ settles it; `<2` against a lower limit does not, and
+    the card says so instead of passing the value as normal."""
     alc = meas("lymphocytes", value, comparator=comparator)
-    assert len(by_rule(check_order(order(B), patient(labs={"lymphocytes": alc})), "R02")) == (1 if fires else 0)
+    got = [(str(f.indicator), str(f.status)) for f in by_rule(check_order(order(B), patient(labs={"lymphocytes": alc})),
+                                                               "R02")]
+    assert got == ([outcome] if outcome else [])
+
+
+def test_r02_unsettled_value_names_the_value_and_the_threshold():
+    alc = meas("lymphocytes", 600, comparator="<")
+    [f] = by_rule(check_order(order(B), patient(labs={"lymphocytes": alc})), "R02")
+    assert f.summary == "ALC <600/mm³ does not settle the baricitinib threshold (< 500/mm³): not checked"
 
 
 def test_value_in_an_unexpected_unit_is_not_compared_and_counts_as_missing():
