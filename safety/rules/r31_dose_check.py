@@ -43,7 +43,12 @@ THRESHOLDS = table(
         (UPADACITINIB, EMA): _usual(Mark.V, 15, 1),
         (FILGOTINIB, EMA): _usual(Mark.V, 200, 1),
     },
-    {(TOFACITINIB, FDA): _usual(Mark.V, 11, 1, case="usual-xr")},  # Xeljanz XR 11 mg once daily
+    {
+        (TOFACITINIB, FDA): _usual(Mark.V, 11, 1, case="usual-xr"),  # Xeljanz XR 11 mg once daily
+        # EU: XELJANZ 11 mg prolonged-release tablets are licensed for RA once daily (EU package leaflet
+        # "XELJANZ 11 mg prolonged-release tablets", 1. "used to treat ... rheumatoid arthritis") [S]
+        (TOFACITINIB, EMA): _usual(Mark.S, 11, 1, case="usual-xr"),
+    },
 )
 
 TEXTS = {

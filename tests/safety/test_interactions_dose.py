@@ -114,7 +114,7 @@ def test_r25_one_finding_names_every_combination():
         (B, "FDA", (2, 1), None), (B, "FDA", (4, 1), (2, 1)),
         (B, "EMA", (4, 1), None), (B, "EMA", (8, 1), (4, 1)),
         (T, "FDA", (5, 2), None), (T, "FDA", (11, 1), None), (T, "FDA", (10, 2), (5, 2)),
-        (T, "EMA", (5, 2), None), (T, "EMA", (11, 1), (5, 2)),
+        (T, "EMA", (5, 2), None), (T, "EMA", (11, 1), None), (T, "EMA", (11, 2), (5, 2)),
         (U, "FDA", (15, 1), None), (U, "FDA", (30, 1), (15, 1)),
         (U, "EMA", (15, 1), None), (U, "EMA", (30, 1), (15, 1)),
         (F, "EMA", (200, 1), None), (F, "EMA", (200, 2), (200, 1)),
@@ -151,3 +151,12 @@ def test_r31_unknown_dose_says_it_could_not_be_checked(dose):
     [f] = by_rule(check_order(draft, patient()), "R31")
     assert (f.indicator, f.status) == (INFO, Status.MISSING_DATA)
     assert f.summary == "Baricitinib dose could not be checked: dose or frequency missing in the draft"
+
+
+def test_r31_tofacitinib_ema_11_mg_prolonged_release_once_daily_is_a_licensed_dose():
+    """EU package leaflet, XELJANZ 11 mg prolonged-release tablets, section 1: "XELJANZ is used to treat
+    adult patients with moderate to severe active rheumatoid arthritis" (EMA; copy at oladoctor.com,
+    Spain). So 11 mg once daily is no "above the EMA dose" warning (issue 11, label row fixed)."""
+    assert by_rule(check_order(order(T, 11, 1, jurisdiction="EMA"), patient(), "EMA"), "R31") == []
+    [f] = by_rule(check_order(order(T, 22, 1, jurisdiction="EMA"), patient(), "EMA"), "R31")
+    assert f.summary == "Tofacitinib 22 mg once daily is above the EMA dose: use 5 mg twice daily"
