@@ -13,8 +13,8 @@ V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpr
 CODED: dict[tuple[str, str], tuple[bool, str, str]] = {
     (SNOMED, "10828004"): (True, "V", "Positive (qualifier value); jak-safety-rules §3.1, essdai-rules §6"),
     (SNOMED, "260385009"): (False, "V", "Negative (qualifier value); jak-safety-rules §3.1 [V], essdai-rules §6 [G]"),
-    (SNOMED, "260373001"): (True, "G", "Detected (qualifier value); not in the project docs"),
-    (SNOMED, "260415000"): (False, "G", "Not detected (qualifier value); not in the project docs"),
+    (SNOMED, "260373001"): (True, "V", "Detected (qualifier value); HL7 COVID-19 Library IG ValueSet detected-not-detected"),
+    (SNOMED, "260415000"): (False, "V", "Not detected (qualifier value); HL7 COVID-19 Library IG ValueSet detected-not-detected"),
     (V3_INTERPRETATION, "POS"): (True, "V", "v3 ObservationInterpretation POS (FHIR core)"),
     (V3_INTERPRETATION, "NEG"): (False, "V", "v3 ObservationInterpretation NEG (FHIR core)"),
     (V3_INTERPRETATION, "DET"): (True, "V", "v3 ObservationInterpretation DET (FHIR core)"),

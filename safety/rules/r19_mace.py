@@ -12,7 +12,8 @@ ASCVD, CV risk factors and current or past long-time smokers to "no suitable alt
 
 Known problems: the ascvd concept does not separate MI/stroke from other ASCVD, so "recent" uses any
 ASCVD Condition dated within 3 months; ex-smoker status cannot tell a "long-time" smoker; age >= 50
-with one factor is not treated specially. Smoker status 77176002 and never-smoker 266919005 are [R].
+with one factor is not treated specially. Smoking status is read as LOINC 72166-2 with the US Core
+smoking-status value set (hl7.org/fhir/us/core ValueSet us-core-observation-smokingstatus, STU3.1.1) [V].
 """
 
 from __future__ import annotations
@@ -27,9 +28,20 @@ from safety.rules._at_risk import at_risk_dose
 from safety.rules._common import REFERRAL, SMPC_44, USPI_BOXED, USPI_MACE, cancel_order, conditions_text, each, evidence_of, \
     join, row_of, sections, table
 
-SMOKER = "http://snomed.info/sct|77176002"  # smoker [R]
-EX_SMOKER = "http://snomed.info/sct|8517006"  # ex-smoker [V]
-SMOKING_CODES = {SMOKER: "current smoker", EX_SMOKER: "ex-smoker"}
+# US Core smoking-status value set (us-core-observation-smokingstatus, STU3.1.1, SNOMED CT) [V]: the
+# current-smoker concepts and "former smoker" are risk factors; never / unknown-if-ever are not.
+_SCT = "http://snomed.info/sct|"
+SMOKER = f"{_SCT}77176002"  # Smoker, current status unknown
+EX_SMOKER = f"{_SCT}8517006"  # Former smoker
+SMOKING_CODES = {
+    f"{_SCT}449868002": "current smoker (every day)",
+    f"{_SCT}428041000124106": "current smoker (some days)",
+    f"{_SCT}428071000124103": "current smoker (heavy)",
+    f"{_SCT}428061000124105": "current smoker (light)",
+    SMOKER: "current smoker",
+    EX_SMOKER: "ex-smoker",
+}
+NOT_SMOKING = {f"{_SCT}266919005": "never smoker", f"{_SCT}266927001": "unknown if ever smoked"}
 
 NO_ALTERNATIVE = "only if no suitable treatment alternative (ASCVD, CV risk factors, current or past smokers)"
 THRESHOLDS = table(
@@ -77,7 +89,8 @@ def _risk(ctx: Context) -> tuple[list[str], list]:
     evidence: list = []
     status = next((m for m in facts.within("smoking-status", windows.SMOKING_STATUS.days) if m.coding), None)
     if status is not None and status.coding in SMOKING_CODES:
-        parts.append(f"{SMOKING_CODES[status.coding]}: {describe(status, 'smoking status')}")
+        # in words, never the bare SNOMED code: "current smoker (every day): smoking status on 2025-11-10 (...)"
+        parts.append(f"{SMOKING_CODES[status.coding]}: smoking status on {status.date.isoformat()} ({status.reference})")
         evidence.append(status.evidence())
     tobacco = facts.conditions_of("tobacco", status=None)
     if tobacco:

@@ -183,3 +183,25 @@ def test_r21_age_65_edge(drug, jur, age):
 
 def test_r21_unknown_birth_date_is_silent():
     assert _run("R21", birth=None, jur="EMA") == []
+
+
+@pytest.mark.parametrize(("code", "words", "fires"), [
+    ("449868002", "current smoker (every day)", True),
+    ("428041000124106", "current smoker (some days)", True),
+    ("428071000124103", "current smoker (heavy)", True),
+    ("428061000124105", "current smoker (light)", True),
+    ("77176002", "current smoker", True),
+    ("8517006", "ex-smoker", True),
+    ("266919005", None, False),
+    ("266927001", None, False),
+])
+def test_r19_reads_the_us_core_smoking_status_value_set(code, words, fires):
+    """US Core ValueSet us-core-observation-smokingstatus (STU3.1.1): "449868002 Current every day smoker,
+    428041000124106 Current some day smoker, 8517006 Former smoker, 266919005 Never smoker, 77176002 Smoker,
+    current status unknown, 266927001 Unknown if ever smoked, 428071000124103 Current Heavy tobacco smoker,
+    428061000124105 Current Light tobacco smoker" (issue 11: an every-day smoker got no card)."""
+    found = _run("R19", meas("smoking-status", coding=f"http://snomed.info/sct|{code}", days_ago=10))
+    assert len(found) == (1 if fires else 0)
+    if fires:
+        assert f"{words}: smoking status" in found[0].message
+        assert code not in found[0].summary and code not in found[0].message  # concepts in words

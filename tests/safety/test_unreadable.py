@@ -110,3 +110,45 @@ def test_alt_in_lower_case_iu_per_litre_is_read():
                                                               "code": "[iU]/L"})], as_of=TODAY, patient_id="p")
     [m] = facts.series("alt")
     assert (m.value, m.unit, facts.skipped) == (200, "U/L", ())
+
+
+# --- the README table "What each safety rule reads", built from the tables the code uses ---------------
+from fhir_mappings import units  # noqa: E402
+from fhir_mappings.code_tables import loinc  # noqa: E402
+from safety.unreadable import label  # noqa: E402
+
+_FORMS = {
+    "quantity": "number (with a comparator only when it settles the threshold)",
+    "qualitative": "coded, text, interpretation, index against its cut-off",
+}
+
+
+def _units(analyte: str) -> str:
+    spec = units.ANALYTE_UNITS.get(analyte)
+    if spec is None or spec.canonical is None:
+        return "any (read against the result's own cut-off)"
+    codes = sorted(spec.factors, key=lambda u: (u != spec.canonical, u))
+    return ", ".join(f"`{u}`" for u in codes)
+
+
+def rows() -> list[str]:
+    """Markdown rows: | rule | result | LOINC | units converted | result forms |"""
+    out = []
+    for rule, analytes in sorted(READS.items()):
+        for analyte in analytes:
+            codes = ", ".join(c for c in loinc.codes_for(analyte))
+            forms = "; ".join(_FORMS[v] for v in ("quantity", "qualitative")
+                              if v in loinc.ANALYTES[analyte].values and
+                              (v != "quantity" or units.CANONICAL_UNIT.get(analyte) is not None))
+            out.append(f"| {rule} | {label(analyte)} | {codes} | {_units(analyte)} | {forms} |")
+    return out
+
+
+def test_the_readme_table_of_what_each_rule_reads_is_true():
+    """README "What each safety rule reads": rule -> result -> LOINC codes, units converted, result forms."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### What each safety rule reads", 1)[1].split("\n\n### ", 1)[0]
+    got = [line for line in table.splitlines() if line.startswith("| R")]
+    assert got == rows()
