@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from fhir_mappings.facts import ConditionFact, Evidence, MedicationFact
 from safety.labels import APPROVED, DRUGS, EMA, FDA, JURISDICTIONS
-from safety.lookups import LABEL_OF, crosses, describe, dose_text, fmt, latest_number, unit_display
+from safety.lookups import LABEL_OF, describe, dose_text, fmt, latest_number, unit_display
 from safety.model import Check, Context, Row, SafetyFinding, SafetyRule, Suggestion, SuggestionKind
 from safety.unreadable import settles, unsettled_finding
 

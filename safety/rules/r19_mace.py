@@ -22,7 +22,6 @@ from fhir_mappings.facts import ConditionFact
 from safety import windows
 from safety.doses import EMA_AT_RISK
 from safety.labels import BARICITINIB, DRUGS, EMA, FDA, TOFACITINIB, UPADACITINIB
-from safety.lookups import describe
 from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
 from safety.rules._at_risk import at_risk_dose
 from safety.rules._common import REFERRAL, SMPC_44, USPI_BOXED, USPI_MACE, cancel_order, conditions_text, each, evidence_of, \
