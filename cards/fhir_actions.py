@@ -110,7 +110,8 @@ _STALE_REPEAT = ("frequencyMax", "periodMax", "timeOfDay", "when", "offset", "da
 
 
 def updated_medication_request(draft: dict[str, Any], dose_mg: float, doses_per_day: float | None,
-                               *, reference: str | None, ctx: CardContext) -> tuple[dict[str, Any], list[str]] | None:
+                               *, reference: str | None, ctx: CardContext,
+                               product: tuple[str, str, str] | None = None) -> tuple[dict[str, Any], list[str]] | None:
     """The COMPLETE draft MedicationRequest with its dose replaced, and notes on what else changed.
 
     Everything else in the draft is kept. Required members a sandbox draft may lack are filled
@@ -160,6 +161,11 @@ def updated_medication_request(draft: dict[str, Any], dose_mg: float, doses_per_
         dosage["timing"] = timing
     dosage["text"] = dose_text(dose_mg, doses_per_day)
     resource["dosageInstruction"] = [dosage]
+    if product is not None:  # the dose needs another product (e.g. an extended-release tablet -> 5 mg tablet)
+        system, code, display = product
+        resource.pop("medicationReference", None)
+        resource["medicationCodeableConcept"] = {"coding": [_coding(system, code, display)], "text": display}
+        notes.append(f"product changed to {display}")
     return (resource, notes) if is_valid(resource) else None
 
 

@@ -147,7 +147,8 @@ def build_suggestion(f: Any, *, ctx: CardContext, draft_orders: Any = None,
         elif draft is None:
             note = f"Suggested dose: {new}. The draft order was not available to update, so change it by hand."
         else:
-            built = updated_medication_request(draft, dose_mg, per_day, reference=ref, ctx=ctx)
+            built = updated_medication_request(draft, dose_mg, per_day, reference=ref, ctx=ctx,
+                                               product=getattr(s, "product", None))
             if built is None:
                 note = f"Suggested dose: {new}. The updated order did not pass FHIR validation, so change it by hand."
             else:

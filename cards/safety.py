@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from cards.clean import clean
@@ -31,7 +32,7 @@ def safety_cards(findings: Iterable[Any], *, ctx: CardContext, draft_orders: dic
     a finding whose card cannot be built still gets a minimal card with its summary and indicator."""
     cards: list[dict] = []
     reminders: list[Any] = []
-    ordered = sorted(list(findings or ()), key=severity_rank)
+    ordered = _one_update_each(sorted(list(findings or ()), key=severity_rank))
     for f, key in zip(ordered, unique_keys(ordered)):
         indicator, status = indicator_of(f), status_of(f)
         if indicator == "info":
@@ -43,6 +44,29 @@ def safety_cards(findings: Iterable[Any], *, ctx: CardContext, draft_orders: dic
     if reminders:
         cards.append(_guarded(lambda: _reminders_card(reminders, ctx, draft_orders), reminders[0], ctx, merged=True))
     return [clean(c) for c in cards]
+
+
+def _one_update_each(findings: list[Any]) -> list[Any]:
+    """Two cards never offer the same update: the most severe card keeps a dose change, a later card
+    with the same change (same order, dose, frequency and product) says where it is offered instead."""
+    seen: dict[tuple, str] = {}
+    out = []
+    for f in findings:
+        s = getattr(f, "suggestion", None)
+        if s is None or suggestion_kind(f) != "dose-change":
+            out.append(f)
+            continue
+        key = (getattr(f, "order_reference", None), s.dose_mg, s.doses_per_day, getattr(s, "product", None))
+        if key in seen:
+            try:
+                f = replace(f, suggestion=None,
+                            message=f"{f.message} The same change is offered on the {seen[key]} card.")
+            except TypeError:  # not a dataclass: keep it as it is rather than lose the card
+                pass
+        else:
+            seen[key] = str(getattr(f, "rule", ""))
+        out.append(f)
+    return out
 
 
 def _guarded(build, f: Any, ctx: CardContext, key: str = "", merged: bool = False) -> dict:

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fhir_mappings.facts import MedicationFact, PatientFacts
+from safety.doses import IMMEDIATE_RELEASE
 from safety.labels import APPROVED, DRUGS, JURISDICTIONS, OTHER_JAK_INHIBITORS
-from safety.lookups import jak_start
+from safety.lookups import dose_text, jak_start
 from safety.model import (
     Context,
     Indicator,
@@ -69,9 +70,25 @@ def check_order(order: MedicationFact, facts: PatientFacts, jurisdiction: str = 
     ctx = Context(facts=facts, drug=order.ingredient, jurisdiction=_jurisdiction(jurisdiction), phase=Phase.ORDER,
                   order=order)
     findings = _run(ctx)
+    if order.release == "extended-release":
+        findings = [_new_product(f, order) for f in findings]
     if order.recognised_by == "name":
         findings = [_by_name(f, order) for f in findings]
     return findings
+
+
+def _new_product(finding: SafetyFinding, order: MedicationFact) -> SafetyFinding:
+    """A dose change on an extended-release order changes the product, not only the dose: an 11 mg
+    extended-release tablet is never "5 mg once daily"."""
+    s = finding.suggestion
+    if s is None or s.kind != SuggestionKind.DOSE_CHANGE or s.dose_mg is None or s.dose_mg == order.strength_mg:
+        return finding
+    product = IMMEDIATE_RELEASE.get((order.ingredient, float(s.dose_mg)))
+    if product is None:  # no coded product to move to: say so instead of offering a dose the tablet cannot give
+        return replace(finding, suggestion=None, message=f"{finding.message} The draft is an extended-release "
+                       f"product; change it by hand to an immediate-release product at the recommended dose.")
+    label = f"Change to {product[2]}, {dose_text(s.dose_mg, s.doses_per_day).split(' ', 2)[-1]}"
+    return replace(finding, suggestion=replace(s, product=product, label=label))
 
 
 def _by_name(finding: SafetyFinding, order: MedicationFact) -> SafetyFinding:

@@ -18,3 +18,13 @@ EMA_AT_RISK: dict[tuple[str, str], Row] = {
     (UPADACITINIB, EMA): Row(Mark.V, Indicator.WARNING, "at risk of VTE, MACE or cancer: 15 mg once daily",
                              dose_mg=15, doses_per_day=1, case="at-risk-dose"),
 }
+
+
+# The immediate-release product a dose change moves an extended-release order to: an extended-release
+# tablet cannot be split or given at another strength (Xeljanz XR 11 mg once daily -> 5 mg tablet).
+# RxNorm 1357541: openFDA NDC 72205-139 (tofacitinib 5 mg/1 film-coated tablet) lists 1357541 and
+# 2048566; the 5 mg SCD is the 2012 concept [S] (fhir_mappings.code_tables.medication_products).
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+IMMEDIATE_RELEASE: dict[tuple[str, float], tuple[str, str, str]] = {
+    ("tofacitinib", 5.0): (RXNORM, "1357541", "tofacitinib 5 MG Oral Tablet"),
+}

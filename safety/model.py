@@ -89,6 +89,8 @@ class Suggestion:
     doses_per_day: float | None = None
     loinc: tuple[tuple[str, str], ...] = ()  # (code, display) of the tests to order
     reason: str | None = None
+    # dose change that needs another product (11 mg extended-release -> 5 mg tablet): (system, code, display)
+    product: tuple[str, str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _drop_none(
@@ -97,6 +99,8 @@ class Suggestion:
                 "label": self.label,
                 "doseMg": self.dose_mg,
                 "dosesPerDay": self.doses_per_day,
+                "product": {"system": self.product[0], "code": self.product[1], "display": self.product[2]}
+                if self.product else None,
                 "loinc": [{"code": c, "display": d} for c, d in self.loinc],
                 "reason": self.reason,
             }

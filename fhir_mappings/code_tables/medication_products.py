@@ -61,12 +61,6 @@ PRODUCTS: tuple[Product, ...] = (
 PRODUCT_BY_CODE: dict[str, Product] = {p.code: p for p in PRODUCTS}
 assert len(PRODUCT_BY_CODE) == len(PRODUCTS), "duplicate product RXCUI"
 
-# The coded product a dose-change suggestion orders instead (R31/R06/R07 on tofacitinib 11 mg XR):
-# the immediate-release tablet of that strength.
-IMMEDIATE_RELEASE_TABLET: dict[tuple[str, float], tuple[str, str]] = {
-    ("tofacitinib", 5.0): ("1357541", "tofacitinib 5 MG Oral Tablet"),
-}
-
 BRANDS_EMA = "EU SmPC title (EMA community register)"
 BRANDS_FDA = "openFDA NDC brand_name"
 
