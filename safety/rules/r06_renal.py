@@ -49,8 +49,10 @@ BANDS: dict[tuple[str, str], tuple[Row, ...]] = {
             doses_per_day=1, case="reduce"),
     ),
     (TOFACITINIB, FDA): (
-        Row(_R, _WARN, "moderate or severe renal impairment: 5 mg once daily", limit=50, unit=EGFR, dose_mg=5,
-            doses_per_day=1, case="reduce"),
+        # by creatinine clearance (Cockcroft-Gault), as the US label's renal bands are (issue 11); the
+        # cut-off 50 mL/min stays [R]: the label passage was not retrieved here
+        Row(_R, _WARN, "moderate or severe renal impairment (CrCl < 50 mL/min): 5 mg once daily", limit=50,
+            unit=CRCL, dose_mg=5, doses_per_day=1, case="reduce"),
     ),
     (TOFACITINIB, EMA): (
         Row(_S, _WARN, "severe renal impairment (CrCl < 30): 5 mg once daily", limit=30, unit=CRCL, dose_mg=5,
@@ -110,15 +112,36 @@ class RenalValue:
     date: date
 
 
+def by_crcl(ctx: Context) -> bool:
+    """The label's renal bands are in creatinine clearance (EMA rows; tofacitinib FDA)."""
+    return any(r.unit == CRCL for r in RULE.rows(ctx))
+
+
+def crcl_missing_inputs(ctx: Context) -> list[str]:
+    """The Cockcroft-Gault inputs that are missing or unusable, in words."""
+    facts = ctx.facts
+    missing = []
+    if latest_number(facts, "creatinine", windows.RENAL.days) is None:
+        missing.append(f"serum creatinine within {windows.RENAL.days} days")
+    if latest_number(facts, "weight", windows.WEIGHT_FOR_CRCL.days) is None:
+        missing.append(f"body weight within {windows.WEIGHT_FOR_CRCL.days} days")
+    if facts.age_years() is None:
+        missing.append("age (birth date)")
+    if facts.gender not in ("female", "male"):
+        missing.append("sex (female/male)")
+    return missing
+
+
 def renal_value(ctx: Context) -> RenalValue | None:
     egfr = latest_number(ctx.facts, "egfr", windows.RENAL.days)
-    if ctx.jurisdiction == EMA:
+    if by_crcl(ctx):
         crcl = _crcl(ctx)
         if crcl is not None:
             return crcl
         if egfr is not None:
+            missing = ", ".join(crcl_missing_inputs(ctx)) or "an implausible input"
             return _from_egfr(egfr, "eGFR (CrCl proxy)", Mark.P,
-                              "eGFR used as a proxy for CrCl: creatinine, weight, age or sex missing [P]")
+                              f"eGFR used as a proxy for CrCl: Cockcroft-Gault could not be computed ({missing}) [P]")
         return None
     return _from_egfr(egfr, "eGFR", Mark.V, "") if egfr is not None else None
 

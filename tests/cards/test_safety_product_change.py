@@ -1,6 +1,6 @@
 """A dose change on an extended-release order changes the product, and two cards never offer the same
 update (issue 11, label rows). Tofacitinib 11 mg XR ordered by its RxNorm SCD (1741046), patient on
-fluconazole (R23: 5 mg once daily) with eGFR 40 (R06 FDA: 5 mg once daily)."""
+fluconazole (R23: 5 mg once daily) with CrCl 44 mL/min (R06 FDA: 5 mg once daily)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def test_xr_dose_change_orders_the_coded_5_mg_immediate_release_tablet(ctx):
 
 
 def test_two_cards_never_offer_the_same_update(ctx):
-    findings, cards = _cards(ctx, med("fluconazole", "cyp3a4-cyp2c19-inhibitor"), labs={"egfr": meas("egfr", 40)})
+    findings, cards = _cards(ctx, med("fluconazole", "cyp3a4-cyp2c19-inhibitor"),
+                            labs={"creatinine": meas("creatinine", 1.6), "weight": meas("weight", 60)})  # CrCl 44
     assert {f.rule for f in findings if f.suggestion is not None and str(f.suggestion.kind) == "dose-change"} >= {
         "R06"}
     updates = [c for c in cards for s in c.get("suggestions", []) for a in s["actions"] if a["type"] == "update"]

@@ -14,7 +14,8 @@ CRIT, WARN = Indicator.CRITICAL, Indicator.WARNING
 
 def _r06(drug, jur, egfr, *, dose=None, labs=None, **kw):
     draft = order(drug, *(dose or (USUAL, USUAL)), jurisdiction=jur)
-    facts = patient(labs={"egfr": meas("egfr", egfr), **({"weight": None} if jur == "EMA" else {}), **(labs or {})},
+    by_crcl = jur == "EMA" or drug == T  # tofacitinib FDA bands are in CrCl too
+    facts = patient(labs={"egfr": meas("egfr", egfr), **({"weight": None} if by_crcl else {}), **(labs or {})},
                     **kw)
     return by_rule(check_order(draft, facts, jur), "R06")
 
@@ -23,11 +24,11 @@ def _r06(drug, jur, egfr, *, dose=None, labs=None, **kw):
 FDA_EDGES = [
     (B, "FDA", 29.9, (CRIT, None, None)), (B, "FDA", 30, (WARN, 1, 1)), (B, "FDA", 59.9, (WARN, 1, 1)),
     (B, "FDA", 60, None),
-    (T, "FDA", 49.9, (WARN, 5, 1)), (T, "FDA", 50, None),
     (U, "FDA", 14.9, (CRIT, None, None)), (U, "FDA", 15, None),
 ]
-# EMA without body weight: eGFR is the CrCl proxy (mark [P])
+# EMA, and tofacitinib FDA, without body weight: eGFR is the CrCl proxy (mark [P])
 EMA_PROXY_EDGES = [
+    (T, "FDA", 49.9, (WARN, 5, 1)), (T, "FDA", 50, None),
     (B, "EMA", 29.9, (CRIT, None, None)), (B, "EMA", 30, (WARN, 2, 1)), (B, "EMA", 60, (WARN, 2, 1)),
     (B, "EMA", 60.1, None),
     (T, "EMA", 29.9, (WARN, 5, 1)), (T, "EMA", 30, None),
@@ -55,7 +56,7 @@ def test_r06_renal_band_edges(drug, jur, egfr, expected):
         assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (mg, per_day)
     else:
         assert f.suggestion is None  # upadacitinib EMA: caution only
-    if jur == "EMA":
+    if jur == "EMA" or drug == T:
         assert f.mark == Mark.P and not f.confirmed and "proxy for CrCl" in f.message
 
 
@@ -183,3 +184,20 @@ def test_r08_flagged_value_without_reference_range_is_reported_not_guessed():
     [f] = by_rule(check_order(order(B), patient(labs=labs)), "R08")
     assert (f.indicator, f.status) == (Indicator.INFO, Status.MISSING_DATA)
     assert "no reference range" in f.summary
+
+
+def test_r06_tofacitinib_fda_is_dosed_by_cockcroft_gault_creatinine_clearance():
+    """Issue 11: tofacitinib FDA renal dosing is by creatinine clearance (Cockcroft-Gault from age,
+    weight, sex and serum creatinine), not eGFR. 60-year-old man, 60 kg, creatinine 1.6 mg/dL:
+    CrCl = (140-60) x 60 / (72 x 1.6) = 41.7 mL/min < 50 -> 5 mg once daily, though eGFR is 65.
+    (The 50 mL/min cut-off stays [R]: the US label passage was not retrieved here.)"""
+    [f] = _r06(T, "FDA", 65, labs={"creatinine": meas("creatinine", 1.6), "weight": meas("weight", 60)},
+               birth=born_aged(60))
+    assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
+    assert "CrCl 41.7 mL/min (Cockcroft-Gault" in f.message
+
+
+def test_r06_says_which_cockcroft_gault_input_is_missing():
+    [f] = _r06(T, "FDA", 45, gender=None)
+    assert "Cockcroft-Gault could not be computed (body weight within" in f.message
+    assert "sex (female/male)" in f.message
