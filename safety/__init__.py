@@ -22,6 +22,7 @@ from safety.doses import IMMEDIATE_RELEASE
 from safety.labels import APPROVED, DRUGS, JURISDICTIONS, OTHER_JAK_INHIBITORS
 from safety.lookups import dose_text, jak_start
 from safety.model import (
+    OVERRIDE_NO_ALTERNATIVE,
     Context,
     Indicator,
     Jurisdiction,
@@ -130,7 +131,18 @@ def _run(ctx: Context) -> list[SafetyFinding]:
         if rule.applies(ctx.drug, ctx.jurisdiction, ctx.phase):
             findings.extend(_guarded(rule, ctx))
             findings.extend(_guarded(_UnreadableCheck(rule), ctx))
-    return findings
+    return [_no_alternative_reason(f) for f in findings]
+
+
+def _no_alternative_reason(finding: SafetyFinding) -> SafetyFinding:
+    """A card that says "only if no suitable alternative" offers that as an override reason."""
+    text = f"{finding.summary} {finding.message}".lower()
+    if "no suitable alternative" not in text and "no alternative" not in text and \
+            "no suitable treatment alternative" not in text:
+        return finding
+    if OVERRIDE_NO_ALTERNATIVE in finding.override_reasons:
+        return finding
+    return replace(finding, override_reasons=(*finding.override_reasons, OVERRIDE_NO_ALTERNATIVE))
 
 
 class _UnreadableCheck:

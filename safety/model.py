@@ -295,6 +295,8 @@ OVERRIDE_BENEFIT = ("benefit-outweighs-risk", "Benefit outweighs risk - document
 OVERRIDE_CHRONIC_CYTOPENIA = ("chronic-pss-cytopenia", "Value is chronic / disease-related (pSS cytopenia)")
 OVERRIDE_OUTSIDE_RESULT = ("result-outside-ehr", "Result available outside EHR")
 OVERRIDE_SPECIALIST = ("specialist-consulted", "Specialist (hepatology/ID) consulted")
+# offered wherever a card says "only if no suitable alternative" (EMA 2023 Article 20 measures)
+OVERRIDE_NO_ALTERNATIVE = ("no-suitable-alternative", "No suitable treatment alternative - documented")
 
 STANDARD_OVERRIDES = (OVERRIDE_BENEFIT, OVERRIDE_OUTSIDE_RESULT)
 

@@ -17,6 +17,11 @@ from safety.labels import APPROVED, DRUGS, EMA, FDA, FILGOTINIB, JURISDICTIONS
 from safety.model import Context, Indicator, Mark, Phase, Row, SafetyFinding, SafetyRule, Source, Text
 from safety.rules._common import conditions_text, evidence_of, table
 
+# FDA 2021 class labelling [S]: the RA indication of tofacitinib, baricitinib and upadacitinib is limited to
+# adults with an inadequate response or intolerance to one or more TNF blockers (drugs.com tofacitinib:
+# "when 1 or more medicines called TNF blockers have been used and did not work well or cannot be tolerated").
+FDA_RA_INDICATION = (" FDA: the RA indication is limited to an inadequate response or intolerance to one or more "
+                     "TNF blockers.")
 OFF_LABEL = Row(Mark.V, Indicator.INFO, "no JAK inhibitor is licensed for Sjögren's; RA rows applied", case="off-label")
 
 TEXTS = {
@@ -25,7 +30,7 @@ TEXTS = {
         "No JAK inhibitor is licensed for Sjögren's by FDA or EMA, so this {drug} order is off-label. The "
         "safety checks apply the {jurisdiction} label rows for rheumatoid arthritis. Evidence in primary "
         "Sjögren's: a pilot of baricitinib 2 mg/day (n=11, 24 weeks) and an ongoing open-label RCT of "
-        "4 mg/day. Sjögren's on file: {observed}.",
+        "4 mg/day.{fda_indication} Sjögren's on file: {observed}.",
     ),
     "not-approved": Text(
         "{drug} is not FDA-approved: no US label rows to check; set jurisdiction EMA for EU rows",
@@ -62,6 +67,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         rule.finding(
             ctx, row.case, indicator=row.indicator, mark=row.mark, evidence=evidence_of(sjogren),
             observed=conditions_text(sjogren),
+            fda_indication=FDA_RA_INDICATION if ctx.jurisdiction == FDA else "",
         )
     ]
 

@@ -209,3 +209,36 @@ def test_an_order_recognised_by_name_says_so_on_every_finding():
     assert by_name and all(f.message.endswith(said) for f in by_name)
     assert all(any(e.note and "recognised by name" in e.note for e in f.evidence) for f in by_name)
     assert not any("recognised by name" in f.message for f in by_code)
+
+
+def test_r00_fda_says_the_ra_indication_is_limited_to_tnf_blocker_failure():
+    """FDA 2021 JAK-inhibitor labelling: RA "when 1 or more medicines called TNF blockers have been used
+    and did not work well or cannot be tolerated" (drugs.com, tofacitinib)."""
+    import safety as _safety
+    from tests.safety.safety_factories import cond as _cond
+    from tests.safety.safety_factories import order as _order
+    from tests.safety.safety_factories import patient as _patient
+
+    facts = _patient(_cond("sjogren"))
+    [fda] = [f for f in _safety.check_order(_order("baricitinib"), facts, "FDA") if f.rule == "R00"]
+    [ema] = [f for f in _safety.check_order(_order("baricitinib", jurisdiction="EMA"), facts, "EMA") if f.rule == "R00"]
+    sentence = "FDA: the RA indication is limited to an inadequate response or intolerance to one or more TNF blockers."
+    assert sentence in fda.message and sentence not in ema.message
+
+
+def test_only_if_no_suitable_alternative_offers_that_override_reason():
+    """jak-safety-rules.md §1.8 (EMA Article 20 JAKi review, [V]): "JAK inhibitors should be used only if
+    no suitable alternative exists in" patients aged 65 or over (among others); the card offers that as
+    its override reason."""
+    import safety as _safety
+    from safety.model import OVERRIDE_NO_ALTERNATIVE
+    from tests.safety.safety_factories import born_aged as _born_aged
+    from tests.safety.safety_factories import order as _order
+    from tests.safety.safety_factories import patient as _patient
+
+    found = _safety.check_order(_order("baricitinib", jurisdiction="EMA"), _patient(birth=_born_aged(70)), "EMA")
+    [r21] = [f for f in found if f.rule == "R21"]
+    assert "no suitable alternative" in r21.summary.lower() + r21.message.lower()
+    assert OVERRIDE_NO_ALTERNATIVE in r21.override_reasons
+    assert all(OVERRIDE_NO_ALTERNATIVE not in f.override_reasons for f in found
+               if "alternative" not in (f.summary + f.message).lower())
