@@ -95,9 +95,26 @@ def conditions_text(conditions: Iterable[ConditionFact]) -> str:
     )
 
 
+# Class-level "ingredients" of the medication table in words: a card never shows an internal token
+INGREDIENT_WORDS = {
+    "tnf-inhibitor": "a TNF-α inhibitor", "interleukin-inhibitor": "an interleukin inhibitor",
+    "immunosuppressant-monoclonal-antibody": "an immunosuppressive antibody",
+    "jak-inhibitor-other": "another JAK inhibitor", "nsaid": "an NSAID",
+    "systemic-corticosteroid": "a systemic corticosteroid", "opioid": "an opioid",
+    "combined-hormonal-contraceptive": "a combined hormonal contraceptive", "estrogen": "an oestrogen",
+    "estrogen-progestogen": "oestrogen-progestogen HRT", "antidiabetic": "an antidiabetic",
+    "st-johns-wort": "St John's wort", "nirmatrelvir-ritonavir": "nirmatrelvir/ritonavir",
+}
+
+
+def ingredient_word(ingredient: str) -> str:
+    """'tnf-inhibitor' -> 'a TNF-α inhibitor', 'tenofovir-disoproxil' -> 'tenofovir disoproxil'."""
+    return INGREDIENT_WORDS.get(ingredient, ingredient.replace("-", " "))
+
+
 def ingredient_names(medications: Iterable[MedicationFact], limit: int = 30) -> str:
-    """'fluconazole, rifampin' for a summary: sorted ingredient names, cut to `limit` characters."""
-    names = ", ".join(sorted({m.ingredient for m in medications}))
+    """'fluconazole, rifampin' for a summary: sorted ingredient names in words, cut to `limit` characters."""
+    names = ", ".join(sorted({ingredient_word(m.ingredient) for m in medications}))
     return names if len(names) <= limit else names[:limit - 1] + "…"
 
 

@@ -160,3 +160,10 @@ def test_r31_tofacitinib_ema_11_mg_prolonged_release_once_daily_is_a_licensed_do
     assert by_rule(check_order(order(T, 11, 1, jurisdiction="EMA"), patient(), "EMA"), "R31") == []
     [f] = by_rule(check_order(order(T, 22, 1, jurisdiction="EMA"), patient(), "EMA"), "R31")
     assert f.summary == "Tofacitinib 22 mg once daily is above the EMA dose: use 5 mg twice daily"
+
+
+def test_card_text_names_co_medications_in_words_not_class_tokens():
+    """Issue 11: card text names drugs and concepts in words (no internal class tokens)."""
+    found = check_order(order(B), patient(med("tnf-inhibitor", "biologic-dmard")))
+    [f] = by_rule(found, "R25")
+    assert "tnf-inhibitor" not in f.summary and "a TNF-α inhibitor" in f.summary
