@@ -83,4 +83,21 @@ NAMES: dict[str, tuple[str, str]] = {
     "tenofovir alafenamide": ("tenofovir-alafenamide", "INN"),
     "paxlovid": ("nirmatrelvir-ritonavir", f"{BRANDS_FDA} [UNVERIFIED]"),
     "nirmatrelvir": ("nirmatrelvir-ritonavir", "INN"),
+    # biologic DMARDs by INN -> their class-level row (ATC L04AB / L04AC / L04AG)
+    **{inn: ("tnf-inhibitor", "INN; ATC L04AB") for inn in
+       ("adalimumab", "etanercept", "infliximab", "certolizumab pegol", "golimumab")},
+    **{inn: ("interleukin-inhibitor", "INN; ATC L04AC") for inn in
+       ("tocilizumab", "sarilumab", "anakinra", "secukinumab", "ixekizumab", "ustekinumab", "guselkumab")},
+    **{inn: ("immunosuppressant-monoclonal-antibody", "INN; ATC L04AG") for inn in ("vedolizumab", "natalizumab")},
+    # other JAK inhibitors by INN (no label rows here: the order gets the "no label rows" notice)
+    **{inn: ("jak-inhibitor-other", "INN; ATC L04AF") for inn in ("abrocitinib", "ritlecitinib", "deuruxolitinib")},
+    # oestrogen-containing products (VTE co-risk, R18)
+    "estradiol": ("estrogen", "INN; ATC G03CA03"),
+    "conjugated estrogens": ("estrogen", "USAN; ATC G03CA57"),
+    "ethinylestradiol": ("combined-hormonal-contraceptive", "INN; combined oral contraceptives (ATC G03AA)"),
+    "ethinyl estradiol": ("combined-hormonal-contraceptive", "USAN spelling of ethinylestradiol"),
+    # antidiabetics by INN (R29) -> the class-level row when not an ingredient row of their own
+    **{inn: ("antidiabetic", "INN; ATC A10") for inn in
+       ("insulin", "sitagliptin", "empagliflozin", "dapagliflozin", "semaglutide", "liraglutide", "pioglitazone",
+        "gliclazide", "glyburide")},
 }

@@ -144,3 +144,21 @@ def test_every_product_and_name_row_names_a_known_ingredient_and_a_source():
     unverified = [c.code for c in table.CODES if c.mark == "R" and c.system == RXNORM]
     assert unverified and all("[UNVERIFIED]" in c.source or "[R]" in c.source or "jak-safety" in c.source
                               for c in table.CODES if c.mark == "R" and c.system == RXNORM)
+
+
+@pytest.mark.parametrize(("text", "ingredient", "classes"), [
+    ("Humira (adalimumab) 40 mg/0.4 mL pen", "tnf-inhibitor", {"biologic-dmard"}),
+    ("tocilizumab 162 mg syringe", "interleukin-inhibitor", {"biologic-dmard"}),
+    ("Estradiol 1 mg tablet", "estrogen", {"hormonal-vte-risk"}),
+    ("levonorgestrel/ethinyl estradiol 0.15/0.03 mg", "combined-hormonal-contraceptive", {"hormonal-vte-risk"}),
+    ("Metformin 500 mg tablet", "metformin", {"antidiabetic"}),
+    ("insulin glargine 100 units/mL", "antidiabetic", {"antidiabetic"}),
+    ("Cyclosporine 100 mg capsule", "ciclosporin", {"potent-immunosuppressant"}),
+    ("prednisolone 5 mg", "prednisolone", {"corticosteroid"}),
+    ("abrocitinib 100 mg", "jak-inhibitor-other", {"jak-inhibitor"}),
+])
+def test_co_medications_named_only_by_text(text, ingredient, classes):
+    statement = {"resourceType": "MedicationStatement", "id": "s", "status": "active",
+                 "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": text}}
+    fact, _ = _one(statement)
+    assert (fact.ingredient, set(fact.classes), fact.recognised_by) == (ingredient, classes, "name")
