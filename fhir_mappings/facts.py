@@ -59,7 +59,7 @@ class Skipped:
     # so the safety rule that reads it can say on its card what it could not use (never silent)
     # (not part of equality: two reports of the same problem are the same Skipped)
     analyte: str | None = field(default=None, compare=False)
-    date: date | None = field(default=None, compare=False)
+    when: date | None = field(default=None, compare=False)  # not `date`: that would shadow the type
     value: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, str]:

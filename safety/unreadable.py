@@ -42,13 +42,13 @@ def label(analyte: str) -> str:
 def newest_unreadable(facts: PatientFacts, analyte: str) -> Skipped | None:
     """The newest unusable result for the analyte inside its window, if no usable result is as new."""
     window = facts.windows.for_analyte(analyte)
-    found = [s for s in facts.skipped if s.analyte == analyte and s.date is not None
-             and (facts.as_of - s.date).days <= window]
+    found = [s for s in facts.skipped if s.analyte == analyte and s.when is not None
+             and (facts.as_of - s.when).days <= window]
     if not found:
         return None
-    newest = max(found, key=lambda s: s.date or date.min)
+    newest = max(found, key=lambda s: s.when or date.min)
     usable = facts.series(analyte)
-    if usable and usable[0].date >= (newest.date or date.min):
+    if usable and usable[0].date >= (newest.when or date.min):
         return None  # a readable result of the same day or newer decides
     return newest
 
@@ -91,7 +91,7 @@ def unreadable_findings(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         value = skipped.value or "a result"
         out.append(_finding(
             rule, ctx, f"{name} result {value} unusable: {ctx.drug} check '{rule.title}' not made",
-            f"The newest {name} result ({value} on {skipped.date}, {skipped.reference}) could not be used: "
+            f"The newest {name} result ({value} on {skipped.when}, {skipped.reference}) could not be used: "
             f"{skipped.reason}. The check '{rule.title}' for {ctx.drug} was not made; repeat or correct "
             f"the result before relying on this check."))
     return out
