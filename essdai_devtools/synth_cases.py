@@ -395,6 +395,7 @@ def large_vitals(size: int) -> Callable[[Record], Outcome]:
 # --- the cohort, in priority order (`--patients N` smaller than this keeps the first N) ---------------------
 
 def core_cases(large_size: int = 10_000) -> list[Case]:
+    from essdai_devtools.synth_course import course_cases  # it builds on this module
     return [
         # rated (threshold edges of the activity states and of eligibility: 4 | 5, 13 | 14)
         Case("sjd-rated-0", "all 12 domains rated 0", rated({})),
@@ -482,6 +483,8 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
              on_baricitinib(14), age=45),
         Case("on-baricitinib-18w", "on baricitinib 2 mg for 18 weeks, no lipids: R26 overdue",
              on_baricitinib(18), age=45),
+        # followed over 24 weeks on baricitinib (issue 13: course and response)
+        *course_cases(),
         # large records
         Case("large-labs", f"{large_size} Observations over 5 years; haem 1, bio 1, glandular 1 -> 5",
              large_labs(large_size), large=True),
