@@ -12,6 +12,7 @@ from typing import Any
 
 from cards.codings import ESSDAI_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
+from cards.course import course_lines, course_link, response_summary
 from cards.evidence import evidence_views
 from cards.fhir_actions import essdai_observation
 from cards.ids import card_uuid, suggestion_uuid
@@ -198,6 +199,7 @@ def _detail(result: dict, e: _Essdai) -> str:
     presumed = _presumed_domains(e)
     confidence.append(ATTRIBUTION_NOTE.format(domains=", ".join(presumed)) if presumed else NO_PRESUMED_NOTE)
     warnings = [w for w in (result.get("warnings") or []) if w]
+    course_heading, course_rows = course_lines(result.get("course"))
     return render(
         "essdai.md.j2",
         headline=_headline(e),
@@ -206,6 +208,7 @@ def _detail(result: dict, e: _Essdai) -> str:
         undetermined=[domain_label(d) for d in e.undetermined],
         deciding=[domain_label(d) for d in e.deciding],
         other_scores=_other_scores(result),
+        course_heading=course_heading, course_rows=course_rows,
         warnings=warnings,
         confidence=confidence,
     )
@@ -242,7 +245,7 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
     e = _Essdai(result)
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, "essdai"),
-        "summary": _summary(e),
+        "summary": response_summary(result.get("course")) or _summary(e),
         "indicator": "warning" if e.high else "info",
         "detail": _detail(result, e),
         "source": {"label": SOURCE_LABEL, "url": ctx.source_url, "topic": topic(ctx, "disease-activity")},
@@ -257,6 +260,8 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
         link = {"label": "Open the ESSDAI worksheet", "url": ctx.worksheet_url, "type": link_type}
         if link_type == "smart" and ctx.worksheet_app_context:
             link["appContext"] = ctx.worksheet_app_context  # the spec allows appContext on smart links only
+        if isinstance(result.get("course"), dict):
+            link = course_link(link)
         card["links"] = [link]
     card["extension"] = {"essdai-cds": result}  # its nulls go with the card's clean() (built_or_unavailable)
     return card

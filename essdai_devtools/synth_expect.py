@@ -107,7 +107,7 @@ def course_expectation(today: date, visits: list[dict[str, Any]], episodes: list
                 percent = round(fall * 100 / b_esspri["esspri"], 1)
                 met = fall > 0 and (fall >= ESSPRI_MCII_POINTS - 1e-9 or percent >= ESSPRI_MCII_PERCENT)
                 esspri = {"fall": fall, "percent": percent, "mcii": "met" if met else "not-met"}
-            response = {"drug": drug, "weeks": (r["date"] - start).days // 7, "essdai": essdai, "esspri": esspri}
+            response = {"drug": drug, "start": start.isoformat(), "weeks": (r["date"] - start).days // 7, "essdai": essdai, "esspri": esspri}
         out_visits.append({"date": r["date"].isoformat(), "source": r["source"],
                            "essdai": {"score": r["essdai"][0], "max": r["essdai"][1]}, "esspri": r["esspri"],
                            "response": response})

@@ -51,6 +51,7 @@ class Response:
     """One visit on treatment against its episode's baseline; a None member = no value to compare."""
 
     drug: str
+    start: date  # of the episode
     weeks: int
     essdai_fall: tuple[int, int] | None  # (least, most) fall the ranges allow; positive = improvement
     essdai: str | None  # met | not-met | undetermined
@@ -59,7 +60,7 @@ class Response:
     esspri: str | None  # met | not-met
 
     def to_json(self) -> dict[str, Any]:
-        return {"drug": self.drug, "weeks": self.weeks,
+        return {"drug": self.drug, "start": self.start.isoformat(), "weeks": self.weeks,
                 "essdai": None if self.essdai is None else {"fall": list(self.essdai_fall or ()), "mcii": self.essdai},
                 "esspri": None if self.esspri is None else {"fall": self.esspri_fall, "percent": self.esspri_percent,
                                                             "mcii": self.esspri}}
@@ -189,7 +190,7 @@ def _response(episode: Episode, base: Baseline, visit: Visit) -> Response:
         p_fall = round(-change.delta, 2) + 0.0  # + 0.0: no -0.0 in the JSON
         p_pct = None if change.percent is None else round(-change.percent, 1) + 0.0
         p_state = MET if change.mcii else NOT_MET
-    return Response(episode.drug, episode.weeks_at(visit.date), fall, state, p_fall, p_pct, p_state)
+    return Response(episode.drug, episode.start, episode.weeks_at(visit.date), fall, state, p_fall, p_pct, p_state)
 
 
 def course(facts: PatientFacts, essdai: Total, clinessdai: Total, esspri: Esspri | None

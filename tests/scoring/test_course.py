@@ -58,7 +58,7 @@ def test_responder_in_numbers(cohort) -> None:
                                                  "muscular": 0, "pns": 0, "cns": 0, "hematological": 0,
                                                  "biological": 1}
     assert course["visits"][0]["clinessdai"] == {"score": 15, "max": 15, "category": "high"}  # 4 + 2 + 9
-    assert course["response"] == {"drug": "baricitinib", "weeks": 24, "essdai": {"fall": [9, 9], "mcii": "met"},
+    assert course["response"] == {"drug": "baricitinib", "start": "2026-06-05", "weeks": 24, "essdai": {"fall": [9, 9], "mcii": "met"},
                                   "esspri": {"fall": 2.0, "percent": 33.3, "mcii": "met"}}
     assert course["treatment"]["current"]["start"] == "2026-06-05"
     assert course["criteria"]["essdaiFall"] == 3 and course["criteria"]["esspriFallPercent"] == 15.0
@@ -70,7 +70,7 @@ def test_stop_and_restart_takes_the_restart_baseline(cohort) -> None:
         ("2026-06-05", "2026-07-17", False), ("2026-08-28", None, True)]
     assert course["baseline"]["essdai"] == {"date": "2026-08-28", "score": 11, "max": 11}
     assert course["visits"][2]["response"] is None  # the restart visit is the new baseline
-    assert course["response"]["weeks"] == 12 and course["response"]["essdai"] == {"fall": [5, 5], "mcii": "met"}
+    assert course["response"]["weeks"] == 12 and course["response"]["start"] == "2026-08-28" and course["response"]["essdai"] == {"fall": [5, 5], "mcii": "met"}
 
 
 def test_straddle_is_undetermined_and_old_esspri_is_not_today(cohort) -> None:
