@@ -116,10 +116,13 @@ def course_expectation(today: date, visits: list[dict[str, Any]], episodes: list
     if current is not None:
         b_essdai, b_esspri = baseline(current[0], "essdai"), baseline(current[0], "esspri")
         base = {"start": current[0].isoformat(),
-                "essdai": None if b_essdai is None else {"date": b_essdai["date"].isoformat(),
-                                                         "score": b_essdai["essdai"][0], "max": b_essdai["essdai"][1]},
-                "esspri": None if b_esspri is None else {"date": b_esspri["date"].isoformat(),
-                                                         "score": b_esspri["esspri"]}}
+                "essdai": None if b_essdai is None else {
+                    "date": b_essdai["date"].isoformat(), "score": b_essdai["essdai"][0], "max": b_essdai["essdai"][1],
+                    "mciiAt": b_essdai["essdai"][0] - ESSDAI_MCII_FALL if len(set(b_essdai["essdai"])) == 1 else None},
+                "esspri": None if b_esspri is None else {
+                    "date": b_esspri["date"].isoformat(), "score": b_esspri["esspri"],
+                    "mciiAt": round(b_esspri["esspri"] - min(ESSPRI_MCII_POINTS,
+                                                             b_esspri["esspri"] * ESSPRI_MCII_PERCENT / 100), 2)}}
     return {"visits": out_visits, "baseline": base,
             "response": out_visits[-1]["response"] if current is not None else None,
             "episodes": [{"start": s.isoformat(), "stop": None if e is None else e.isoformat()} for s, e in spans]}

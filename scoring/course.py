@@ -73,12 +73,18 @@ class Baseline:
     esspri: Visit | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"drug": self.episode.drug, "start": self.episode.start.isoformat(),
-                "essdai": None if self.essdai is None or self.essdai.essdai is None else {
-                    "date": self.essdai.date.isoformat(), "score": self.essdai.essdai[0],
-                    "max": self.essdai.essdai[1]},
-                "esspri": None if self.esspri is None else {"date": self.esspri.date.isoformat(),
-                                                            "score": self.esspri.esspri}}
+        """`mciiAt`: the value at or below which a visit meets the MCII (for a chart's line); null for an
+        ESSDAI baseline range, where met and not met have different lines."""
+        essdai = esspri = None
+        if self.essdai is not None and self.essdai.essdai is not None:
+            lo, hi = self.essdai.essdai
+            essdai = {"date": self.essdai.date.isoformat(), "score": lo, "max": hi,
+                      "mciiAt": lo - int(ESSDAI_MCII.value) if lo == hi else None}
+        if self.esspri is not None and self.esspri.esspri is not None:
+            b = self.esspri.esspri
+            need = min(ESSPRI_MCII_POINTS.value, b * ESSPRI_MCII_PCT.value / 100)
+            esspri = {"date": self.esspri.date.isoformat(), "score": b, "mciiAt": round(b - need, 2)}
+        return {"drug": self.episode.drug, "start": self.episode.start.isoformat(), "essdai": essdai, "esspri": esspri}
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,9 @@ class Course:
         return {
             "visits": [{**v.to_json(), "response": self.responses[v.date].to_json() if v.date in self.responses
                         else None} for v in self.visits],
-            "treatment": {"current": now.to_json() if now else None, "episodes": [e.to_json() for e in self.episodes]},
+            "treatment": {"current": now.to_json() if now else None,
+                          "episodes": [{**e.to_json(), "baseline": b.to_json() if (b := self.baseline_of(e)) else None}
+                                       for e in self.episodes]},
             "baseline": baseline.to_json() if baseline else None,
             "response": current.to_json() if current else None,
             "criteria": {"essdaiFall": int(ESSDAI_MCII.value), "esspriFallPoints": ESSPRI_MCII_POINTS.value,

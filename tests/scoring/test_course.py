@@ -68,7 +68,8 @@ def test_stop_and_restart_takes_the_restart_baseline(cohort) -> None:
     course = _assess(cohort, "course-stop-restart")["course"]
     assert [(e["start"], e["stop"], e["ongoing"]) for e in course["treatment"]["episodes"]] == [
         ("2026-06-05", "2026-07-17", False), ("2026-08-28", None, True)]
-    assert course["baseline"]["essdai"] == {"date": "2026-08-28", "score": 11, "max": 11}
+    assert course["baseline"]["essdai"] == {"date": "2026-08-28", "score": 11, "max": 11, "mciiAt": 8}
+    assert course["treatment"]["episodes"][0]["baseline"]["essdai"]["score"] == 10
     assert course["visits"][2]["response"] is None  # the restart visit is the new baseline
     assert course["response"]["weeks"] == 12 and course["response"]["start"] == "2026-08-28" and course["response"]["essdai"] == {"fall": [5, 5], "mcii": "met"}
 
