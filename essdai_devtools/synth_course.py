@@ -114,3 +114,14 @@ def course_cases() -> list[Case]:
              ], [(w0, 6), (w12, None)], "stop (infection) at week 6 and restart at week 12; baseline = week 12"),
              age=44),
     ]
+
+
+def five_year_history() -> Case:
+    """A 5-year history (benchmarks/bench_worksheet.py): 21 quarterly visits, baricitinib from week -100 to
+    -60 and again from week 0 (today = week 24)."""
+    profiles = [{"articular": 2, "glandular": 1, "biological": 1}, {"articular": 3, "constitutional": 1},
+                {"articular": 1, "biological": 2}]
+    visits = [Visit(w, profiles[i % 3], (5 + i % 3, 6, 5)) for i, w in enumerate(range(-236, 24, 13))]
+    visits.append(Visit(TODAY_WEEK, {"articular": 1, "biological": 1}, (4, 5, 3)))
+    return Case("course-5y", "5 years of quarterly visits, two courses of baricitinib",
+                followed(visits, [(-100, -60), (0, None)], "5-year history"), age=58)
