@@ -121,3 +121,47 @@ def test_since_rescoring_touches_only_the_changed_patient(bulk_server, tmp_path,
     assert {p for p in after if after[p] != before[p]} == {"sjd-rated-4"}
     assert after["sjd-rated-4"]["eligible"] is True and after["sjd-rated-4"]["essdai_score"] > 4
     assert second.to_json()["attrition"][0] == {"step": "patients screened", "patients": 48}
+
+
+def _put_group(bulk: Any, members: list[str]) -> None:
+    group = {"resourceType": "Group", "id": "screen-cohort", "type": "person", "actual": True,
+             "member": [{"entity": {"reference": f"Patient/{pid}"}} for pid in members]}
+    response = requests.put(f"{bulk.base_url}/Group/screen-cohort", json=group, timeout=30,
+                            headers={"Authorization": f"Bearer {bulk.load_token}",
+                                     "Content-Type": "application/fhir+json"})
+    assert response.status_code in (200, 201), response.text
+
+
+def test_cli_group_export_and_a_patient_who_leaves_the_group_leaves_the_list(
+        bulk_server, tmp_path, assessment_date, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ESSDAI_CDS_FHIR_ALLOWLIST", bulk_server.base_url)
+    monkeypatch.setenv("ESSDAI_CDS_ALLOW_INSECURE_FHIR", "true")
+    everyone = sorted(bulk_server.expected["patients"])
+    _put_group(bulk_server, everyone)
+    out = tmp_path / "group-screen"
+    argv = ["screen", "--fhir", bulk_server.base_url, "--group", "screen-cohort", "--client-id",
+            bulk_server.client_id, "--private-key", str(bulk_server.key_path), "--no-type-filter", "--out", str(out),
+            "--at", assessment_date.isoformat(), "--identified", "--requested-by", "recruiter-1", "--quiet"]
+    assert cli_main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    listed = [e["patient_id"] for e in csv.DictReader(io.StringIO((out / "candidates.csv").read_text()))]
+    assert "sjd-rated-14" in listed and first["patients"] == 48
+
+    _put_group(bulk_server, [p for p in everyone if p != "sjd-rated-14"])
+    assert cli_main([*argv, "--since", "last"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    after = [e["patient_id"] for e in csv.DictReader(io.StringIO((out / "candidates.csv").read_text()))]
+    assert after == [p for p in listed if p != "sjd-rated-14"]
+    assert (second["patients"], second["removed"], second["scored"]) == (47, 1, 0)
+    audit = [json.loads(x) for x in (out / "audit.log").read_text().splitlines()]
+    assert [(a["who"], a["group"], a["rows"]) for a in audit] == [
+        ("recruiter-1", "Group/screen-cohort", len(listed)), ("recruiter-1", "Group/screen-cohort", len(listed) - 1)]
+
+
+def test_counts_only_by_default_writes_no_identities(bulk_server, tmp_path, assessment_date) -> None:
+    out = tmp_path / "counts"
+    summary = run_screen(_options(bulk_server, out, assessment_date, type_filter=False))
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["attrition.json", "report.html", "screen.sqlite"]
+    text = (out / "report.html").read_text() + (out / "attrition.json").read_text()
+    assert not [pid for pid in bulk_server.expected["patients"] if pid in text]
+    assert summary.outputs == ["attrition.json", "report.html"]
