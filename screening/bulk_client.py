@@ -216,7 +216,7 @@ class BulkClient:
                 response.close()
             if attempt < RETRIES:
                 self.sleep(min(2.0 ** attempt, MAX_WAIT_S))
-        raise BulkError(f"a {kind} file could not be downloaded after {RETRIES + 1} tries")
+        raise BulkError(f"{kind} file {index} could not be downloaded after {RETRIES + 1} tries")
 
     def read_medications(self, references: Iterable[str]) -> list[dict[str, Any]]:
         """GET each "Medication/<id>" (the export's Medication file may lack some a request points at)."""
