@@ -61,9 +61,9 @@ ATTRITION_STEPS: tuple[tuple[str, str], ...] = (
     ("Sjögren's diagnosis or ESSDAI data", "in_scope"),
     ("ESSDAI >= 5 certain or possible", "candidate"),
     ("ESSDAI >= 5 certain", "certain"),
-    ("2016 ACR/EULAR classification met", "classified"),
+    ("2016 classification met or undetermined", "not_unclassified"),
     ("no JAK-inhibitor blocker", "unblocked"),
-    ("screening tests (TB, HBV, HCV, counts) on file", "tested"),
+    ("screening tests on file (TB, HBV, HCV, counts)", "tested"),
 )
 
 
@@ -73,7 +73,8 @@ def _passes(row: Mapping[str, Any], test: str) -> bool:
         "in_scope": bool(row.get("in_scope")),
         "candidate": status_of(row) is not None,
         "certain": status_of(row) == CERTAIN,
-        "classified": row.get("classification_met") is True,
+        # undetermined (criteria items not on file) is not excluded: chart review decides it
+        "not_unclassified": row.get("classification_met") is not False,
         "unblocked": not row.get("jak_blockers"),
         "tested": not row.get("missing_tests"),
     }[test]
@@ -88,3 +89,13 @@ def attrition(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 break
             counts[i] += 1
     return [{"step": label, "patients": n} for (label, _), n in zip(ATTRITION_STEPS, counts, strict=True)]
+
+
+def classification_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """2016 ACR/EULAR classification status of the candidates: met / not met / undetermined."""
+    out = {"met": 0, "not met": 0, "undetermined": 0}
+    for row in rows:
+        if status_of(row) is not None:
+            met = row.get("classification_met")
+            out["met" if met is True else "not met" if met is False else "undetermined"] += 1
+    return out

@@ -14,11 +14,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from screening.candidates import POSSIBLE, status_of
+from screening.candidates import POSSIBLE, classification_counts, status_of
 
 ESSDAI_MAX = 123  # the index's maximum (scoring.domains weights; essdai-rules.md §0)
 THRESHOLD = 5  # drawn on the plot only; eligibility itself comes from scoring (row["eligible"])
-BAR_H, GAP, LABEL_W, PLOT_W = 18, 6, 260, 420
+BAR_H, GAP, LABEL_W, PLOT_W = 18, 6, 330, 420
 
 
 def _bars(items: Sequence[tuple[str, int]], *, title: str, colour: str = "#2b6cb0") -> Markup:
@@ -82,6 +82,7 @@ def render(*, rows: list[Mapping[str, Any]], entries: list[Mapping[str, Any]], f
     return env.get_template("report.html.j2").render(
         meta=meta, funnel=funnel, identified=identified, entries=entries if identified else [],
         certain=statuses.get("eligible", 0), possible=statuses.get("possible", 0),
+        classification=classification_counts(rows),
         funnel_svg=_bars([(s["step"], s["patients"]) for s in funnel], title="Attrition funnel"),
         ranges_svg=_ranges(rows), domains_svg=_by_domain(entries),
     )

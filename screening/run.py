@@ -258,7 +258,8 @@ def _write_outputs(options: ScreenOptions, rows: list[dict[str, Any]], summary: 
             "source": urlsplit(options.fhir).netloc if options.fhir else "NDJSON folder"}
     for name in IDENTIFIED_FILES:  # a counts-only run never leaves an older identified list behind
         (out / name).unlink(missing_ok=True)
-    (out / "attrition.json").write_text(json.dumps({"meta": meta, **summary.to_json(), "outputs": None},
+    (out / "attrition.json").write_text(json.dumps({"meta": meta, **summary.to_json(), "outputs": None,
+                                                    "classification": candidates.classification_counts(rows)},
                                                    indent=2) + "\n")
     (out / "report.html").write_text(report.render(rows=rows, entries=entries, funnel=summary.attrition, meta=meta,
                                                    identified=options.identified), encoding="utf-8")
