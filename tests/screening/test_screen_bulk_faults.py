@@ -154,3 +154,49 @@ def test_the_export_asks_only_for_what_the_rules_read() -> None:
     assert filters == (f"Observation?code={codes}", "Observation?code=http://essdai-cds.org/fhir/CodeSystem/essdai|")
     params = ExportRequest(types=types, type_filters=filters).params()
     assert [v for k, v in params if k == "_typeFilter"] == list(filters)
+
+
+@responses.activate
+def test_ctrl_c_while_polling_cancels_the_export_on_the_server(tmp_path: Path) -> None:
+    from configuration import load_config
+    from screening.run import ScreenOptions, run_screen
+
+    responses.get(f"{BASE}/$export", status=202, headers={"Content-Location": STATUS})
+    responses.get(STATUS, status=202, headers={"Retry-After": "5"})
+    responses.delete(STATUS, status=202)
+
+    def interrupt(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    config = load_config({"AUTH_ENABLED": False, "FHIR_ALLOWLIST": [BASE]})
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(ScreenOptions(out=tmp_path, as_of=date(2026, 12, 1), config=config, fhir=BASE, quiet=True,
+                                 sleep=interrupt))
+    assert [(c.request.method, c.request.url.split("?")[0]) for c in responses.calls] == [
+        ("GET", f"{BASE}/$export"), ("GET", STATUS), ("DELETE", STATUS)]
+    assert not (tmp_path / "report.html").exists()
+
+
+@responses.activate
+def test_a_patient_level_export_reads_the_medications_its_requests_point_at(tmp_path: Path) -> None:
+    from configuration import load_config
+    from screening.run import ScreenOptions, run_screen
+
+    responses.get(f"{BASE}/Patient/$export", status=202, headers={"Content-Location": STATUS})
+    responses.get(STATUS, json=_manifest([{"type": "Patient", "url": f"{BASE}/files/p.ndjson"},
+                                          {"type": "MedicationRequest", "url": f"{BASE}/files/mr.ndjson"}]))
+    responses.get(f"{BASE}/files/p.ndjson", body=_ndjson({"resourceType": "Patient", "id": "a"}))
+    responses.get(f"{BASE}/files/mr.ndjson", body=_ndjson(
+        {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
+         "subject": {"reference": "Patient/a"}, "medicationReference": {"reference": "Medication/m1"}}))
+    medication = {"resourceType": "Medication", "id": "m1", "code": {"text": "baricitinib 2 mg tablet"}}
+    responses.get(f"{BASE}/Medication/m1", json=medication)
+    config = load_config({"AUTH_ENABLED": False, "FHIR_ALLOWLIST": [BASE]})
+    summary = run_screen(ScreenOptions(out=tmp_path, as_of=date(2026, 12, 1), config=config, fhir=BASE,
+                                       level="patient", quiet=True, sleep=lambda s: None))
+    kick = dict(parse_qsl(urlsplit(responses.calls[0].request.url).query))
+    assert "Medication" not in kick["_type"].split(",")  # not in the Patient compartment: read by reference
+    assert [c.request.url for c in responses.calls][-1] == f"{BASE}/Medication/m1"
+    with ScreenStore(tmp_path / "screen.sqlite") as store:
+        assert dict(store.medications()) == {"Medication/m1": medication}
+    assert (summary.patients, summary.scored) == (1, 1)
