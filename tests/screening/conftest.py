@@ -57,13 +57,3 @@ def bulk_server(tmp_path_factory: pytest.TempPathFactory, assessment_date: date,
         expected = json.loads((cohort_dir / "expected.json").read_text(encoding="utf-8"))
         yield BulkServer(base_url, key_path, CLIENT_ID, LOAD_TOKEN, expected, server)
 
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from essdai_devtools.browser import CHROMIUM, headless_chromium
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    with headless_chromium(sync_api) as chromium:
-        yield chromium

@@ -19,7 +19,7 @@ from essdai_devtools.fhir_builders import Record
 from essdai_devtools.synth_cases import core_cases
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
 
-from essdai_devtools.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401 - re-exported for the conftest
+
 SEED = 11
 
 _CASES = {c.pid: c for c in core_cases(large_size=10)}
