@@ -165,3 +165,48 @@ def test_counts_only_by_default_writes_no_identities(bulk_server, tmp_path, asse
     text = (out / "report.html").read_text() + (out / "attrition.json").read_text()
     assert not [pid for pid in bulk_server.expected["patients"] if pid in text]
     assert summary.outputs == ["attrition.json", "report.html"]
+
+
+def test_post_group_puts_the_candidates_on_the_server_and_logs_no_patient(
+        bulk_server, tmp_path, assessment_date, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ESSDAI_CDS_FHIR_ALLOWLIST", bulk_server.base_url)
+    monkeypatch.setenv("ESSDAI_CDS_ALLOW_INSECURE_FHIR", "true")
+    out = tmp_path / "post"
+    assert cli_main(["screen", "--fhir", bulk_server.base_url, "--client-id", bulk_server.client_id,
+                     "--private-key", str(bulk_server.key_path), "--no-type-filter", "--out", str(out),
+                     "--at", assessment_date.isoformat(), "--identified", "--post-group"]) == 0
+    captured = capsys.readouterr()
+    assert not [pid for pid in bulk_server.expected["patients"] if pid in captured.err + captured.out]
+    assert [line.split()[0] for line in captured.err.splitlines()] == ["export", "download", "load", "score"]
+    written = json.loads((out / "candidates-group.json").read_text())
+    found = requests.get(f"{bulk_server.base_url}/Group",
+                         params={"identifier": f"urn:essdai-cds/screen|{written['identifier'][0]['value']}"},
+                         headers={"Authorization": f"Bearer {bulk_server.load_token}"}, timeout=30).json()
+    posted = [e["resource"] for e in found.get("entry", [])]
+    assert [sorted(m["entity"]["reference"] for m in g["member"]) for g in posted] == [
+        sorted(m["entity"]["reference"] for m in written["member"])]
+
+
+def test_a_client_the_server_does_not_know_gets_a_clear_refusal(bulk_server, tmp_path, assessment_date,
+                                                               monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ESSDAI_CDS_FHIR_ALLOWLIST", bulk_server.base_url)
+    monkeypatch.setenv("ESSDAI_CDS_ALLOW_INSECURE_FHIR", "true")
+    assert cli_main(["screen", "--fhir", bulk_server.base_url, "--client-id", "stranger", "--private-key",
+                     str(bulk_server.key_path), "--out", str(tmp_path), "--quiet"]) == 2
+    assert capsys.readouterr().err == \
+        "essdai-cds screen: token endpoint refused the client: HTTP 401 invalid_client\n"
+
+
+def test_the_spark_engine_gives_the_embedded_rows_through_run_screen(system_screen, tmp_path,
+                                                                      assessment_date) -> None:
+    pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
+    pytest.importorskip("screening.engine_spark")
+    from screening.rows import row_json
+
+    out, _summary = system_screen
+    [export_dir] = sorted(out.glob("export-*"))
+    embedded = sorted(row_json(r) for r in ScreenStore(out / "screen.sqlite").rows())
+    spark_out = tmp_path / "spark"
+    run_screen(ScreenOptions(out=spark_out, as_of=assessment_date, config=_config("https://unused.example"),
+                             input_dir=export_dir, engine="spark", master="local[1]", quiet=True))
+    assert sorted(row_json(r) for r in ScreenStore(spark_out / "screen.sqlite").rows()) == embedded
