@@ -194,14 +194,19 @@ class ScreenStore:
 
     def by_patient(self, only: set[str] | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """(patient id, resources) in patient order, one patient in memory at a time."""
+        if only is not None:  # a few touched patients: one index lookup each, not a scan of everyone
+            for pid in sorted(only):
+                pool = [orjson.loads(body) for (body,) in self.db.execute(
+                    "SELECT body FROM resources WHERE patient=? ORDER BY type, id", (pid,))]
+                if pool:
+                    yield pid, pool
+            return
         reader = sqlite3.connect(self.path)  # its own connection: rows may be written while it reads
         reader.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor = reader.execute("SELECT patient, body FROM resources ORDER BY patient, type, id")
         current: str | None = None
         pool: list[dict[str, Any]] = []
         for pid, body in cursor:
-            if only is not None and pid not in only:
-                continue
             if pid != current:
                 if current is not None:
                     yield current, pool
