@@ -210,3 +210,17 @@ def test_the_spark_engine_gives_the_embedded_rows_through_run_screen(system_scre
     run_screen(ScreenOptions(out=spark_out, as_of=assessment_date, config=_config("https://unused.example"),
                              input_dir=export_dir, engine="spark", master="local[1]", quiet=True))
     assert sorted(row_json(r) for r in ScreenStore(spark_out / "screen.sqlite").rows()) == embedded
+
+
+def test_cli_screen_of_an_exported_folder_gives_the_same_rows(system_screen, tmp_path, assessment_date,
+                                                               capsys) -> None:
+    from screening.rows import row_json
+
+    out, _summary = system_screen
+    [export_dir] = sorted(out.glob("export-*"))
+    folder_out = tmp_path / "folder"
+    assert cli_main(["screen", "--input", str(export_dir), "--out", str(folder_out), "--at",
+                     assessment_date.isoformat(), "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["patients"] == 48
+    assert sorted(row_json(r) for r in ScreenStore(folder_out / "screen.sqlite").rows()) == \
+        sorted(row_json(r) for r in ScreenStore(out / "screen.sqlite").rows())

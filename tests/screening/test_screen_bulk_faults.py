@@ -200,3 +200,36 @@ def test_a_patient_level_export_reads_the_medications_its_requests_point_at(tmp_
     with ScreenStore(tmp_path / "screen.sqlite") as store:
         assert dict(store.medications()) == {"Medication/m1": medication}
     assert (summary.patients, summary.scored) == (1, 1)
+
+
+@responses.activate
+def test_backend_services_token_is_asked_with_an_es384_assertion_and_renewed_after_a_401(tmp_path: Path) -> None:
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from screening.smart_backend import ASSERTION_TYPE, BackendClient, TokenSource, token_endpoint
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    (tmp_path / "k.pem").write_bytes(pem)
+    token_url = "https://fhir.example.org/auth/token"
+    responses.get(f"{BASE}/.well-known/smart-configuration", json={"token_endpoint": token_url})
+    responses.post(token_url, json={"access_token": "first", "expires_in": 300, "token_type": "bearer"})
+    responses.post(token_url, json={"access_token": "second", "expires_in": 300, "token_type": "bearer"})
+    responses.get(f"{BASE}/Group/g", status=401)
+    responses.get(f"{BASE}/Group/g", json={"resourceType": "Group", "id": "g"})
+    session = requests.Session()
+    source = TokenSource(session, BackendClient.from_files("screen-1", tmp_path / "k.pem"),
+                         token_endpoint(session, BASE, 5))
+    bulk = BulkClient(session, BASE, tokens=source, allowed=lambda u: True, sleep=lambda s: None)
+    assert bulk._request("GET", f"{BASE}/Group/g").status_code == 200
+    form = dict(parse_qsl(responses.calls[1].request.body))
+    assert (form["grant_type"], form["scope"], form["client_assertion_type"]) == \
+           ("client_credentials", "system/*.read", ASSERTION_TYPE)
+    claims = jwt.decode(form["client_assertion"], key.public_key(), algorithms=["ES384"], audience=token_url)
+    assert (claims["iss"], claims["sub"], claims["exp"] - claims["iat"]) == ("screen-1", "screen-1", 300)
+    assert jwt.get_unverified_header(form["client_assertion"])["alg"] == "ES384"
+    assert [c.request.headers.get("Authorization") for c in responses.calls[2:] if "Group" in c.request.url] == \
+           ["Bearer first", "Bearer second"]
