@@ -85,5 +85,5 @@ def run(args: argparse.Namespace) -> int:
     except (ScreenError, BulkError, AuthError, OSError) as exc:
         print(f"essdai-cds screen: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(summary.to_json(), indent=2))
+    print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     return 0
