@@ -158,7 +158,7 @@ def _sleep(seconds: float) -> None:
 
 
 def _group_members(bulk: BulkClient, group_id: str) -> set[str]:
-    response = bulk._request("GET", urljoin(bulk.base, f"Group/{group_id}"), headers={"Accept": "application/fhir+json"})
+    response = bulk.request("GET", urljoin(bulk.base, f"Group/{group_id}"), headers={"Accept": "application/fhir+json"})
     if response.status_code != 200:
         raise ScreenError(f"Group/{group_id} could not be read (HTTP {response.status_code})")
     members = set()
@@ -274,7 +274,7 @@ def _write_outputs(options: ScreenOptions, rows: list[dict[str, Any]], summary: 
     (out / "candidates-group.json").write_text(json.dumps(group, indent=2) + "\n", encoding="utf-8")
     summary.outputs += list(IDENTIFIED_FILES)
     if options.post_group and bulk is not None:
-        response = bulk._request("POST", urljoin(bulk.base, "Group"), json=group,
+        response = bulk.request("POST", urljoin(bulk.base, "Group"), json=group,
                                  headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"})
         if response.status_code not in (200, 201):
             raise ScreenError(f"POST Group refused (HTTP {response.status_code})")

@@ -224,7 +224,7 @@ def test_backend_services_token_is_asked_with_an_es384_assertion_and_renewed_aft
     source = TokenSource(session, BackendClient.from_files("screen-1", tmp_path / "k.pem"),
                          token_endpoint(session, BASE, 5))
     bulk = BulkClient(session, BASE, tokens=source, allowed=lambda u: True, sleep=lambda s: None)
-    assert bulk._request("GET", f"{BASE}/Group/g").status_code == 200
+    assert bulk.request("GET", f"{BASE}/Group/g").status_code == 200
     form = dict(parse_qsl(responses.calls[1].request.body))
     assert (form["grant_type"], form["scope"], form["client_assertion_type"]) == \
            ("client_credentials", "system/*.read", ASSERTION_TYPE)
