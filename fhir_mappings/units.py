@@ -196,6 +196,8 @@ ANALYTE_UNITS: dict[str, AnalyteUnits] = {
     "hcv-rna": AnalyteUnits("[IU]/mL", _table({"[IU]/mL": 1}), kept=frozenset({"{copies}/mL"})),
     "cryoglobulins": _QUAL,
     "anti-ssa": _QUAL,
+    "anti-ssb": _QUAL,
+    "rf": _QUAL,
     "hbsag": _QUAL,
     "anti-hbc": _QUAL,
     "anti-hbs": _QUAL,
