@@ -391,3 +391,14 @@ def test_quantitative_serology_without_range_or_flag_is_skipped_and_reported():
                          valueQuantity={**qty(40, "U/mL"), "comparator": "<"}))
     assert ms == [] and sk == [Skipped("Observation/s", "anti-ssa <40 U/mL: <40 cannot be read against the "
                                                         "reference high 20")]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "per_minute"),
+    [pytest.param(qty(1.2, "mL/(15.min)"), 0.08, id="ucum-per-15-min"),
+     pytest.param({"value": 1.5, "unit": "mL/15 min"}, 0.1, id="text-per-15-min"),
+     pytest.param(qty(0.12, "mL/min"), 0.12, id="per-minute")],
+)
+def test_unstimulated_saliva_flow_per_15_minutes_or_per_minute(quantity, per_minute):
+    ms, fs, sk = read(obs("f", "unstimulated-saliva-flow", system=PROJECT, valueQuantity=quantity))
+    assert sk == [] and (fs[0].value, fs[0].unit) == (pytest.approx(per_minute), "mL/min")
