@@ -172,6 +172,11 @@ _ROWS: list[ConditionCode] = [
     _icd("D72.810", "lymphopenia", "P"),
     _icd("D47.2", "monoclonal-gammopathy", "G"),
     _icd("D89.0", "hypergammaglobulinaemia", "G"),
+    # --- serious infection (JAK R09 value set: a small proposed set, jak-safety R09 [P]); the ESSDAI's wider
+    # "intercurrent-infection" (any infection explaining fever, nodes, glands) is in code_tables/exclusions.py
+    _rng("A40-A41", "infection", "P", f"{JAK} R09 (proposed value set: sepsis)"),
+    _rng("J12-J18", "infection", "P", f"{JAK} R09 (proposed value set: pneumonia)"),
+    _pre("L03", "infection", "P", f"{JAK} R09 (proposed value set: cellulitis)"),
     # --- 2016 ACR/EULAR classification exclusions (essdai-rules §4.2) ------------------------------
     _icd("Z92.3", "head-neck-radiation", "G", f"{NOT_IN_DOCS}: personal history of irradiation (any site)"),
     _pre("B17.1", "hepatitis-c", "R", JAK),

@@ -30,8 +30,6 @@ _COVID_SCT = "HL7 ICSR COVID19DiagnosisCodes value set: SNOMED 840539006"
 _UTI = "public UTI code list (codeBuildr uti.R): N39.0, N30.0x"
 _D70 = "ICD-10-CM D70 category listing (hccbuddy.com D70.2; icd10codingpro.com D70.1)"
 _G62 = "ICD-10-CM G62.0 / G62.1 (diseasedb.com)"
-_JAK = "jak-safety-rules §3.2 R09 (proposed serious-infection value set) [P]"
-_ESSDAI = "essdai-rules §5.2"
 _GEN = "general ICD-10-CM knowledge, not confirmed with a source"
 
 
@@ -67,8 +65,8 @@ INFECTION_FEATURES = ("constitutional.fever", "lymphadenopathy.node-size", "lymp
 CYTOPENIA = "hematological."
 
 OTHER_CAUSES: tuple[OtherCause, ...] = (
-    OtherCause(
-        "infection", "infection", INFECTION_FEATURES,
+    OtherCause(  # not "infection": that concept is the JAK R09 serious-infection value set (conditions.py)
+        "intercurrent-infection", "infection", INFECTION_FEATURES,
         (
             # chapter 1, less chronic carriage (B18 chronic viral hepatitis, B20 HIV) and sequelae (B90-B94):
             # those do not make a fever, node or gland "infective" now [Implementation choice]
@@ -80,7 +78,6 @@ OTHER_CAUSES: tuple[OtherCause, ...] = (
             _icd("N10", "exact", "G", f"{_GEN}: acute pyelonephritis"),
             _icd("U07.1", "exact", "P", _COVID),
             _icd("K11.3", "exact", "G", f"{_GEN}: abscess of salivary gland"),
-            _icd("A40-A41", "range", "P", _JAK),  # sepsis (inside A00-B99; kept for its JAK source)
             _sct("840539006", "P", _COVID_SCT),
             _sct("6142004", "P", "public CQL infectious-disease library (SNOMED 6142004 influenza)"),
             _sct("56717001", "R", "jak-safety-rules §3.2 (tuberculosis)"),

@@ -50,9 +50,9 @@ def concepts(*args, **kw):
         pytest.param("D59.11", {"aiha"}, id="D59.11"),
         pytest.param("D59.1", {"aiha"}, id="D59.1-pre-FY2021"),
         pytest.param("D50.9", {"iron-deficiency-anaemia"}, id="D50.9"),
-        pytest.param("A41.9", {"infection"}, id="sepsis"),
-        pytest.param("J18.9", {"infection"}, id="pneumonia"),
-        pytest.param("A15.0", {"active-tb", "infection"}, id="active-tb"),
+        pytest.param("A41.9", {"infection", "intercurrent-infection"}, id="sepsis"),
+        pytest.param("J18.9", {"infection", "intercurrent-infection"}, id="pneumonia"),
+        pytest.param("A15.0", {"active-tb", "intercurrent-infection"}, id="active-tb"),
         pytest.param("R76.11", {"latent-tb"}, id="latent-tb"),
         pytest.param("B18.1", {"hepatitis-b"}, id="chronic-hbv"),
         pytest.param("I26.99", {"vte"}, id="pe"),
@@ -65,7 +65,7 @@ def concepts(*args, **kw):
         pytest.param("N18.5", {"ckd-severe"}, id="ckd5"),
         pytest.param("K74.60", {"severe-hepatic-impairment"}, id="cirrhosis"),
         pytest.param("F17.210", {"tobacco"}, id="tobacco"),
-        pytest.param("A87.2", {"infection"}, id="A87.2-an-infection-not-lymphocytic-meningitis"),
+        pytest.param("A87.2", {"intercurrent-infection"}, id="A87.2-an-infection-not-lymphocytic-meningitis"),
     ],
 )
 def test_icd10cm_codes_map_to_concepts(code, expected):
@@ -219,5 +219,5 @@ def test_every_concept_scoring_and_safety_rely_on_exists():
     assert table.CONCEPTS - set(BRIEFED_CONCEPTS) == {
         "arthralgia", "tubulo-interstitial-nephritis", "gi-perforation", "peptic-ulcer",
         # issue 12: diagnosis codes that open a domain, and the other-cause exclusions table
-        "cns-involvement", "vasculitis-unstated-site", "drug-induced-neutropenia",
+        "cns-involvement", "intercurrent-infection", "vasculitis-unstated-site", "drug-induced-neutropenia",
         "infection-neutropenia", "drug-induced-aplasia", "drug-induced-anaemia", "other-neuropathy"}

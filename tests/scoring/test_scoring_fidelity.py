@@ -29,9 +29,9 @@ def concepts(code):
 # --- 1. other-cause exclusions as one table, by code ranges ----------------------------------------------
 @pytest.mark.parametrize(
     ("code", "concept"),
-    [("A09", "infection"), ("A15.0", "infection"), ("B99.9", "infection"), ("J06.9", "infection"),
-     ("J10.1", "infection"), ("J18.9", "infection"), ("J22", "infection"), ("N39.0", "infection"),
-     ("L03.115", "infection"), ("L04.0", "infection"), ("U07.1", "infection"), ("N30.00", "infection"),
+    [("A09", "intercurrent-infection"), ("A15.0", "intercurrent-infection"), ("B99.9", "intercurrent-infection"), ("J06.9", "intercurrent-infection"),
+     ("J10.1", "intercurrent-infection"), ("J18.9", "intercurrent-infection"), ("J22", "intercurrent-infection"), ("N39.0", "intercurrent-infection"),
+     ("L03.115", "intercurrent-infection"), ("L04.0", "intercurrent-infection"), ("U07.1", "intercurrent-infection"), ("N30.00", "intercurrent-infection"),
      ("K11.5", "salivary-stone"), ("G72.0", "steroid-myopathy"), ("D70.2", "drug-induced-neutropenia"),
      ("D70.3", "infection-neutropenia"), ("D61.1", "drug-induced-aplasia"), ("D64.81", "drug-induced-anaemia"),
      ("G62.1", "other-neuropathy"), ("E11.42", "other-neuropathy"), ("D51.0", "b12-deficiency"),
@@ -43,7 +43,7 @@ def test_exclusion_codes_map_to_their_cause(code, concept):
 
 @pytest.mark.parametrize("code", ["B18.2", "B20", "B94.8", "J30.1", "J84.10", "N39.3", "L10.0"])
 def test_chronic_carriage_sequelae_and_non_infective_neighbours_are_not_infection(code):
-    assert "infection" not in concepts(code)
+    assert "intercurrent-infection" not in concepts(code)
 
 
 def test_the_exclusions_table_is_cited_and_names_real_features():
@@ -54,11 +54,11 @@ def test_the_exclusions_table_is_cited_and_names_real_features():
     for cause in OTHER_CAUSES:
         assert cause.source and cause.codes and all(c.source and c.mark for c in cause.codes), cause.concept
         assert set(cause.features) <= names, cause.concept
-    assert {c.concept for c in CAUSES_OF["constitutional.fever"]} == {"infection"}
+    assert {c.concept for c in CAUSES_OF["constitutional.fever"]} == {"intercurrent-infection"}
 
 
 def infection(days_ago=10, status="active", abated_days_ago=None, ref="Condition/uti"):
-    return ConditionFact("infection", f"{ICD}|N39.0", "Urinary tract infection", ref, status, onset=day(days_ago),
+    return ConditionFact("intercurrent-infection", f"{ICD}|N39.0", "Urinary tract infection", ref, status, onset=day(days_ago),
                          abated=day(abated_days_ago) if abated_days_ago is not None else None)
 
 

@@ -105,7 +105,7 @@ def test_fever_uses_the_highest_temperature_in_the_vitals_window():
 
 
 @pytest.mark.parametrize(
-    "cause", [pytest.param(condition("infection"), id="infection-condition"),
+    "cause", [pytest.param(condition("intercurrent-infection"), id="infection-condition"),
               pytest.param(finding("fever-infectious", True), id="finding")])
 def test_infectious_fever_is_excluded(cause):
     r = constitutional.fever(facts(lab("temperature", 39.0), cause))
