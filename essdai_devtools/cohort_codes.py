@@ -89,7 +89,8 @@ SJOGREN_ICD = Code(ICD10CM, "M35.00", "Sjögren syndrome, unspecified", "V", f"{
 SJOGREN_SNOMED = Code(SNOMED, "83901003", "Sjögren's syndrome (disorder)", "V", f"{ESSDAI_DOC} §5.2")
 ILD_SNOMED = Code(SNOMED, "233703007", "Interstitial lung disease (disorder)", "V", f"{ESSDAI_DOC} §5.2")
 # issue 12 cases: what counts as activity (other causes, diagnosis codes that are not proof, damage)
-UTI_ICD = Code(ICD10CM, "N39.0", "Urinary tract infection, site not specified", "P", "public UTI code list (codeBuildr)")
+UTI_ICD = Code(ICD10CM, "N39.0", "Urinary tract infection, site not specified", "P",
+               "public UTI code list (codeBuildr)")
 COVID_ICD = Code(ICD10CM, "U07.1", "COVID-19", "P", "HL7 COVID-19 ICD-10 value set")
 SJOGREN_CNS = Code(ICD10CM, "M35.07", "Sjögren syndrome with central nervous system involvement", "P",
                    f"{ESSDAI_DOC} §5.2")
