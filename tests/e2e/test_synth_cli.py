@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.cli import main as cli_main
+from essdai_cds.cli import main as cli_main
 from essdai_devtools.card_reading import essdai_summary, expected_summary
 from essdai_devtools.synth import generate, select_cases
 from essdai_devtools.synth_fidelity import FIDELITY_CASES
