@@ -24,8 +24,18 @@ def _within(c: ConditionFact, facts: PatientFacts, days: int) -> bool:
     return c.status == "inactive" and c.abated is not None and start <= c.abated
 
 
-def other_causes(facts: PatientFacts, feature: str, days: int) -> tuple[Evidence, ...]:
-    """Evidence of every documented cause of `feature` (an item name) active within `days`."""
+def clinician_denies(facts: PatientFacts, flag: str) -> bool:
+    """The clinician's latest other-cause flag (e.g. `fever-infectious`) says false: their attribution to
+    Sjögren's outweighs a coded cause (an infection on the problem list need not explain this fever)."""
+    f = facts.latest_finding(flag)
+    return f is not None and f.value is False
+
+
+def other_causes(facts: PatientFacts, feature: str, days: int, flag: str | None = None) -> tuple[Evidence, ...]:
+    """Evidence of every documented cause of `feature` (an item name) active within `days`; none when the
+    clinician's `flag` finding says the feature has no other cause."""
+    if flag is not None and clinician_denies(facts, flag):
+        return ()
     out: list[Evidence] = []
     for cause in CAUSES_OF.get(feature, ()):
         out += [c.evidence(f"documented other cause: {cause.why}")

@@ -25,7 +25,7 @@ def fever(facts: PatientFacts) -> ItemResult:
     causes: list[Evidence] = []
     if (f := finding_flag(facts, "fever-infectious")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
-    causes += other_causes(facts, name, facts.windows.vitals)
+    causes += other_causes(facts, name, facts.windows.vitals, flag="fever-infectious")
     return exclude(result, tuple(causes), "fever of infectious origin")
 
 

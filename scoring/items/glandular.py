@@ -13,7 +13,7 @@ FINDING_CODES = ("parotid-size-cm", "submandibular-lacrimal-swelling")
 
 
 def _causes(facts: PatientFacts, name: str) -> tuple[Evidence, ...]:
-    causes = list(other_causes(facts, name, facts.windows.clinician))  # stone, infection
+    causes = list(other_causes(facts, name, facts.windows.clinician, flag="glandular-swelling-other-cause"))
     if (f := finding_flag(facts, "glandular-swelling-other-cause")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
     return tuple(causes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (ItemResult, bounded, exclude, finding_evidence, finding_flag, lab_item, unknown)
-from scoring.other_causes import other_causes
+from scoring.other_causes import clinician_denies, other_causes
 from scoring.tables import ThresholdTable
 from scoring.thresholds import HEMOGLOBIN_LEVEL, LYMPHOCYTE_LEVEL, NEUTROPHIL_LEVEL, PLATELET_LEVEL
 
@@ -30,6 +30,8 @@ def _causes(facts: PatientFacts, line: str) -> tuple[Evidence, ...]:
     if (f := finding_flag(facts, "cytopenia-other-cause")) is not None:
         return (finding_evidence(f, "documented other cause"),)
     if AUTOIMMUNE_LINE.get(line) and facts.conditions_of(AUTOIMMUNE_LINE[line]):
+        return ()
+    if clinician_denies(facts, "cytopenia-other-cause"):  # the clinician attributes it to Sjögren's
         return ()
     causes = [m.evidence(f"documented other cause: {CYTOPENIA_DRUG_CLASS}")
               for m in facts.medications_of(CYTOPENIA_DRUG_CLASS)]

@@ -30,7 +30,7 @@ def _diagnoses(facts: PatientFacts) -> tuple[Evidence, ...]:
 
 
 def _causes(facts: PatientFacts, name: str) -> tuple[Evidence, ...]:
-    causes = list(other_causes(facts, name, facts.windows.clinician))
+    causes = list(other_causes(facts, name, facts.windows.clinician, flag="weakness-other-cause"))
     if (f := finding_flag(facts, "weakness-other-cause")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
     return tuple(causes)

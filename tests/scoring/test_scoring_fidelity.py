@@ -82,6 +82,20 @@ def test_infection_active_within_the_window_excludes_fever(cause, expected):
                    for e in r.evidence)
 
 
+def test_the_clinicians_no_other_cause_outweighs_a_coded_cause():
+    fever = (lab("temperature", 39.2, days_ago=2), finding("night-sweats", False), lab("weight", 60.0, days_ago=2),
+             lab("weight", 60.0, days_ago=200))
+    assert domain("constitutional", *fever, infection()) == (0, 0)
+    assert domain("constitutional", *fever, infection(), finding("fever-infectious", False)) == (2, 2)
+    counts = (lab("neutrophils", 800), lab("hemoglobin", 13.0), lab("platelets", 250_000), lab("lymphocytes", 1500))
+    assert domain("hematological", *counts, condition("drug-induced-neutropenia")) == (0, 0)
+    assert domain("hematological", *counts, condition("drug-induced-neutropenia"),
+                  finding("cytopenia-other-cause", False)) == (2, 2)
+    glands = (finding("parotid-size-cm", 4.0), finding("submandibular-lacrimal-swelling", "none"))
+    assert domain("glandular", *glands, condition("salivary-stone"), finding("glandular-swelling-other-cause", False)) \
+        == (2, 2)
+
+
 def test_infection_excludes_infective_lymphadenopathy_and_glandular_swelling():
     nodes = (finding("lymph-node-size-cm", 2.5), finding("inguinal-node-size-cm", 1.0), finding("splenomegaly", False),
              finding("b-cell-lymphoma-active", False))
