@@ -297,3 +297,16 @@ def test_domain_order_follows_the_codesystem(ctx):
     rows = [line.split("|")[1].strip() for line in detail.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == len(DOMAINS)
     assert rows[0] == "Constitutional" and rows[-1] == "Biological"
+
+
+@pytest.mark.parametrize(
+    ("entry", "suffix"),
+    [("met", ""), ("unknown", "; entry criterion (dryness or ESSDAI activity) unknown"),
+     ("not met", "; entry criterion (dryness or ESSDAI activity) not met")],
+)
+def test_classification_line_says_when_the_entry_criterion_is_not_met_or_unknown(ctx, entry, suffix):
+    result = full_result()
+    result["classification"] = {**result["classification"], "entry_criterion": entry}
+    detail = card_for(result, ctx)["detail"]
+    assert ("- **2016 ACR/EULAR classification criteria:** met (score 6, at most 7 with the items not yet recorded"
+            f"{suffix})") in detail.splitlines()
