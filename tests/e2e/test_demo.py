@@ -30,8 +30,8 @@ def test_missing_sandbox_jwks_file_is_refused(tmp_path: Path, capsys) -> None:
 
 def test_showcase_picks() -> None:
     picks = showcase(generate(seed=1, large_size=10_000).expected)
-    assert picks == {"eligible": "sjd-rated-5", "range": "sjd-range-2-4", "JAK order": "jak-lymphopenia",
-                     "on baricitinib": "on-baricitinib"}
+    assert picks == {"eligible": "sjd-rated-5", "range (undecided)": "sjd-range-3-9", "quiet": "quiet-no-sjogren",
+                     "JAK order": "jak-lymphopenia", "on baricitinib": "on-baricitinib"}
 
 
 @pytest.mark.integration
