@@ -143,17 +143,21 @@ def _row(domain: str, d: dict, evidence: list[dict[str, str]]) -> list[str]:
     else:
         level_text = f"{rng[0]}–{rng[1]} (not rated)" if rng else "not rated"
         points_text = f"≥ {format_value(points)}" if points is not None else ""
-    rating = d.get("source") == "clinician"
-    words = "; ".join(evidence_words(v, rating=rating) for v in evidence)
+    # a domain rating carries the note "clinician rating"; other clinician items (a joint count) are results
+    words = "; ".join(evidence_words(v, rating=v["note"] == RATING_NOTE) for v in evidence)
     if not words:
         words = "nothing in the record" if level is None else ""
     return [domain_label(domain), level_text, points_text, words]
 
 
 def _folded_zero(d: dict, evidence: list[dict[str, str]]) -> str | None:
-    """The date of a domain a clinician rated 0 (one rating on file): such domains fold into one line."""
-    if d.get("level") != 0 or d.get("source") != "clinician" or len(evidence) != 1 \
-            or evidence[0]["note"] not in ("", RATING_NOTE):
+    """How a domain at level 0 with nothing else to say folds into one line: the date a clinician rated it
+    0 (its one item a rating), "" for no evidence at all; None when it needs its own row."""
+    if d.get("level") != 0:
+        return None
+    if not evidence:
+        return ""
+    if d.get("source") != "clinician" or len(evidence) != 1 or evidence[0]["note"] != RATING_NOTE:
         return None
     return date_words(evidence[0]["date"]) or "undated"
 
@@ -169,7 +173,8 @@ def _table(e: _Essdai) -> tuple[list[list[str]], list[str]]:
             rows.append(_row(domain, d, evidence))
         else:
             zeros.setdefault(when, []).append(domain_label(domain))
-    folded = [f"**{plural(len(names), 'domain')} rated 0 by a clinician, {when}:** {', '.join(names)}."
+    folded = [f"**{plural(len(names), 'domain')} "
+              + (f"rated 0 by a clinician, {when}" if when else "at level 0") + f":** {', '.join(names)}."
               for when, names in zeros.items()]
     return rows, folded
 
