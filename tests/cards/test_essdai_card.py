@@ -283,7 +283,7 @@ def test_unusable_result_gives_the_could_not_complete_card(ctx, result, caplog):
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         (card,) = essdai_cards(result, ctx=ctx)
     assert card["indicator"] == "warning"
-    assert card["summary"] == "Could not complete the ESSDAI assessment: its result could not be displayed"
+    assert card["summary"] == "Could not complete the ESSDAI assessment: its result could not be displayed."
     assert empty_paths(card) == []
     assert "card for the ESSDAI assessment could not be built" in caplog.text
 

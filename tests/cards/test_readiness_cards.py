@@ -134,7 +134,7 @@ def test_unavailable_card(ctx):
     card = unavailable_card("the JAK-inhibitor safety check", ctx=ctx)
     assert card == {
         "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{ctx.hook_instance}:unavailable:the JAK-inhibitor safety check")),
-        "summary": "Could not complete the JAK-inhibitor safety check: the FHIR server did not answer",
+        "summary": "Could not complete the JAK-inhibitor safety check: the FHIR server did not answer.",
         "indicator": "warning",
         "detail": "**Not completed:** the JAK-inhibitor safety check, because the FHIR server did not answer.\n\n"
                   "No result is shown for this check, so its absence does not mean that nothing was found.\n"
@@ -150,7 +150,7 @@ def test_unavailable_card(ctx):
 def test_unavailable_card_with_a_long_subject_stays_under_140(ctx):
     card = unavailable_card("the " + "very " * 40 + "long check", ctx=ctx)
     assert len(card["summary"]) < 140
-    assert card["summary"].startswith("Could not complete the very very")
+    assert card["summary"] == "A check could not be completed; the card says why."  # whole sentences, never cut
 
 
 # --- robustness and contract --------------------------------------------------------------------
@@ -164,8 +164,8 @@ def test_cards_that_cannot_be_built_degrade_to_the_could_not_complete_card(ctx, 
     monkeypatch.setattr(module, "render", broken)
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         ready, monitor = readiness_card(READINESS, ctx=ctx), monitoring_card(MONITORING, ctx=ctx)
-    assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist: its findings could not be displayed"
-    assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check: its findings could not be displayed"
+    assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist: its findings could not be displayed."
+    assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check: its findings could not be displayed."
     assert "card for the JAK-inhibitor readiness checklist could not be built" in caplog.text
     assert "card for the JAK-inhibitor monitoring check could not be built" in caplog.text
 
