@@ -60,11 +60,6 @@ def evidence_words(view: dict[str, str], *, rating: bool = False) -> str:
     return text
 
 
-def evidence_inline(view: dict[str, str]) -> str:
-    """The jinja2 filter `evidence_inline`: `evidence_words` of a record item."""
-    return evidence_words(view)
-
-
 def evidence_table(views: list[dict[str, str]]) -> str:
     """Evidence | Result | Date: short names, value with its unit, the date in words ("" if no evidence)."""
     md = escape_markdown
