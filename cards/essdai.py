@@ -209,7 +209,10 @@ def _other_scores(result: dict) -> list[str]:
         score, top = _int(cls.get("score")), _int(cls.get("max"), _int(cls.get("score")))
         reach = f"score {score}" + (f", at most {top} with the items not yet recorded" if top > score else "")
         status = {True: "met", False: "not met"}.get(cls.get("met"), "not decided")
-        lines.append(f"**2016 ACR/EULAR classification criteria:** {status} ({reach})")
+        entry = cls.get("entry_criterion")
+        entry_text = f"; entry criterion (dryness or ESSDAI activity) {entry}" if entry in ("not met", "unknown") \
+            else ""
+        lines.append(f"**2016 ACR/EULAR classification criteria:** {status} ({reach}{entry_text})")
     return lines
 
 

@@ -111,3 +111,16 @@ def app_builder() -> Iterator[Callable[..., Any]]:
     for app in apps:
         app.extensions[FHIR_KEY].close()
         app.extensions[STORAGE_KEY].close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's, via Playwright) for every browser test of the run: Playwright's sync
+    API allows a single instance per process."""
+    from essdai_devtools.browser import CHROMIUM, headless_chromium
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    with headless_chromium(sync_api) as chromium:
+        yield chromium

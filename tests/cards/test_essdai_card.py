@@ -302,3 +302,16 @@ def test_domain_order_follows_the_codesystem(ctx):
     # the domains at 0 without evidence fold into one line, also in codesystem order
     assert ("**8 domains at level 0:** Constitutional, Lymphadenopathy and lymphoma, Cutaneous, Pulmonary, Renal, "
             "Muscular, Peripheral nervous system, Central nervous system.") in detail.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("entry", "suffix"),
+    [("met", ""), ("unknown", "; entry criterion (dryness or ESSDAI activity) unknown"),
+     ("not met", "; entry criterion (dryness or ESSDAI activity) not met")],
+)
+def test_classification_line_says_when_the_entry_criterion_is_not_met_or_unknown(ctx, entry, suffix):
+    result = full_result()
+    result["classification"] = {**result["classification"], "entry_criterion": entry}
+    detail = card_for(result, ctx)["detail"]
+    assert ("- **2016 ACR/EULAR classification criteria:** met (score 6, at most 7 with the items not yet recorded"
+            f"{suffix})") in detail.splitlines()
