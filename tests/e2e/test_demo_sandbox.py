@@ -57,7 +57,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, sandbox_key: tuple[EhrKey, Pa
     log = out_path.open("wb")
     workdir = tmp / "w"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cds_service.cli", "demo", "--port", str(free_port()),
+        [sys.executable, "-m", "essdai_cds.cli", "demo", "--port", str(free_port()),
          "--fhir-port", str(free_port()), "--large-size", "300", "--workdir", str(workdir),
          "--trust-sandbox-jwks", str(sandbox_key[1]), "--sandbox-origin", ORIGIN],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
