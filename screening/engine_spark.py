@@ -1,0 +1,208 @@
+"""The Apache Spark screening engine: NDJSON files -> one screening row per patient, on a cluster.
+
+`--engine spark --master local[*] | spark://host:7077`. PySpark is an optional extra
+(`pip install -e '.[spark]'`, needs a Java 17 runtime); nothing here is imported by the base install.
+
+How it runs (RDD API; the rows are plain Python, no DataFrame schema to keep in step):
+1. Medication resources are a small side table (patients reference them): a substring pre-filter in the
+   JVM finds their lines, the driver collects them and broadcasts one dict to every executor.
+2. Every other line is keyed by `(patient, input partition, line number)`; the shuffle partitions by the
+   patient only (crc32: the same on every executor, no PYTHONHASHSEED needed) and sorts within each
+   partition by the whole key, spilling to disk as it must (`repartitionAndSortWithinPartitions`).
+3. Each partition is then one stream of patients, each patient's lines in input order; a plain Python
+   loop groups them and calls `screen_row` once per patient. Never one Python/pandas UDF call per patient
+   (`applyInPandas` costs 10–17 ms a patient: docs/screening-and-scale.md, section 2).
+4. The rows are computed in parallel (persisted, counted), then streamed to the driver a partition at a
+   time: driver memory holds one partition's rows, never the population.
+Lines keep their input order inside a patient, so the rows equal the embedded engine's byte for byte.
+
+Executors run the driver's own copy of the project: its packages are zipped and shipped with the job
+(`SparkContext.addPyFile`), so a worker needs Python and the dependencies, not a checkout of this repo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import sys
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import orjson
+
+if TYPE_CHECKING:
+    from pyspark import SparkContext
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "essdai-cds screen"
+# the project's packages that screen_row needs on an executor (tests/screening/test_spark_engine.py
+# checks that this covers every project package the row code imports)
+SHIPPED_PACKAGES = ("fhir_mappings", "scoring", "safety", "cards", "screening")
+INPUT_PATTERNS = ("*.ndjson", "*.ndjson.gz")
+MEDICATION_MARK = '"Medication"'  # in every Medication line; also in a few others (parsed and dropped)
+
+
+def input_files(input_dir: Path) -> list[Path]:
+    """The NDJSON files of a folder, in name order (the order the embedded engine reads them in)."""
+    files = {p for pattern in INPUT_PATTERNS for p in Path(input_dir).glob(pattern) if p.is_file()}
+    return sorted(files)
+
+
+def _is_loopback(master: str) -> bool:
+    if master.startswith("local"):
+        return True
+    host = urlsplit(master).hostname or ""
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def _zip_packages(out: Path, names: Iterable[str] = SHIPPED_PACKAGES) -> Path:
+    """The project's packages, as the driver imports them, in one zip for the executors' sys.path."""
+    import importlib
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in names:
+            pkg_dir = Path(importlib.import_module(name).__file__).parent  # type: ignore[arg-type]
+            for path in sorted(pkg_dir.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    zf.write(path, Path(name) / path.relative_to(pkg_dir))
+    return out
+
+
+def spark_conf(master: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The SparkConf settings the engine runs with; `extra` (e.g. from `--spark-conf k=v`) wins."""
+    conf = {
+        "spark.master": master,
+        "spark.app.name": APP_NAME,
+        "spark.ui.enabled": "false",  # a batch job; nothing should listen beyond what it needs
+        "spark.ui.showConsoleProgress": "false",  # the screen command draws its own progress
+        "spark.python.worker.reuse": "true",  # import the project once per Python worker, not per task
+    }
+    if _is_loopback(master):  # keep the driver's ports on loopback too
+        conf["spark.driver.host"] = "127.0.0.1"
+        conf["spark.driver.bindAddress"] = "127.0.0.1"
+    conf.update(extra or {})
+    return conf
+
+
+@contextlib.contextmanager
+def spark_context(master: str, conf: Mapping[str, str] | None = None) -> Iterator[SparkContext]:
+    """A SparkContext for `master` with the project's code shipped to it; stopped at the end."""
+    from pyspark import SparkConf, SparkContext
+
+    # executors start the driver's interpreter (same version, same installed dependencies) unless told
+    # otherwise; PySpark reads only this variable for the executors' Python (core/context.py)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = SparkContext(conf=SparkConf().setAll(list(spark_conf(master, conf).items())))
+    try:
+        spark.setLogLevel("WARN")
+        with tempfile.TemporaryDirectory(prefix="essdai-spark-code-") as tmp:
+            spark.addPyFile(str(_zip_packages(Path(tmp) / "essdai_project.zip")))
+            yield spark
+    finally:
+        spark.stop()
+
+
+def _parse(line: str) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _medication_table(spark: SparkContext, files: list[Path]) -> dict[str, dict[str, Any]]:
+    """'Medication/<id>' -> resource, for every Medication in the input (collected to the driver: small).
+
+    The substring pre-filter runs in the JVM (DataFrame text source), so this pass never ships the
+    whole input through Python; the few lines it keeps are parsed and checked here.
+    """
+    from pyspark.sql import SparkSession
+    from pyspark.sql.functions import col
+
+    session = SparkSession(spark)
+    marked = session.read.text([str(p) for p in files]).filter(col("value").contains(MEDICATION_MARK))
+    table: dict[str, dict[str, Any]] = {}
+    for record in marked.toLocalIterator():
+        res = _parse(record.value)
+        if isinstance(res, dict) and res.get("resourceType") == "Medication" and isinstance(res.get("id"), str):
+            table[f"Medication/{res['id']}"] = res
+    return table
+
+
+def _keyed_lines(index: int, part: Iterable[str], skipped: Any) -> Iterator[tuple[tuple[str, int, int], str]]:
+    """((patient, input partition, line number), line) for each line that belongs to a patient."""
+    from screening.grouping import patient_of
+
+    for number, line in enumerate(part):
+        if not line.strip():
+            continue
+        res = _parse(line)
+        pid = patient_of(res) if isinstance(res, dict) else None
+        if pid is not None:
+            yield (pid, index, number), line
+        elif not isinstance(res, dict):
+            skipped.add(1)  # not a JSON object: counted, never logged (it may hold PHI)
+
+
+def _partition_of(key: tuple[str, int, int]) -> int:
+    return zlib.crc32(key[0].encode("utf-8"))
+
+
+def _screen_partition(pairs: Iterable[tuple[tuple[str, int, int], str]], medications: Any,
+                      as_of: date) -> Iterator[dict[str, Any]]:
+    """One sorted partition -> one row per patient (each patient's lines arrive together, in order)."""
+    from screening.rows import screen_row
+
+    table = medications.value
+    for pid, group in itertools.groupby(pairs, key=lambda pair: pair[0][0]):
+        yield screen_row(pid, [orjson.loads(line) for _key, line in group], table, as_of)
+
+
+def screen_rdd(spark: SparkContext, files: list[Path], *, as_of: date, partitions: int | None = None) -> Any:
+    """The RDD of screening rows for `files` (lazy); `partitions` defaults to 3 per core."""
+    parallelism = spark.defaultParallelism
+    partitions = partitions or max(2, 3 * parallelism)
+    lines = spark.union([spark.textFile(str(path), minPartitions=parallelism) for path in files])
+    medications = spark.broadcast(_medication_table(spark, files))
+    skipped = spark.accumulator(0)
+    keyed = lines.mapPartitionsWithIndex(lambda index, part: _keyed_lines(index, part, skipped))
+    grouped = keyed.repartitionAndSortWithinPartitions(partitions, _partition_of)
+    rows = grouped.mapPartitions(lambda part: _screen_partition(part, medications, as_of))
+    rows.skipped = skipped  # read after an action has run
+    return rows
+
+
+def run_spark(input_dir: Path, *, master: str, as_of: date, partitions: int | None = None,
+              conf: Mapping[str, str] | None = None, spark: SparkContext | None = None) -> Iterator[dict[str, Any]]:
+    """Screening rows for every patient in the NDJSON files of `input_dir` (order: by partition).
+
+    `spark`: an existing context to run in (the benchmark's warm runs); otherwise one is started for
+    `master` and stopped when the iterator is exhausted or closed.
+    """
+    files = input_files(input_dir)
+    if not files:
+        return
+    with contextlib.ExitStack() as stack:
+        if spark is None:
+            spark = stack.enter_context(spark_context(master, conf))
+        from pyspark import StorageLevel
+
+        rows = screen_rdd(spark, files, as_of=as_of, partitions=partitions)
+        rows.persist(StorageLevel.MEMORY_AND_DISK)  # computed once, in parallel, then streamed
+        try:
+            count = rows.count()
+            if rows.skipped.value:
+                log.warning("spark engine: %d input line(s) were not JSON objects and were skipped",
+                            rows.skipped.value)
+            log.info("spark engine: %d patient rows", count)
+            yield from rows.toLocalIterator()
+        finally:
+            rows.unpersist()
