@@ -35,6 +35,7 @@ class SparkCluster:
     workers: int
     cores_per_worker: int
     root: Path  # temporary directory holding the logs and work dirs
+    groups: tuple[int, ...] = ()  # process group ids: the master's, then each worker's (executors run in these)
 
     def status(self) -> dict:
         with urllib.request.urlopen(self.ui_url + "/json/", timeout=5) as reply:  # noqa: S310 (loopback)
@@ -52,6 +53,9 @@ def _env(root: Path) -> dict[str, str]:
     conf = root / "conf"  # an empty conf dir: no spark-defaults/spark-env from the machine leak in
     conf.mkdir(exist_ok=True)
     env = dict(os.environ)
+    # executors inherit the worker's environment: without our PYTHONPATH they can only run the project's
+    # code the driver ships with the job, as on a real cluster (and as CI's plain `pip install` would)
+    env.pop("PYTHONPATH", None)
     env.update({
         "SPARK_HOME": str(spark_home()),
         "SPARK_CONF_DIR": str(conf),
@@ -102,7 +106,7 @@ def spark_cluster(workers: int = 2, cores_per_worker: int = 1, worker_memory: st
         spark_class = str(spark_home() / "bin" / "spark-class")
         port, ui_port = procs.free_port(), procs.free_port()
         master_url, ui_url = f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}"
-        stack.enter_context(procs.server_process(
+        master = stack.enter_context(procs.server_process(
             [spark_class, "org.apache.spark.deploy.master.Master",
              "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui_port)],
             ui_url + "/json/", root / "logs" / "master.log", START_TIMEOUT, env=env))
@@ -121,4 +125,16 @@ def spark_cluster(workers: int = 2, cores_per_worker: int = 1, worker_memory: st
             started.append((proc, log))
         wait_for_workers(ui_url, workers, started)
         yield SparkCluster(master_url=master_url, ui_url=ui_url, workers=workers,
-                           cores_per_worker=cores_per_worker, root=root)
+                           cores_per_worker=cores_per_worker, root=root,
+                           groups=(master.pid, *(proc.pid for proc, _log in started)))
+
+
+def wait_for_executors(spark: object, count: int, timeout: float = START_TIMEOUT) -> int:
+    """Until a SparkContext has `count` executors (they register after the context starts)."""
+    status = spark._jsc.sc().getExecutorMemoryStatus  # type: ignore[attr-defined]  # includes the driver
+    deadline = time.monotonic() + timeout
+    while (executors := status().size() - 1) < count:
+        if time.monotonic() > deadline:
+            raise procs.ServerStartError(f"{executors} of {count} Spark executors registered within {timeout:g}s")
+        time.sleep(0.2)
+    return executors
