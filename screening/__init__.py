@@ -1,1 +1,0 @@
-"""Population screening edge (stand-in until issue 16a's layout lands)."""
