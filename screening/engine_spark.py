@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "essdai-cds screen"
 # the project's packages that screen_row needs on an executor (tests/screening/test_spark_engine.py
 # checks that this covers every project package the row code imports)
-SHIPPED_PACKAGES = ("fhir_mappings", "scoring", "safety", "cards", "screening")
+SHIPPED_PACKAGES = ("fhir_mappings", "scoring", "safety", "pipeline", "screening")
 INPUT_PATTERNS = ("*.ndjson", "*.ndjson.gz")
 MEDICATION_MARK = '"Medication"'  # in every Medication line; also in a few others (parsed and dropped)
 
