@@ -101,6 +101,8 @@ def spark_context(master: str, conf: Mapping[str, str] | None = None) -> Iterato
     # executors start the driver's interpreter (same version, same installed dependencies) unless told
     # otherwise; PySpark reads only this variable for the executors' Python (core/context.py)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if _is_loopback(master):  # else the JVM picks the first interface's address for its own services
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = SparkContext(conf=SparkConf().setAll(list(spark_conf(master, conf).items())))
     try:
         spark.setLogLevel("WARN")
