@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -99,16 +98,23 @@ def _child(kind: str, folder: Path) -> None:
     if kind == "orjson":
         rows = sum(1 for line in ndjson_lines(folder) if orjson.loads(line))
     else:
-        rows = sum(1 for _row in embedded_engine()(folder, as_of=AS_OF))
+        rows = embedded_screen(folder, folder.parent / f"{folder.name}.sqlite")
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"rows": rows, "cpu": self_cpu() - cpu, "wall": time.perf_counter() - wall,
                       "max_rss_mb": usage.ru_maxrss / 1024}))
 
 
-def embedded_engine() -> Callable[..., Any]:
-    from screening.engine_embedded import run_embedded  # issue 16's embedded engine
+def embedded_screen(folder: Path, store_path: Path) -> int:
+    """What `essdai-cds screen` does with the embedded engine: load the store, score every patient into it."""
+    from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
+    from fhir_mappings.facts import Windows
+    from screening.engine_embedded import load_files, ndjson_files, score_patients
+    from screening.store import LoadCounts, ScreenStore
 
-    return run_embedded
+    with ScreenStore(store_path) as store:
+        store.clear_resources()
+        load_files(store, ndjson_files(folder), LoadCounts())
+        return score_patients(store, as_of=AS_OF, windows=Windows(), codesystem=DEFAULT_SYSTEM, jurisdiction="FDA")
 
 
 # --- Spark -----------------------------------------------------------------------------------------------

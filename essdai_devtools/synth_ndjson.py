@@ -2,7 +2,7 @@
 
 `essdai-cds synth` writes transaction Bundles whose non-Patient entries have no id (the server assigns
 them). Here every resource gets a stable id (`<patient>-<n>`), and `copies` repeats the cohort under new
-patient ids (`<patient>~<copy>`) to build populations of any size for the engines' tests and benchmark.
+patient ids (`<patient>.<copy>` (a valid FHIR id)) to build populations of any size for the engines' tests and benchmark.
 With `medication_resources`, a MedicationRequest's `medicationCodeableConcept` becomes a `Medication`
 resource it references (`medicationReference`), as many EHR exports deliver them: that exercises the
 engines' Medication side table.
@@ -52,7 +52,7 @@ def write_ndjson(bundles: Mapping[str, Mapping[str, Any]], out: Path, *, copies:
                  medication_resources: bool = False) -> dict[str, int]:
     """Write `<Type>.ndjson` files into `out`; returns resources written per type.
 
-    Copy 0 keeps the original patient ids; copy k > 0 uses `<id>~<k>`.
+    Copy 0 keeps the original patient ids; copy k > 0 uses `<id>.<k>`.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -62,7 +62,7 @@ def write_ndjson(bundles: Mapping[str, Mapping[str, Any]], out: Path, *, copies:
         for pid, bundle in bundles.items():
             base = _resources(pid, bundle)
             for k in range(copies):
-                resources = _renamed(base, pid, pid if k == 0 else f"{pid}~{k}")
+                resources = _renamed(base, pid, pid if k == 0 else f"{pid}.{k}")
                 if medication_resources:
                     resources = _split_medications(resources)
                 for res in resources:
@@ -79,4 +79,4 @@ def write_ndjson(bundles: Mapping[str, Mapping[str, Any]], out: Path, *, copies:
 
 def patient_ids(bundles: Iterable[str], copies: int = 1) -> list[str]:
     """The patient ids `write_ndjson` writes for these cohort ids."""
-    return [pid if k == 0 else f"{pid}~{k}" for pid in bundles for k in range(copies)]
+    return [pid if k == 0 else f"{pid}.{k}" for pid in bundles for k in range(copies)]

@@ -6,15 +6,17 @@
 How it runs (RDD API; the rows are plain Python, no DataFrame schema to keep in step):
 1. Medication resources are a small side table (patients reference them): a substring pre-filter finds
    their lines, the driver collects them and broadcasts one dict to every executor.
-2. Every other line is keyed by `(patient, input partition, line number)`; the shuffle partitions by the
-   patient only (crc32: the same on every executor, no PYTHONHASHSEED needed) and sorts within each
-   partition by the whole key, spilling to disk as it must (`repartitionAndSortWithinPartitions`).
-3. Each partition is then one stream of patients, each patient's lines in input order; a plain Python
-   loop groups them and calls `screen_row` once per patient. Never one Python/pandas UDF call per patient
+2. Every other line is keyed by `(patient, type, id, input partition, line number)`; the shuffle
+   partitions by the patient only (crc32: the same on every executor, no PYTHONHASHSEED needed) and sorts
+   within each partition by the whole key, spilling to disk as it must (`repartitionAndSortWithinPartitions`).
+3. Each partition is then one stream of patients, each patient's resources in (type, id) order; a plain
+   Python loop groups them and calls `screen_row` once per patient. Never one Python/pandas UDF call per patient
    (`applyInPandas` costs 10–17 ms a patient: docs/screening-and-scale.md, section 2).
 4. The rows are computed in parallel (persisted, counted), then streamed to the driver a partition at a
    time: driver memory holds one partition's rows, never the population.
-Lines keep their input order inside a patient, so the rows equal the embedded engine's byte for byte.
+A patient's resources reach `screen_row` as the embedded engine's store hands them over (same files, same
+order, same last-copy-wins), so the rows equal the embedded engine's byte for byte. Known gap: a resource
+id exported under two different patients stays with both here (the store keeps the last one only).
 
 Executors run the driver's own copy of the project: its packages are zipped and shipped with the job
 (`SparkContext.addPyFile`), so a worker needs Python and the dependencies, not a checkout of this repo.
@@ -47,14 +49,14 @@ APP_NAME = "essdai-cds screen"
 # the project's packages that screen_row needs on an executor (tests/screening/test_spark_engine.py
 # checks that this covers every project package the row code imports)
 SHIPPED_PACKAGES = ("fhir_mappings", "scoring", "safety", "pipeline", "screening")
-INPUT_PATTERNS = ("*.ndjson", "*.ndjson.gz")
 MEDICATION_MARK = '"Medication"'  # in every Medication line; also in a few others (parsed and dropped)
 
 
 def input_files(input_dir: Path) -> list[Path]:
-    """The NDJSON files of a folder, in name order (the order the embedded engine reads them in)."""
-    files = {p for pattern in INPUT_PATTERNS for p in Path(input_dir).glob(pattern) if p.is_file()}
-    return sorted(files)
+    """The export's NDJSON files, exactly those the embedded engine reads, in its order."""
+    from screening.engine_embedded import ndjson_files
+
+    return ndjson_files(input_dir)
 
 
 def _is_loopback(master: str) -> bool:
@@ -137,36 +139,51 @@ def _medication_table(lines: Any) -> dict[str, dict[str, Any]]:
     return dict(lines.mapPartitions(_medications).collect())
 
 
-def _keyed_lines(index: int, part: Iterable[str], skipped: Any) -> Iterator[tuple[tuple[str, int, int], str]]:
-    """((patient, input partition, line number), line) for each line that belongs to a patient."""
+Key = tuple[str, str, str, int, int]  # (patient, type, id, input partition, line number)
+
+
+def _keyed_lines(index: int, part: Iterable[str], skipped: Any) -> Iterator[tuple[Key, str]]:
+    """(key, line) for each resource that belongs to a patient; the rest is counted (never logged: PHI)."""
     from screening.grouping import patient_of
 
     for number, line in enumerate(part):
         if not line.strip():
             continue
         res = _parse(line)
-        pid = patient_of(res) if isinstance(res, dict) else None
-        if pid is not None:
-            yield (pid, index, number), line
-        elif not isinstance(res, dict):
-            skipped.add(1)  # not a JSON object: counted, never logged (it may hold PHI)
+        if not isinstance(res, dict) or not isinstance(res.get("id"), str):
+            skipped.add(1)
+            continue
+        rtype = res.get("resourceType")
+        if rtype == "Medication":
+            continue  # the side table
+        pid = patient_of(res)
+        if pid is None or not isinstance(rtype, str):
+            skipped.add(1)
+            continue
+        yield (pid, rtype, res["id"], index, number), line
 
 
-def _partition_of(key: tuple[str, int, int]) -> int:
+def _partition_of(key: Key) -> int:
     return zlib.crc32(key[0].encode("utf-8"))
 
 
-def _screen_partition(pairs: Iterable[tuple[tuple[str, int, int], str]], medications: Any,
-                      as_of: date) -> Iterator[dict[str, Any]]:
-    """One sorted partition -> one row per patient (each patient's lines arrive together, in order)."""
+def _screen_partition(pairs: Iterable[tuple[Key, str]], medications: Any, as_of: date,
+                      options: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """One sorted partition -> one row per patient. A patient's resources arrive together, ordered by
+    (type, id) and, for a resource exported twice, by input position: the last copy wins, as in the store
+    of the embedded engine (`INSERT OR REPLACE`, read back `ORDER BY patient, type, id`)."""
     from screening.rows import screen_row
 
     table = medications.value
     for pid, group in itertools.groupby(pairs, key=lambda pair: pair[0][0]):
-        yield screen_row(pid, [orjson.loads(line) for _key, line in group], table, as_of)
+        latest: dict[tuple[str, str], str] = {}
+        for key, line in group:
+            latest[key[1], key[2]] = line  # sorted by (type, id, position): dict order is (type, id)
+        yield screen_row(pid, [orjson.loads(line) for line in latest.values()], table, as_of, **options)
 
 
-def screen_rdd(spark: SparkContext, files: list[Path], *, as_of: date, partitions: int | None = None) -> Any:
+def screen_rdd(spark: SparkContext, files: list[Path], *, as_of: date, partitions: int | None = None,
+               row_options: Mapping[str, Any] | None = None) -> Any:
     """The RDD of screening rows for `files` (lazy); `partitions` defaults to 3 per core."""
     parallelism = spark.defaultParallelism
     partitions = partitions or max(2, 3 * parallelism)
@@ -175,17 +192,20 @@ def screen_rdd(spark: SparkContext, files: list[Path], *, as_of: date, partition
     skipped = spark.accumulator(0)
     keyed = lines.mapPartitionsWithIndex(lambda index, part: _keyed_lines(index, part, skipped))
     grouped = keyed.repartitionAndSortWithinPartitions(partitions, _partition_of)
-    rows = grouped.mapPartitions(lambda part: _screen_partition(part, medications, as_of))
+    options = dict(row_options or {})
+    rows = grouped.mapPartitions(lambda part: _screen_partition(part, medications, as_of, options))
     rows.skipped = skipped  # read after an action has run
     return rows
 
 
 def run_spark(input_dir: Path, *, master: str, as_of: date, partitions: int | None = None,
-              conf: Mapping[str, str] | None = None, spark: SparkContext | None = None) -> Iterator[dict[str, Any]]:
+              conf: Mapping[str, str] | None = None, spark: SparkContext | None = None,
+              **row_options: Any) -> Iterator[dict[str, Any]]:
     """Screening rows for every patient in the NDJSON files of `input_dir` (order: by partition).
 
-    `spark`: an existing context to run in (the benchmark's warm runs); otherwise one is started for
-    `master` and stopped when the iterator is exhausted or closed.
+    `row_options` go to `screen_row` on the executors (windows, codesystem, jurisdiction). `spark`: an
+    existing context to run in (the benchmark's warm runs); otherwise one is started for `master` and
+    stopped when the iterator is exhausted or closed.
     """
     files = input_files(input_dir)
     if not files:
@@ -195,12 +215,12 @@ def run_spark(input_dir: Path, *, master: str, as_of: date, partitions: int | No
             spark = stack.enter_context(spark_context(master, conf))
         from pyspark import StorageLevel
 
-        rows = screen_rdd(spark, files, as_of=as_of, partitions=partitions)
+        rows = screen_rdd(spark, files, as_of=as_of, partitions=partitions, row_options=row_options)
         rows.persist(StorageLevel.MEMORY_AND_DISK)  # computed once, in parallel, then streamed
         try:
             count = rows.count()
             if rows.skipped.value:
-                log.warning("spark engine: %d input line(s) were not JSON objects and were skipped",
+                log.warning("spark engine: %d input line(s) skipped (not a JSON object with an id, or no patient)",
                             rows.skipped.value)
             log.info("spark engine: %d patient rows", count)
             yield from rows.toLocalIterator()

@@ -1,7 +1,6 @@
 """The Spark engine on real Spark: `local[2]` and a standalone master with two workers started here.
 
-Both must give the rows that screening the grouped input patient by patient gives, byte for byte after
-sorting (`row_json`). The cohort is the synthetic one as a Bulk Data export delivers it (NDJSON by type),
+Both must give the embedded engine's rows, byte for byte after sorting (`row_json`). The cohort is the synthetic one as a Bulk Data export delivers it (NDJSON by type),
 twice over under new ids, with Medication resources that MedicationRequests reference.
 
 Spark start-ups are the cost here (a JVM each: 6–25 s on the loaded CI machine), so the module starts one
@@ -14,7 +13,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,14 +20,16 @@ from pathlib import Path
 import orjson
 import pytest
 
+from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
+from screening.engine_embedded import ndjson_files, run_embedded
+
 pytest.importorskip("pyspark", reason="the Spark engine needs the [spark] extra")
 
 from essdai_devtools import synth  # noqa: E402
 from essdai_devtools.spark_cluster import SparkCluster, spark_cluster, wait_for_executors  # noqa: E402
 from essdai_devtools.synth_ndjson import patient_ids, write_ndjson  # noqa: E402
 from screening import engine_spark  # noqa: E402
-from screening.grouping import patient_of  # noqa: E402
-from screening.rows import row_json, screen_row  # noqa: E402
+from screening.rows import row_json  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -47,27 +47,13 @@ def cohort() -> synth.Cohort:
 def export_dir(cohort: synth.Cohort, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("spark-export")
     write_ndjson(cohort.bundles, out, copies=COPIES, medication_resources=True)
-    # what real exports hold too: a truncated line and blank lines (skipped, counted, nothing lost)
-    (out / "Observation.2.ndjson").write_bytes(b'\n{"resourceType": "Observation", "subject": \n\n')
+    # what real exports hold too: a truncated line and blank lines (skipped, counted, nothing lost), and a
+    # resource exported twice (a second file of the type): its last copy wins in both engines
+    first = orjson.loads((out / "Observation.ndjson").read_bytes().split(b"\n", 1)[0])
+    first["status"] = "entered-in-error"
+    (out / "Observation.2.ndjson").write_bytes(
+        b'\n{"resourceType": "Observation", "subject": \n\n' + orjson.dumps(first) + b"\n")
     return out
-
-
-def direct_rows(folder: Path) -> list[str]:
-    """The reference: every line grouped by patient in file order, then screen_row per patient."""
-    by_patient: dict[str, list[dict]] = defaultdict(list)
-    medications: dict[str, dict] = {}
-    for path in engine_spark.input_files(folder):
-        for line in path.read_bytes().splitlines():
-            try:
-                res = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if res.get("resourceType") == "Medication":
-                medications[f"Medication/{res['id']}"] = res
-            pid = patient_of(res)
-            if pid is not None:
-                by_patient[pid].append(res)
-    return sorted(row_json(screen_row(pid, rs, medications, TODAY)) for pid, rs in by_patient.items())
 
 
 def canonical(rows: Iterator[dict]) -> list[str]:
@@ -75,8 +61,10 @@ def canonical(rows: Iterator[dict]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def expected(export_dir: Path) -> list[str]:
-    return direct_rows(export_dir)
+def expected(export_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The embedded engine's rows: the reference both Spark runs must equal byte for byte."""
+    store = tmp_path_factory.mktemp("embedded") / "screen.sqlite"
+    return canonical(run_embedded(ndjson_files(export_dir), store, as_of=TODAY, codesystem=DEFAULT_SYSTEM))
 
 
 @pytest.fixture(scope="module")
@@ -86,12 +74,18 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkCluster]:
 
 
 def test_reference_covers_every_patient(expected: list[str], cohort: synth.Cohort) -> None:
-    ids = [orjson.loads(line)["patient_id"] for line in expected]
-    assert sorted(ids) == sorted(patient_ids(cohort.bundles, COPIES))
-    assert len(ids) == COPIES * len(cohort.bundles)
+    rows = [orjson.loads(line) for line in expected]
+    assert sorted(r["patient_id"] for r in rows) == sorted(patient_ids(cohort.bundles, COPIES))
+    assert len(rows) == COPIES * len(cohort.bundles)
+    # every copy is scored like its original (its resources all reached it)
+    by_id = {r["patient_id"]: r for r in rows}
+    for pid in cohort.bundles:
+        copy = by_id[f"{pid}.1"]
+        assert (copy["essdai_score"], copy["essdai_max"], copy["eligible"]) == (
+            by_id[pid]["essdai_score"], by_id[pid]["essdai_max"], by_id[pid]["eligible"]), pid
 
 
-SKIPPED = "1 input line(s) were not JSON objects and were skipped"
+SKIPPED = "1 input line(s) skipped (not a JSON object with an id, or no patient)"
 
 
 def test_local_gives_the_same_rows(export_dir: Path, expected: list[str], caplog: pytest.LogCaptureFixture) -> None:
