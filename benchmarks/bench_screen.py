@@ -7,7 +7,7 @@ do not):
 - patients/s per core for each engine, from CPU seconds (all processes of the engine: for Spark the
   driver, its JVM and the workers' executors and Python workers), and wall time beside it;
 - each engine's CPU per patient over orjson.loads of every line (the floor: parsing alone);
-- peak memory (max RSS, a fresh child process each) of the embedded engine at two population sizes;
+- peak memory (peak RSS, VmHWM, a fresh child process each) of the embedded engine at two population sizes;
 - the Spark speed-up from one to two workers (1 core each, warm: start-up and a first run excluded);
 - what 1,000,000 patients would cost on N such machines, with the formula.
 Not a test: the figures are printed. The goals (memory flat with the population, speed-up >= 1.8x)
@@ -74,15 +74,23 @@ def _stat(pid: str) -> list[str] | None:
     return text[text.rindex(")") + 2:].split()  # fields from 3 (state) on; the name may hold spaces
 
 
-def group_cpu(pgids: set[int], pids: set[int] = frozenset()) -> float:  # type: ignore[assignment]
-    """CPU seconds (user + system, own + reaped children) of every live process in these groups / pids."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+def tree_cpu(roots: set[int]) -> float:
+    """CPU seconds (user + system, own + reaped children) of these processes and all their descendants.
+
+    By parentage, not process group: PySpark's daemon puts its Python workers in groups of their own.
+    """
+    stats = {int(e): f for e in os.listdir("/proc") if e.isdigit() and (f := _stat(e)) is not None}
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)  # field 4 = ppid
+    total, todo, seen = 0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
             continue
-        fields = _stat(entry)
-        if fields and (int(fields[2]) in pgids or int(entry) in pids):  # field 5 = pgrp
-            total += sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+        seen.add(pid)
+        total += sum(int(stats[pid][i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+        todo.extend(children.get(pid, ()))
     return total / CLK_TCK
 
 
@@ -99,9 +107,17 @@ def _child(kind: str, folder: Path) -> None:
         rows = sum(1 for line in ndjson_lines(folder) if orjson.loads(line))
     else:
         rows = embedded_screen(folder, folder.parent / f"{folder.name}.sqlite")
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"rows": rows, "cpu": self_cpu() - cpu, "wall": time.perf_counter() - wall,
-                      "max_rss_mb": usage.ru_maxrss / 1024}))
+                      "max_rss_mb": peak_rss_kib() / 1024}))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS since its exec (VmHWM). Not ru_maxrss: Linux carries that over fork + exec,
+    so a child would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def embedded_screen(folder: Path, store_path: Path) -> int:
@@ -138,11 +154,11 @@ def spark_runs(folder: Path, patients: int, partitions: int, warm_folder: Path) 
                                                        partitions=partitions, spark=spark))
 
                 run(warm_folder)
-                cpu0 = group_cpu(set(cluster.groups), {driver_jvm}) + self_cpu()
+                cpu0 = tree_cpu({*cluster.groups, driver_jvm}) + self_cpu()
                 wall0 = time.perf_counter()
                 rows = run(folder)
                 wall = time.perf_counter() - wall0
-                cpu = group_cpu(set(cluster.groups), {driver_jvm}) + self_cpu() - cpu0
+                cpu = tree_cpu({*cluster.groups, driver_jvm}) + self_cpu() - cpu0
                 assert rows == patients, (rows, patients)
                 results[executors] = {"wall": wall, "cpu": cpu}
     return results
@@ -198,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if embedded:
             s, b = embedded["small"], embedded["big"]
-            print(f"\nembedded peak memory (max RSS): {s['max_rss_mb']:.0f} MB at {n_small} patients, "
+            print(f"\nembedded peak memory (peak RSS): {s['max_rss_mb']:.0f} MB at {n_small} patients, "
                   f"{b['max_rss_mb']:.0f} MB at {n_big} patients (x{b['max_rss_mb'] / s['max_rss_mb']:.2f} "
                   f"for x{n_big / n_small:.1f} the patients)")
         if len(spark) == 2:

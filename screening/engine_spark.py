@@ -80,7 +80,7 @@ def _zip_packages(out: Path, names: Iterable[str] = SHIPPED_PACKAGES) -> Path:
 
 
 def spark_conf(master: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The SparkConf settings the engine runs with; `extra` (e.g. from `--spark-conf k=v`) wins."""
+    """The SparkConf settings the engine runs with; `extra` (the caller's, e.g. spark.executor.memory) wins."""
     conf = {
         "spark.master": master,
         "spark.app.name": APP_NAME,
