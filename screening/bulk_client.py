@@ -80,8 +80,10 @@ class BulkClient:
         self.on_progress = on_progress
 
     # --- one request, with the retries every step shares -----------------------------------------------
-    def _request(self, method: str, url: str, *, auth: bool = True, stream: bool = False,
-                 **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str, *, auth: bool = True, stream: bool = False,
+                **kwargs: Any) -> requests.Response:
+        """One call to an allowlisted URL (BulkError otherwise): bearer token when `auth`, never a redirect,
+        429/5xx/network failures retried, a 401 answered with one new token."""
         if not self.allowed(url):
             raise BulkError(f"{method} refused: {urlsplit(url).netloc} is not an allowlisted FHIR origin")
         refreshed = False
@@ -129,10 +131,10 @@ class BulkClient:
         url = urljoin(self.base, request.path())
         headers = {"Accept": FHIR_JSON, "Prefer": "respond-async"}
         if method == "POST":
-            response = self._request("POST", url, headers={**headers, "Content-Type": FHIR_JSON},
+            response = self.request("POST", url, headers={**headers, "Content-Type": FHIR_JSON},
                                      json=request.parameters_resource())
         else:
-            response = self._request("GET", url, headers=headers, params=request.params())
+            response = self.request("GET", url, headers=headers, params=request.params())
         if response.status_code != 202:
             raise BulkError(f"kick-off refused: {self._diagnostics(response)}")
         location = response.headers.get("Content-Location")
@@ -143,7 +145,7 @@ class BulkClient:
     def wait(self, status_url: str) -> dict[str, Any]:
         """Poll until the manifest is ready."""
         while True:
-            response = self._request("GET", status_url, headers={"Accept": "application/json"})
+            response = self.request("GET", status_url, headers={"Accept": "application/json"})
             if response.status_code == 202:
                 if self.on_progress is not None:
                     self.on_progress(response.headers.get("X-Progress", "in progress")[:100])
@@ -162,7 +164,7 @@ class BulkClient:
     def cancel(self, status_url: str) -> bool:
         """DELETE the job (Ctrl-C); True when the server accepted it."""
         try:
-            response = self._request("DELETE", status_url, headers={"Accept": FHIR_JSON})
+            response = self.request("DELETE", status_url, headers={"Accept": FHIR_JSON})
         except BulkError:
             return False
         return response.status_code in (200, 202, 204)
@@ -192,7 +194,7 @@ class BulkClient:
     def _fetch_file(self, status_url: str, kind: str, index: int, url: str, path: Path, auth: bool,
                     tick: Callable[[int], None] | None) -> None:
         for attempt in range(RETRIES + 1):
-            response = self._request("GET", url, auth=auth, stream=True, headers={"Accept": "application/fhir+ndjson"})
+            response = self.request("GET", url, auth=auth, stream=True, headers={"Accept": "application/fhir+ndjson"})
             if response.status_code == 200:
                 try:
                     with path.open("wb") as fh:
@@ -216,13 +218,13 @@ class BulkClient:
                 response.close()
             if attempt < RETRIES:
                 self.sleep(min(2.0 ** attempt, MAX_WAIT_S))
-        raise BulkError(f"a {kind} file could not be downloaded after {RETRIES + 1} tries")
+        raise BulkError(f"{kind} file {index} could not be downloaded after {RETRIES + 1} tries")
 
     def read_medications(self, references: Iterable[str]) -> list[dict[str, Any]]:
         """GET each "Medication/<id>" (the export's Medication file may lack some a request points at)."""
         found: list[dict[str, Any]] = []
         for ref in sorted(set(references)):
-            response = self._request("GET", urljoin(self.base, ref), headers={"Accept": FHIR_JSON})
+            response = self.request("GET", urljoin(self.base, ref), headers={"Accept": FHIR_JSON})
             if response.status_code == 200:
                 try:
                     body = response.json()

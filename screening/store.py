@@ -45,6 +45,7 @@ class LoadCounts:
         self.skipped = 0
         self.deleted = 0
         self.touched: set[str] = set()
+        self.medication_refs: set[str] = set()  # "Medication/<id>" the resources point at (formulary-sized)
 
 
 class ScreenStore:
@@ -113,6 +114,10 @@ class ScreenStore:
                         counts.skipped += 1
                         continue
                     batch.append((rtype, res["id"], pid, orjson.dumps(res)))
+                    ref = res.get("medicationReference")
+                    target = ref.get("reference") if isinstance(ref, dict) else None
+                    if isinstance(target, str) and target.startswith("Medication/"):
+                        counts.medication_refs.add(target.split("/_history/")[0])
                     counts.resources += 1
                 if len(batch) >= BATCH:
                     self._upsert(batch, counts)
@@ -153,6 +158,34 @@ class ScreenStore:
                 self.db.execute("DELETE FROM medications WHERE ref=?", (f"Medication/{rid}",))
         self.db.execute("COMMIT")
 
+    def missing_medications(self, refs: Iterable[str]) -> list[str]:
+        return sorted(r for r in set(refs) if self.db.execute("SELECT 1 FROM medications WHERE ref=?", (r,)).fetchone()
+                      is None)
+
+    def drop_patients(self, patients: Iterable[str]) -> int:
+        """Forget patients entirely (they left the Group): resources and rows."""
+        self.db.execute("BEGIN")
+        n = 0
+        for pid in patients:
+            self.db.execute("DELETE FROM resources WHERE patient=?", (pid,))
+            n += self.db.execute("DELETE FROM rows WHERE patient=?", (pid,)).rowcount
+        self.db.execute("COMMIT")
+        return n
+
+    def write_ndjson(self, patients: set[str] | None, dest: Path) -> list[Path]:
+        """The store's resources of `patients` (all when None) and every Medication as NDJSON files in `dest`
+        (what the Spark engine reads)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        path, meds = dest / "resources.ndjson", dest / "Medication.ndjson"
+        with path.open("wb") as fh:
+            for pid, resources in self.by_patient(patients):
+                for res in resources:
+                    fh.write(orjson.dumps(res) + b"\n")
+        with meds.open("wb") as fh:
+            for (body,) in self.db.execute("SELECT body FROM medications"):
+                fh.write(body + b"\n")
+        return [path, meds]
+
     def patients(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT patient FROM resources ORDER BY patient")]
 
@@ -161,14 +194,19 @@ class ScreenStore:
 
     def by_patient(self, only: set[str] | None = None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """(patient id, resources) in patient order, one patient in memory at a time."""
+        if only is not None:  # a few touched patients: one index lookup each, not a scan of everyone
+            for pid in sorted(only):
+                pool = [orjson.loads(body) for (body,) in self.db.execute(
+                    "SELECT body FROM resources WHERE patient=? ORDER BY type, id", (pid,))]
+                if pool:
+                    yield pid, pool
+            return
         reader = sqlite3.connect(self.path)  # its own connection: rows may be written while it reads
         reader.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor = reader.execute("SELECT patient, body FROM resources ORDER BY patient, type, id")
         current: str | None = None
         pool: list[dict[str, Any]] = []
         for pid, body in cursor:
-            if only is not None and pid not in only:
-                continue
             if pid != current:
                 if current is not None:
                     yield current, pool
