@@ -23,6 +23,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--worker-class", choices=WORKER_CLASSES, default="gevent",
+                        help="gunicorn worker model (default gevent: idle and slow connections cost a "
+                             "greenlet each, not a worker; see README 'Production')")
+    parser.add_argument("--worker-connections", type=int, default=1000,
+                        help="open connections per gevent worker (default 1000)")
+    parser.add_argument("--keepalive", type=int, default=5,
+                        help="seconds a client gets to send a request head, and an idle keep-alive "
+                             "connection is kept (default 5)")
     parser.add_argument("--config", metavar="FILE", help="TOML config file (same as ESSDAI_CDS_CONFIG)")
     parser.add_argument("--no-auth", action="store_true", help="do not verify client JWTs (loopback hosts only)")
     parser.add_argument("--allow-fhir", metavar="URL", action="append", default=[],
@@ -61,12 +69,22 @@ def environment(args: argparse.Namespace, base_env: dict[str, str]) -> dict[str,
     return env
 
 
+# gevent: the default (measured against sync and gthread in README 'Production'); gthread and sync stay
+# selectable for hosts without gevent, behind a buffering proxy only.
+WORKER_CLASSES = ("gevent", "gthread", "sync")
+
+
 def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     host = f"[{args.host}]" if ":" in args.host else args.host
     return {
         "bind": f"{host}:{args.port}",
         "workers": args.workers,
-        "worker_class": "sync",
+        "worker_class": args.worker_class,
+        # gevent: each connection is a greenlet; gunicorn's async worker reads every request head
+        # (the first one too) under gevent.Timeout(keepalive), so `keepalive` is the header timeout
+        "worker_connections": args.worker_connections,
+        "keepalive": args.keepalive,
+        "threads": 8 if args.worker_class == "gthread" else 1,
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": None,  # our own JSON access line replaces gunicorn's
@@ -75,8 +93,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1 or not 0 < args.port < 65536:
-        print("essdai-cds serve: --workers must be >= 1 and --port 1-65535", file=sys.stderr)
+    if args.workers < 1 or not 0 < args.port < 65536 or args.keepalive < 1 or args.worker_connections < 1:
+        print("essdai-cds serve: --workers, --keepalive, --worker-connections must be >= 1 and --port 1-65535",
+              file=sys.stderr)
         return 2
     try:
         env = environment(args, dict(os.environ))
