@@ -65,7 +65,8 @@ def serve_command(host: str, port: int, workers: int, extra_args: Sequence[str] 
 class ServiceProcess:
     """`with ServiceProcess(workdir, ...) as base_url:` runs the service under gunicorn until the block ends.
 
-    The SQLite database is `workdir/essdai-cds.sqlite` (or `database_path`), the log `workdir/service.log`.
+    The SQLite database is `workdir/essdai-cds.sqlite` (or `database_path`; `database_url`, e.g. a
+    PostgreSQL one, replaces it), the log `workdir/service.log`.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class ServiceProcess:
         extra_env: Mapping[str, str] | None = None,
         timeout: float = 30,
         serve_args: Sequence[str] = (),
+        database_url: str | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"refusing to bind {host!r}: the devtools service uses insecure settings, loopback only")
@@ -98,7 +100,7 @@ class ServiceProcess:
         self.env = service_env(
             public_base_url=self.base_url, trusted_issuers=trusted_issuers, fhir_allowlist=fhir_allowlist,
             database_path=self.database_path, assessment_date=assessment_date, cors_origins=cors_origins,
-            extra=extra_env,
+            extra={**({f"{ENV_PREFIX}DATABASE_URL": database_url} if database_url else {}), **(extra_env or {})},
         )
         self._stack = contextlib.ExitStack()
         self.pid: int | None = None

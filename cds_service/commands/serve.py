@@ -108,7 +108,13 @@ def run(args: argparse.Namespace) -> int:
     # Build the app once here, in the master, before the workers start: the database tables, the
     # SQLite WAL switch and the worksheet secret are created now, so workers booting together on a
     # fresh file never race to create them (a lost race failed a worker's boot and took gunicorn down).
-    _prepare_database()
+    from cds_service.storage import SchemaMissing
+
+    try:
+        _prepare_database()
+    except SchemaMissing as exc:
+        print(f"essdai-cds serve: {exc}", file=sys.stderr)
+        return 2
 
     from gunicorn.app.base import BaseApplication
 
