@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -16,8 +13,9 @@ from sqlalchemy import create_engine, func, select
 
 from cds_service.storage import feedback_table
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
+from essdai_devtools.deployment import Deployment
 from essdai_devtools.postgres import PostgresCluster
-from essdai_devtools.service_process import ServiceProcess, service_env
+from essdai_devtools.service_process import ServiceProcess
 
 VIEW = "essdai-activity"
 EMPTY = {"resourceType": "Bundle", "type": "searchset", "total": 0}
@@ -25,13 +23,27 @@ PREFETCH_KEYS = ("conditions", "observations", "essdaiFindings", "medicationRequ
 
 
 @dataclass
-class Deployment:
-    base_url: str  # the proxy: what an EHR calls
-    instances: list[ServiceProcess]
-    postgres: PostgresCluster
-    database_url: str
+class Live:
+    """The running deployment and the EHR key its instances trust."""
+
+    deployment: Deployment
     key: EhrKey
-    upgrade_output: dict[str, Any]
+
+    @property
+    def base_url(self) -> str:
+        return self.deployment.base_url
+
+    @property
+    def instances(self) -> list[ServiceProcess]:
+        return self.deployment.instances
+
+    @property
+    def postgres(self) -> PostgresCluster:
+        return self.deployment.postgres
+
+    @property
+    def database_url(self) -> str:
+        return self.deployment.database_url
 
     def instance_url(self, i: int) -> str:
         return self.instances[i].base_url
@@ -76,14 +88,3 @@ def patient_view(pid: str = "deploy-1") -> dict[str, Any]:
 def feedback(card: str) -> dict[str, Any]:
     return {"feedback": [{"card": card, "outcome": "overridden",
                           "outcomeTimestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}]}
-
-
-def db_upgrade(database_url: str, workdir: Path) -> dict[str, Any]:
-    env = service_env(public_base_url="http://127.0.0.1:1", trusted_issuers=[], fhir_allowlist=[],
-                      database_path=workdir / "unused.sqlite")
-    done = subprocess.run([sys.executable, "-m", "cds_service.cli", "db", "upgrade", "--database-url", database_url],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 import requests
-from deployment_helpers import VIEW, Deployment, feedback, patient_view
+from deployment_helpers import VIEW, Live, feedback, patient_view
 
 from cds_service.config import KEYS_BY_NAME
 from essdai_devtools.slow_clients import SlowClients
@@ -33,7 +33,7 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-def test_slow_clients_leave_authenticated_calls_answered_within_the_hook_budget(deployment: Deployment) -> None:
+def test_slow_clients_leave_authenticated_calls_answered_within_the_hook_budget(deployment: Live) -> None:
     targets = {"proxy": deployment.base_url, "instance": deployment.instance_url(0)}
     answers: dict[str, list[tuple[int, float]]] = {name: [] for name in targets}
     with SlowClients("127.0.0.1", _port(deployment.base_url), SLOW_CONNECTIONS) as at_proxy, \
@@ -58,7 +58,7 @@ def test_slow_clients_leave_authenticated_calls_answered_within_the_hook_budget(
 
 
 def test_one_instance_killed_mid_load_the_other_answers_and_nothing_acknowledged_is_lost(
-        deployment: Deployment) -> None:
+        deployment: Live) -> None:
     acknowledged: list[str] = []
     refused: list[tuple[int, str]] = []
     after_kill: list[int] = []
@@ -106,7 +106,7 @@ def test_one_instance_killed_mid_load_the_other_answers_and_nothing_acknowledged
     assert [card for card in acknowledged if card not in stored] == []
 
 
-def _outage(deployment: Deployment, lost_card: str) -> tuple[requests.Response, requests.Response]:
+def _outage(deployment: Live, lost_card: str) -> tuple[requests.Response, requests.Response]:
     """A hook call and a feedback post while PostgreSQL is down; it is started again before returning."""
     assert deployment.post(HOOK, patient_view()).status_code == 200
     deployment.postgres.stop()
@@ -116,7 +116,7 @@ def _outage(deployment: Deployment, lost_card: str) -> tuple[requests.Response, 
         deployment.postgres.start()
 
 
-def _until_answered(deployment: Deployment, seconds: float = 15) -> list[int]:
+def _until_answered(deployment: Live, seconds: float = 15) -> list[int]:
     statuses: list[int] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -128,7 +128,7 @@ def _until_answered(deployment: Deployment, seconds: float = 15) -> list[int]:
 
 
 def test_postgres_restarted_the_service_recovers_without_a_restart_and_keeps_nothing_unstored(
-        deployment: Deployment) -> None:
+        deployment: Live) -> None:
     lost_card = f"outage-{uuid.uuid4()}"
     _hook, post = _outage(deployment, lost_card)
     assert post.status_code != 200  # never "stored" for a write that did not happen
@@ -141,7 +141,7 @@ def test_postgres_restarted_the_service_recovers_without_a_restart_and_keeps_not
 
 @pytest.mark.xfail(strict=True, reason="503 + OperationOutcome when storage is gone is issue 15 item 5 (helper "
                                        "15b's branch); today the service answers 500. Remove this mark when it lands.")
-def test_postgres_down_calls_fail_cleanly_with_503(deployment: Deployment) -> None:
+def test_postgres_down_calls_fail_cleanly_with_503(deployment: Live) -> None:
     hook, post = _outage(deployment, f"outage-{uuid.uuid4()}")
     for r in (hook, post):
         assert (r.status_code, r.json()["resourceType"]) == (503, "OperationOutcome"), r.text

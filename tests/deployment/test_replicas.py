@@ -6,7 +6,7 @@ import threading
 import uuid
 
 import pytest
-from deployment_helpers import VIEW, Deployment, feedback, patient_view
+from deployment_helpers import VIEW, Live, feedback, patient_view
 
 pytestmark = pytest.mark.integration
 
@@ -14,12 +14,12 @@ HOOK = f"/cds-services/{VIEW}"
 FEEDBACK = f"{HOOK}/feedback"
 
 
-def test_schema_came_from_the_one_shot_upgrade(deployment: Deployment) -> None:
+def test_schema_came_from_the_one_shot_upgrade(deployment: Live) -> None:
     # the instances run with DATABASE_CREATE_TABLES=false: they started on what `db upgrade` created
-    assert deployment.upgrade_output["created"] == ["cds_feedback", "jwt_replay", "worksheet_secret"]
+    assert deployment.deployment.upgrade_output["created"] == ["cds_feedback", "jwt_replay", "worksheet_secret"]
 
 
-def test_a_jti_used_on_one_instance_is_refused_on_the_other(deployment: Deployment) -> None:
+def test_a_jti_used_on_one_instance_is_refused_on_the_other(deployment: Live) -> None:
     token = deployment.token(HOOK)
     first = deployment.post(HOOK, patient_view(), via=deployment.instance_url(0), token=token)
     replay = deployment.post(HOOK, patient_view(), via=deployment.instance_url(1), token=token)
@@ -27,13 +27,13 @@ def test_a_jti_used_on_one_instance_is_refused_on_the_other(deployment: Deployme
     assert (replay.status_code, replay.json()) == (401, {"error": "unauthorized"})
 
 
-def test_through_the_proxy_a_replay_is_refused_too(deployment: Deployment) -> None:
+def test_through_the_proxy_a_replay_is_refused_too(deployment: Live) -> None:
     token = deployment.token(HOOK)
     answers = [deployment.post(HOOK, patient_view(), token=token).status_code for _ in range(3)]
     assert answers == [200, 401, 401]
 
 
-def test_the_same_feedback_posted_to_both_instances_at_once_is_stored_once(deployment: Deployment) -> None:
+def test_the_same_feedback_posted_to_both_instances_at_once_is_stored_once(deployment: Live) -> None:
     cards = [f"same-{uuid.uuid4()}" for _ in range(10)]
     answers: dict[tuple[str, int], dict[str, int]] = {}
     for card in cards:

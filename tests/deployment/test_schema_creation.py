@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from deployment_helpers import Deployment
+from deployment_helpers import Live
 from sqlalchemy import create_engine, inspect, text
 
 pytestmark = pytest.mark.integration
@@ -44,7 +44,7 @@ def _fresh_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def test_thirty_concurrent_starts_on_a_fresh_postgresql_never_fail(deployment: Deployment, tmp_path: Path) -> None:
+def test_thirty_concurrent_starts_on_a_fresh_postgresql_never_fail(deployment: Live, tmp_path: Path) -> None:
     url = _fresh_database(deployment.database_url)
     go = tmp_path / "go"
     ready = [tmp_path / f"ready-{i}" for i in range(STARTS)]
@@ -61,7 +61,8 @@ def test_thirty_concurrent_starts_on_a_fresh_postgresql_never_fail(deployment: D
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    failures = [err.strip().splitlines()[-1] for code, err in results if code != 0]
+    failures = [next((ln for ln in reversed(err.splitlines()) if "Error" in ln), err[-300:])
+                for code, err in results if code != 0]
     assert failures == [], failures
     engine = create_engine(url)
     try:
