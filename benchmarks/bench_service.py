@@ -8,6 +8,7 @@ p99 <= 50 ms at 8 concurrent clients on a 2-core machine. Not a test: figures ar
 
     python benchmarks/bench_service.py [--clients 1,8,32] [--seconds 10] [--workers 2] [--alg ES384|RS384]
                                        [--worker-class gevent|gthread|sync] [--deployment [--deployment-clients 8,32]]
+    python benchmarks/bench_service.py --compare-workers sync,gevent [--rounds 5] [--seconds 10]
 
 `--deployment` then measures the reference deployment the same way: nginx (deploy/nginx.conf) in front of two
 instances (each `--workers` gevent workers) on a throwaway PostgreSQL, the requests through nginx; `cpu ms/req`
@@ -183,14 +184,15 @@ class Service:
 @contextlib.contextmanager
 def running_service(workdir: Path, *, workers: int = 2, today: date = AS_OF,
                     extra_env: dict[str, str] | None = None, alg: str = "ES384",
-                    worker_class: str = "gevent") -> Iterator[Service]:
+                    worker_class: str = "gevent", reuse_connections: bool = False) -> Iterator[Service]:
     """gunicorn on 127.0.0.1 with auth ON: the devtools EHR key (`alg`) trusted through a JWKS file."""
     key = EhrKey.generate(alg)
     jwks = key.write_jwks(workdir / "ehr-jwks.json")
     process = ServiceProcess(workdir, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
                              fhir_allowlist=[], assessment_date=today, workers=workers,
                              extra_env={"ESSDAI_CDS_LOG_LEVEL": "WARNING", **(extra_env or {})},
-                             serve_args=["--worker-class", worker_class])
+                             serve_args=["--worker-class", worker_class,
+                                         *(["--reuse-connections"] if reuse_connections else [])])
     with process as base_url:
         yield Service(base_url, key, process)
 
@@ -452,6 +454,37 @@ def run_levels(service: Service, levels: Sequence[int], raw: bytes, loads_ms: fl
     return failed
 
 
+def compare_worker_classes(classes: Sequence[str], clients: int, rounds: int, seconds: float, raw: bytes,
+                           driver: str, alg: str, workers: int) -> None:
+    """One instance per worker class, all started together; short levels alternate between them (round
+    robin), so a slow spell of this shared VM falls on every class alike. Medians over the rounds."""
+    with contextlib.ExitStack() as stack:
+        services = {}
+        for wc in classes:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{wc}-")))
+            # "gevent+reuse": gevent workers with --reuse-connections (keep-alive to the client)
+            name, _, reuse = wc.partition("+")
+            services[wc] = (stack.enter_context(running_service(tmp, workers=workers, alg=alg, worker_class=name,
+                                                                reuse_connections=reuse == "reuse")), tmp)
+        for service, _tmp in services.values():
+            fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
+        rows: dict[str, list[tuple[float, float, float]]] = {wc: [] for wc in classes}
+        for _ in range(rounds):
+            for wc, (service, tmp) in services.items():
+                pids = service.worker_pids()
+                before = cpu_seconds(pids)
+                if driver == "wrk":
+                    r = wrk_load(service, VIEW_SERVICE, raw, clients, seconds, tmp)
+                else:
+                    r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=seconds))
+                rows[wc].append((r.p50, r.p99, (cpu_seconds(pids) - before) * 1000 / max(r.requests, 1)))
+    print(f"worker classes alternated: {rounds} rounds of {seconds:g} s at {clients} clients (medians)")
+    print(f"{'worker':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms/req':>10} {'p99 each round':>30}")
+    for wc, got in rows.items():
+        p50, p99, cpu = (statistics.median(x[i] for x in got) for i in range(3))
+        print(f"{wc:>8} {p50:>7.1f} {p99:>7.1f} {cpu:>10.2f}   {' '.join(f'{x[1]:.0f}' for x in got)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default 1,8,32)")
@@ -467,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="then the reference deployment: nginx -> 2 instances on PostgreSQL (needs the "
                              "Debian packages nginx and postgresql)")
     parser.add_argument("--deployment-clients", default="8,32", help="levels for --deployment (default 8,32)")
+    parser.add_argument("--compare-workers", metavar="CLASSES",
+                        help="only compare worker classes (e.g. sync,gevent) at 8 clients, alternating short levels")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds for --compare-workers (default 5)")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
     deployment_levels = [int(c) for c in args.deployment_clients.split(",") if c.strip()]
@@ -482,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     raw = json.dumps(body, separators=(",", ":")).encode()
     n_obs = sum(1 for r in resources if r["resourceType"] == "Observation")
     n_cond = sum(1 for r in resources if r["resourceType"] == "Condition")
+    if args.compare_workers:
+        compare_worker_classes([c.strip() for c in args.compare_workers.split(",")], 8, args.rounds, args.seconds,
+                               raw, driver, args.alg, args.workers)
+        return 0
     loads_ms, inproc_ms = in_process_times(body, raw, repeat=30)
     print(f"patient-view, full prefetch: {n_obs} Observations (12 ratings), {n_cond} Conditions; "
           f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON ({args.alg} JWTs)")
