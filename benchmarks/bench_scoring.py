@@ -19,7 +19,7 @@ import tracemalloc
 from datetime import date, timedelta
 
 import fhir_mappings
-from cds_service import pipeline
+import pipeline
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
 from fhir_mappings.facts import Windows
 

@@ -388,7 +388,7 @@ def wrk_load(service: Service, service_id: str, body: bytes, clients: int, secon
 
 def in_process_times(body: dict[str, Any], raw: bytes, repeat: int) -> tuple[float, float]:
     """Median ms of json.loads(raw) and of the whole request through the Flask test client (auth off)."""
-    from cds_service.app import create_app
+    from essdai_cds.app import create_app
 
     loads = []
     for _ in range(repeat):

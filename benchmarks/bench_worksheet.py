@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from cds_service.app import create_app
-from cds_service.hooks import FHIR_KEY
-from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
-from cds_service.worksheet import init_app
+from essdai_cds.app import create_app
+from fhir_access.client import FHIR_KEY
+from storage import EXTENSION_KEY as STORAGE_KEY
+from worksheet import init_app
 from essdai_devtools.fhir_server import FhirServer, load_bundle
 from essdai_devtools.synth import generate
 

@@ -26,8 +26,8 @@ import jwt
 from flask import Flask, Response, current_app, g, request
 
 from cds_service.errors import error_response
-from cds_service.fhir_client import Deadline, FhirClient, FhirError
-from cds_service.storage import get_storage
+from fhir_access.client import Deadline, FhirClient, FhirError
+from storage import get_storage
 
 log = logging.getLogger("essdai_cds.auth")
 

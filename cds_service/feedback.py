@@ -18,7 +18,7 @@ from cds_service import access_log
 from cds_service.errors import RequestRejected
 from cds_service.hook_request import read_json_object
 from cds_service.hooks import current_registry
-from cds_service.storage import get_storage
+from storage import get_storage
 
 bp = Blueprint("feedback", __name__)
 

@@ -17,8 +17,8 @@ import orjson as json
 from flask import current_app, request
 
 from cds_service.errors import RequestRejected
-from cds_service.prefetch import FhirAccess
-from cds_service.registry import FHIR_ID_RE, ORDER_HOOKS
+from fhir_access.gather import FhirAccess
+from fhir_access.registry import FHIR_ID_RE, ORDER_HOOKS
 
 
 @dataclass(frozen=True)

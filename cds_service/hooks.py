@@ -8,17 +8,17 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from cards.clean import clean as drop_empty
-from cds_service import access_log, config as cfg
+import configuration as cfg
+from cds_service import access_log
 from cds_service.errors import PreconditionFailed, RequestRejected
-from cds_service.fhir_client import Deadline, FhirClient
+from fhir_access.client import FHIR_KEY, Deadline, FhirClient
 from cds_service.hook_request import HookRequest, parse_hook_request, read_json_object
-from cds_service.prefetch import Gathered, gather
-from cds_service.registry import HookCall, Registry, ServiceSpec
+from fhir_access.gather import Gathered, gather
+from fhir_access.registry import HookCall, Registry, ServiceSpec
 
 bp = Blueprint("hooks", __name__)
 
 REGISTRY_KEY = "essdai_cds.registry"
-FHIR_KEY = "essdai_cds.fhir"
 
 
 def current_registry() -> Registry:

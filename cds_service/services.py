@@ -11,69 +11,27 @@ clinical is decided here: code lists come from `fhir_mappings.code_tables`, rule
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from cds_service.config import codesystem_url, windows
-from cds_service.registry import HookCall, PrefetchKey, Registry
+from configuration import codesystem_url, windows
+from fhir_access.patient_queries import (ALLERGIES, CONDITIONS, IMMUNIZATIONS, MED_REQUESTS, MED_STATEMENTS,
+                                         MEDICATION_KEYS, OBSERVATIONS, PATIENT, PATIENT_VIEW_PREFETCH, SAFETY_KEYS,
+                                         SCORING_KEYS)
+from fhir_access.registry import HookCall, Registry
 
 log = logging.getLogger("essdai_cds.services")
 
 REGISTRY = Registry()
 
-LOINC = "http://loinc.org"
-OBSERVATION_PAGE_SIZE = 100  # per page; FHIR_PAGE_CAP pages at most
-PAGE_SIZE = 100
 JAK_CLASS = "jak-inhibitor"  # MedicationFact.classes member (fhir_mappings.code_tables.medications)
 
-# prefetch keys each check needs; if one is unavailable the check says it could not be completed
-SCORING_KEYS = ("conditions", "observations", "essdaiFindings")
-MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
-SAFETY_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
-
-
-@functools.lru_cache(maxsize=1)
-def observation_codes() -> tuple[str, ...]:
-    """`system|code` tokens of every analyte of `fhir_mappings.code_tables.loinc`, sorted."""
-    from fhir_mappings.code_tables import loinc
-
-    return tuple(sorted({f"{LOINC}|{code}" for code in loinc.codes_for(*loinc.ANALYTES)}))
-
-
-def observations_template(config: Mapping[str, Any]) -> str:
-    codes = observation_codes()
-    code_param = f"&code={','.join(codes)}" if codes else ""
-    return f"Observation?patient={{{{context.patientId}}}}{code_param}&_sort=-date&_count={OBSERVATION_PAGE_SIZE}"
-
-
-def findings_template(config: Mapping[str, Any]) -> str:
-    # `system|` matches any code of the project CodeSystem (FHIR token search)
-    return (f"Observation?patient={{{{context.patientId}}}}&code={codesystem_url(config)}|"
-            f"&_sort=-date&_count={OBSERVATION_PAGE_SIZE}")
-
-
-PATIENT = PrefetchKey("Patient/{{context.patientId}}", required=True, label="patient record")
-CONDITIONS = PrefetchKey(f"Condition?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}", required=True,
-                         label="conditions")
-OBSERVATIONS = PrefetchKey(observations_template, required=True, label="laboratory results and vital signs")
-FINDINGS = PrefetchKey(findings_template, required=True, label="clinician-entered ESSDAI findings")
-MED_REQUESTS = PrefetchKey(f"MedicationRequest?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
-                           required=True, label="medication orders")
-MED_STATEMENTS = PrefetchKey(f"MedicationStatement?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
-                             required=True, label="medication statements")
-# optional (jak-safety-rules §4 prefetch): without them R01 / R14 (vaccine part) / R15 say nothing,
-# the rest of the call goes on
-ALLERGIES = PrefetchKey(f"AllergyIntolerance?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
-                        required=False, label="allergies")
-IMMUNIZATIONS = PrefetchKey(f"Immunization?patient={{{{context.patientId}}}}&_count={PAGE_SIZE}",
-                            required=False, label="immunizations")
 
 
 def _card_context(call: HookCall) -> Any:
     import cards
-    from cds_service.worksheet import card_link
+    from configuration.worksheet_link import card_link
 
     link = card_link(call.config, fhir_server=call.fhir_server, patient_id=call.patient_id) or {}
     return cards.CardContext(
@@ -90,8 +48,8 @@ def _card_context(call: HookCall) -> Any:
 
 
 def _derive(call: HookCall, evaluate: Any, references: Any) -> Any:
-    """facts + evaluate(facts), with the resources the result cites validated (cds_service.pipeline)."""
-    from cds_service import pipeline
+    """facts + evaluate(facts), with the resources the result cites validated (pipeline)."""
+    import pipeline
 
     return pipeline.derive(call.resources, evaluate, references, as_of=call.as_of, patient_id=call.patient_id,
                            windows=windows(call.config), codesystem=codesystem_url(call.config))
@@ -128,9 +86,7 @@ def _partial_card(call: HookCall, ctx: Any, what: str, keys: Iterable[str]) -> l
     usage_requirements="Needs read access to Patient, Condition, Observation, MedicationRequest and "
                        "MedicationStatement (AllergyIntolerance and Immunization optional) for the patient in "
                        "context.",
-    prefetch={"patient": PATIENT, "conditions": CONDITIONS, "observations": OBSERVATIONS,
-              "essdaiFindings": FINDINGS, "medicationRequests": MED_REQUESTS,
-              "medicationStatements": MED_STATEMENTS, "allergies": ALLERGIES, "immunizations": IMMUNIZATIONS},
+    prefetch=dict(PATIENT_VIEW_PREFETCH),
 )
 def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
     import cards
@@ -180,7 +136,7 @@ def _essdai_and_jak(facts: Any, jurisdiction: str, meds_missing: bool) -> tuple[
 
 
 def _evidence_of(result: Any) -> Iterator[str]:
-    from cds_service.pipeline import evidence_references
+    from pipeline import evidence_references
 
     return evidence_references(result) if result is not None else iter(())
 

@@ -136,7 +136,7 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
 
     pid = picks.get("eligible") or next(iter(cohort.bundles))
     script = Path(sys.executable).with_name("essdai-cds")
-    cli = [str(script)] if script.exists() else [sys.executable, "-m", "cds_service.cli"]
+    cli = [str(script)] if script.exists() else [sys.executable, "-m", "essdai_cds.cli"]
 
     def call_line(patient: str, hook: str) -> str:
         return shlex.join(cli + ["call", "--service-url", service_base, "--fhir", fhir_base, "--patient", patient,

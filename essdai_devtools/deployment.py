@@ -38,7 +38,7 @@ def db_upgrade(database_url: str, workdir: Path) -> dict[str, Any]:
     """Run `essdai-cds db upgrade --database-url URL` as its own process; its JSON line."""
     env = service_env(public_base_url="http://127.0.0.1:1", trusted_issuers=[], fhir_allowlist=[],
                       database_path=workdir / "unused.sqlite")
-    done = subprocess.run([sys.executable, "-m", "cds_service.cli", "db", "upgrade", "--database-url", database_url],
+    done = subprocess.run([sys.executable, "-m", "essdai_cds.cli", "db", "upgrade", "--database-url", database_url],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"essdai-cds db upgrade failed ({done.returncode}): {done.stderr[-1000:]}")

@@ -57,8 +57,8 @@ def service_env(
 
 
 def serve_command(host: str, port: int, workers: int, extra_args: Sequence[str] = ()) -> list[str]:
-    # `python -m cds_service.cli` = the `essdai-cds` script, without depending on PATH
-    return [sys.executable, "-m", "cds_service.cli", "serve", "--host", host, "--port", str(port),
+    # `python -m essdai_cds.cli` = the `essdai-cds` script, without depending on PATH
+    return [sys.executable, "-m", "essdai_cds.cli", "serve", "--host", host, "--port", str(port),
             "--workers", str(workers), *extra_args]
 
 

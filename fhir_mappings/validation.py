@@ -3,7 +3,7 @@
 Validating every resource costs far more than reading it (about 63 us per Observation: 400 ms
 for 10,000 against 40 ms to extract them), so `extract` validates all only when asked
 (`validate=True`). The default path validates what a result relies on: `invalid_among` checks the
-resources cited as evidence (a few dozen), and `cds_service.pipeline` re-derives without any that
+resources cited as evidence (a few dozen), and `pipeline` re-derives without any that
 fail. The reading code is tolerant of malformed shapes
 anyway: it never raises and reports what it cannot read.
 """

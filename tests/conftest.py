@@ -87,9 +87,9 @@ def cds_service(tmp_path_factory: pytest.TempPathFactory, fhir_server: LiveFhir,
 def app_builder() -> Iterator[Callable[..., Any]]:
     """`build(config)` -> `create_app(config)`; every app built is closed after the test (FHIR client
     thread pool and session, database engine). The in-process test suites build on this."""
-    from cds_service.app import create_app
-    from cds_service.hooks import FHIR_KEY
-    from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+    from essdai_cds.app import create_app
+    from fhir_access.client import FHIR_KEY
+    from storage import EXTENSION_KEY as STORAGE_KEY
 
     apps: list[Any] = []
 

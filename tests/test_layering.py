@@ -1,7 +1,13 @@
 """The one-way data flow is a rule of the design: check it on the import graph.
 
-scoring/ and safety/ are pure: no I/O libraries, no FHIR models, no HTTP edge. fhir_mappings never
-imports scoring, safety, cards or the service. cards never imports the service.
+    core (pure, clinical)  fhir_mappings -> scoring / safety -> cards
+    pipeline               resources -> facts -> results, validated (imports core only)
+    shared infrastructure  configuration, fhir_access, storage (non-clinical; import core, never an edge)
+    edges                  cds_service, worksheet, screening: side by side, none importing another
+    composition root       essdai_cds: the CLI and the app built from the HTTP edges (imports anything)
+
+scoring/ and safety/ are pure: no I/O libraries, no FHIR models. Nothing below an edge imports an edge
+or the composition root; core packages never import the pipeline or the shared infrastructure.
 """
 
 import ast
@@ -11,11 +17,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+EDGES = {"cds_service", "worksheet", "screening"}
+INFRA = {"configuration", "fhir_access", "storage"}
+ABOVE_CORE = EDGES | INFRA | {"pipeline", "essdai_cds", "essdai_devtools"}
+IO_LIBS = {"flask", "requests", "sqlalchemy"}
+
 FORBIDDEN = {
-    "scoring": {"flask", "requests", "sqlalchemy", "jinja2", "fhir", "cds_service", "cards", "safety", "essdai_devtools"},
-    "safety": {"flask", "requests", "sqlalchemy", "jinja2", "fhir", "cds_service", "cards", "scoring", "essdai_devtools"},
-    "fhir_mappings": {"flask", "requests", "sqlalchemy", "jinja2", "cds_service", "cards", "scoring", "safety", "essdai_devtools"},
-    "cards": {"flask", "requests", "sqlalchemy", "cds_service", "essdai_devtools"},
+    "scoring": IO_LIBS | ABOVE_CORE | {"jinja2", "fhir", "cards", "safety"},
+    "safety": IO_LIBS | ABOVE_CORE | {"jinja2", "fhir", "cards", "scoring"},
+    "fhir_mappings": IO_LIBS | ABOVE_CORE | {"jinja2", "cards", "scoring", "safety"},
+    "cards": IO_LIBS | ABOVE_CORE,
+    "pipeline": IO_LIBS | ABOVE_CORE - {"pipeline"},
+    **{infra: EDGES | {"essdai_cds", "essdai_devtools"} for infra in INFRA},
+    **{edge: (EDGES - {edge}) | {"essdai_cds", "essdai_devtools"} for edge in EDGES},
 }
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.config import CONFIG_KEYS
+from configuration import CONFIG_KEYS
 from fhir_mappings.code_tables.essdai_codesystem import CODES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from typing import Any
 import requests
 from sqlalchemy import create_engine, func, select
 
-from cds_service.storage import feedback_table
+from storage import feedback_table
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
 from essdai_devtools.deployment import Deployment
 from essdai_devtools.postgres import PostgresCluster

@@ -17,7 +17,7 @@ import pytest
 import requests
 from deployment_helpers import VIEW, Live, feedback, patient_view
 
-from cds_service.config import KEYS_BY_NAME
+from configuration import KEYS_BY_NAME
 from essdai_devtools.slow_clients import SlowClients
 
 pytestmark = pytest.mark.integration

@@ -24,7 +24,7 @@ STARTS = 30
 # however slowly a loaded machine imports.
 START = """
 import pathlib, sys, time
-from cds_service.storage import Storage
+from storage import Storage
 url, ready, go = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 ready.touch()
 while not go.exists():

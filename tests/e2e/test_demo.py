@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.cli import main as cli_main
+from essdai_cds.cli import main as cli_main
 from essdai_devtools.demo import showcase
 from essdai_devtools.procs import free_port
 from essdai_devtools.synth import generate
@@ -39,7 +39,7 @@ def test_demo_starts_everything_and_sigterm_stops_it(tmp_path: Path) -> None:
     port, fhir_port = free_port(), free_port()
     log = (tmp_path / "demo.out").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cds_service.cli", "demo", "--port", str(port), "--fhir-port", str(fhir_port),
+        [sys.executable, "-m", "essdai_cds.cli", "demo", "--port", str(port), "--fhir-port", str(fhir_port),
          "--patients", "8", "--workdir", str(tmp_path / "w")],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -19,7 +19,7 @@ import requests
 from flask import Flask, abort, request
 from werkzeug.serving import make_server
 
-from cds_service.cli import main as cli_main
+from essdai_cds.cli import main as cli_main
 from essdai_devtools.ehr_client import (
     EhrClient,
     EhrKey,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from cds_service.cli import main as cli_main
+from essdai_cds.cli import main as cli_main
 from essdai_devtools import cohort_codes
 from essdai_devtools.synth import generate, read_expected, select_cases, write_cohort
 from essdai_devtools.synth_expect import category, expectation

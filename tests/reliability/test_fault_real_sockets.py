@@ -35,7 +35,7 @@ from reliability_helpers import (
     sjogren_condition,
 )
 
-from cds_service.fhir_client import Deadline, FhirClient, FhirSettings, FhirUnavailable
+from fhir_access.client import Deadline, FhirClient, FhirSettings, FhirUnavailable
 from essdai_devtools.fhir_server import FhirServer, load_bundle
 from essdai_devtools.procs import free_port
 

@@ -58,7 +58,7 @@ def test_refused_before_reading_parsing_or_auth(make_app, monkeypatch, method, p
 
 
 def test_default_limit_is_the_config_default(make_app):
-    from cds_service.config import KEYS_BY_NAME
+    from configuration import KEYS_BY_NAME
 
     app = make_app()
     default = KEYS_BY_NAME["MAX_REQUEST_BYTES"].default

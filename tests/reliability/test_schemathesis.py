@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cds_service import openapi
-from cds_service.app import create_app
+from essdai_cds.app import create_app
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
 
 MAX_EXAMPLES = 40  # per operation and mode; the whole file stays well under the suite's 90 s

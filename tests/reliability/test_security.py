@@ -28,8 +28,8 @@ from reliability_helpers import (
     view_body,
 )
 
-from cds_service.commands import serve
-from cds_service.config import ConfigError
+from essdai_cds.commands import serve
+from configuration import ConfigError
 from essdai_devtools.ehr_client import EhrKey
 from essdai_devtools.service_process import ServiceProcess
 
@@ -197,7 +197,7 @@ def test_serve_command_exits_2_before_starting_anything(monkeypatch, capsys):
 
 
 def test_demo_and_devtools_service_refuse_a_public_address(tmp_path, capsys):
-    from cds_service.cli import main
+    from essdai_cds.cli import main
 
     assert main(["demo", "--host", "0.0.0.0", "--workdir", str(tmp_path / "demo")]) == 2
     assert "refusing to bind" in capsys.readouterr().err

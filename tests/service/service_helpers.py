@@ -13,7 +13,7 @@ from typing import Any
 
 import jwt
 
-from cds_service.registry import HookCall, PrefetchKey, Registry
+from fhir_access.registry import HookCall, PrefetchKey, Registry
 
 BASE = "https://cds.example.org"
 FHIR = "https://fhir.example.org/r4"

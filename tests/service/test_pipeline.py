@@ -1,9 +1,9 @@
-"""cds_service.pipeline: the resources a result relies on are validated with fhir.resources R4B; an
+"""pipeline: the resources a result relies on are validated with fhir.resources R4B; an
 invalid one is dropped, reported, and the result derived again without it."""
 
 from datetime import date
 
-from cds_service import pipeline
+import pipeline
 from fhir_mappings.facts import Windows
 
 AS_OF = date(2026, 11, 25)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from cds_service.cli import main
-from cds_service.commands import serve
-from cds_service.config import ConfigError
+from essdai_cds.cli import main
+from essdai_cds.commands import serve
+from configuration import ConfigError
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01"}
 
@@ -131,7 +131,7 @@ def test_serve_runs_gunicorn_on_loopback_and_stops(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESSDAI_CDS_")}
     env["ESSDAI_CDS_DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
     log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "cds_service.cli", "serve", "--no-auth", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "essdai_cds.cli", "serve", "--no-auth", "--port", str(port),
                              "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.config import CONFIG_KEYS, ConfigError, codesystem_url, defaults, load_config
-from cds_service.registry import PrefetchKey, Registry, render, token_values
+from configuration import CONFIG_KEYS, ConfigError, codesystem_url, defaults, load_config
+from fhir_access.registry import PrefetchKey, Registry, render, token_values
 
 NO_AUTH = {"ESSDAI_CDS_AUTH_ENABLED": "false"}
 
@@ -184,7 +184,7 @@ def _empty_members(value, path="$"):  # noqa: ANN001, ANN202
 
 
 def test_real_discovery_has_no_empty_values_and_only_2_0_tokens(make_app):
-    from cds_service.registry import TOKEN_RE
+    from fhir_access.registry import TOKEN_RE
     from cds_service.services import REGISTRY
 
     services = make_app(REGISTRY=REGISTRY).test_client().get("/cds-services").get_json()["services"]

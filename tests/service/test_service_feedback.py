@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from service_helpers import BASE, EC_KID, ISS_FILE, mint, public_jwk
 
-from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+from storage import EXTENSION_KEY as STORAGE_KEY
 
 TS = "2025-06-01T10:15:00Z"
 URL = "/cds-services/test-view/feedback"

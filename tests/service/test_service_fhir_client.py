@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from cds_service.fhir_client import (
+from fhir_access.client import (
     Deadline,
     FhirAuthError,
     FhirBadResponse,

@@ -207,7 +207,7 @@ def test_template_rendering_uses_context_tokens(client, recorder):
 
 
 def test_medication_references_not_in_the_data_are_read(make_app, recorder):
-    from cds_service.registry import PrefetchKey, Registry
+    from fhir_access.registry import PrefetchKey, Registry
 
     registry = Registry()
     registry.service(id="meds", hooks="patient-view", title="Meds", description="Meds.",

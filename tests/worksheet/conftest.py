@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from worksheet_helpers import CHROMIUM, CHROMIUM_ARGS, LiveWorksheet, case_bundle
 
-from cds_service.app import create_app
-from cds_service.hooks import FHIR_KEY
-from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
-from cds_service.worksheet import init_app
+from essdai_cds.app import create_app
+from fhir_access.client import FHIR_KEY
+from storage import EXTENSION_KEY as STORAGE_KEY
+from worksheet import init_app
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
 from essdai_devtools.fhir_server import FhirServer, load_bundle
 from essdai_devtools.procs import free_port, server_process
@@ -97,7 +97,7 @@ def live_worksheet(tmp_path_factory: pytest.TempPathFactory, ws_fhir: str, ws_to
                    "ESSDAI_CDS_WORKSHEET_CLIENT_ID": CLIENT_ID},
         )
         cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--timeout", "30", "cds_service.worksheet.wsgi:app"]
+               "--timeout", "30", "essdai_cds.wsgi:app"]
         log_path = workdir / "service.log"
         with server_process(cmd, f"{base}/healthz", log_path, 30, env=env, cwd=workdir):
             yield LiveWorksheet(base, log_path, ehr, key)

@@ -17,10 +17,10 @@ import responses
 from worksheet_helpers import chart_facts, fhir_observations, form_of, open_worksheet, text_of
 
 import scoring
-from cds_service.worksheet import card_link
-from cds_service.worksheet.controls import CONTROL_BY_CODE, Entry, with_entries
-from cds_service.worksheet.routes import EXTENSION_KEY
-from cds_service.worksheet.session import SESSION_COOKIE, WorksheetSession
+from configuration.worksheet_link import card_link
+from worksheet.controls import CONTROL_BY_CODE, Entry, with_entries
+from worksheet.routes import EXTENSION_KEY
+from worksheet.session import SESSION_COOKIE, WorksheetSession
 from essdai_devtools.card_reading import essdai_cards, extension
 from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
 

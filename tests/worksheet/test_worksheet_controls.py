@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from cds_service.worksheet.controls import (CONTROL_BY_CODE, CONTROLS, ENTERED_PREFIX, Entry, parse_form,
+from worksheet.controls import (CONTROL_BY_CODE, CONTROLS, ENTERED_PREFIX, Entry, parse_form,
                                             with_entries)
-from cds_service.worksheet.definitions import VALUE_LABELS
+from worksheet.definitions import VALUE_LABELS
 from fhir_mappings.code_tables.essdai_codesystem import CODES, DOMAINS
 from fhir_mappings.facts import Finding, PatientFacts
 from scoring.domains import DOMAIN_TABLE

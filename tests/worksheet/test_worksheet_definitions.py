@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.worksheet.definitions import C1, DOMAIN_TEXT, ESSPRI_QUESTIONS, S1, S5
+from worksheet.definitions import C1, DOMAIN_TEXT, ESSPRI_QUESTIONS, S1, S5
 from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
 from scoring.domains import DOMAIN_TABLE
 from scoring.esspri import ITEM_CODES

@@ -10,9 +10,9 @@ import requests
 import responses
 
 import scoring
-from cds_service.fhir_client import FhirClient, FhirSettings
-from cds_service.worksheet.controls import Entry, with_entries
-from cds_service.worksheet.fhir_out import (InvalidResource, SaveFailed, effective, finding_observation,
+from fhir_access.client import FhirClient, FhirSettings
+from worksheet.controls import Entry, with_entries
+from worksheet.fhir_out import (InvalidResource, SaveFailed, effective, finding_observation,
                                             post_transaction, transaction, validate)
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM, DOMAINS
 from fhir_mappings.facts import Finding, PatientFacts

@@ -16,9 +16,9 @@ import requests
 from smart_ehr import CLIENT_ID, EhrStandIn, Token
 from worksheet_helpers import fhir_observations, form_of, text_of
 
-from cds_service.worksheet import card_link
-from cds_service.worksheet.routes import EXTENSION_KEY
-from cds_service.worksheet.settings import DEFAULT_SCOPES
+from configuration.worksheet_link import card_link
+from worksheet.routes import EXTENSION_KEY
+from configuration.worksheet import DEFAULT_SCOPES
 
 pytestmark = pytest.mark.integration  # a real FHIR server (sekmet-fhir) answers every read
 

@@ -10,8 +10,8 @@ from sqlalchemy import create_engine
 
 import fhir_mappings
 import scoring
-from cds_service.worksheet.facts_codec import CodecError, decode_facts, encode_facts
-from cds_service.worksheet.sealing import Sealer, Unsealed, stored_secret
+from worksheet.facts_codec import CodecError, decode_facts, encode_facts
+from worksheet.sealing import Sealer, Unsealed, stored_secret
 from fhir_mappings.facts import Finding, MedicationFact, PatientFacts, Skipped, Windows
 
 TODAY = date(2026, 5, 4)

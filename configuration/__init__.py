@@ -48,7 +48,7 @@ class ConfigKey:
     description: str
 
 
-# The clinician worksheet (cds_service.worksheet): SMART client and session settings.
+# The clinician worksheet (worksheet): SMART client and session settings.
 DEFAULT_WORKSHEET_SCOPES = ("patient/Patient.read patient/Condition.read patient/Observation.read "
                   "patient/MedicationRequest.read patient/MedicationStatement.read patient/Medication.read "
                   "patient/Observation.write")

@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import date
 
-from cds_service.config import ConfigError, codesystem_url, load_config, windows
+from configuration import ConfigError, codesystem_url, load_config, windows
 
 
 def _date(text: str) -> date:
@@ -35,7 +35,7 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import fhir_mappings
-    from cds_service import pipeline
+    import pipeline
 
     try:
         config = load_config({"AUTH_ENABLED": False})

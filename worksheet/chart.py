@@ -12,12 +12,12 @@ from typing import Any
 from flask import Flask
 
 import fhir_mappings
-from cds_service.config import as_of, codesystem_url, windows
-from cds_service.fhir_client import Deadline, FhirClient
-from cds_service.hooks import FHIR_KEY, REGISTRY_KEY
-from cds_service.prefetch import FhirAccess, gather
-from cds_service.registry import ServiceSpec
-from cds_service.worksheet.errors import WorksheetProblem
+from configuration import as_of, codesystem_url, windows
+from fhir_access.client import FHIR_KEY, Deadline, FhirClient
+from fhir_access.gather import FhirAccess, gather
+from fhir_access.patient_queries import PATIENT_VIEW_PREFETCH, SCORING_KEYS
+from fhir_access.registry import ServiceSpec
+from worksheet.errors import WorksheetProblem
 from fhir_mappings.facts import PatientFacts
 
 log = logging.getLogger("essdai_cds.worksheet")
@@ -34,16 +34,10 @@ class Chart:
     partial: tuple[str, ...] = ()  # data read only in part (page cap or time budget)
 
 
-def _spec(app: Flask) -> ServiceSpec:
-    registry = app.extensions.get(REGISTRY_KEY)
-    spec = registry.find(SERVICE_ID, HOOK) if registry is not None else None
-    if spec is None:  # an app serving a test registry: the worksheet still reads what the real service reads
-        from cds_service.services import REGISTRY
-
-        spec = REGISTRY.find(SERVICE_ID, HOOK)
-    if spec is None:
-        raise RuntimeError(f"no {SERVICE_ID} service registered for {HOOK}")
-    return spec
+def _spec() -> ServiceSpec:
+    """The patient-view service's reads, declared once in fhir_access.patient_queries."""
+    return ServiceSpec(id=SERVICE_ID, hook=HOOK, title="ESSDAI worksheet", description="", usage_requirements=None,
+                       prefetch=PATIENT_VIEW_PREFETCH, handler=lambda call: [])
 
 
 def _name(patient: Mapping[str, Any] | None) -> str:
@@ -69,9 +63,7 @@ def header_of(patient: Mapping[str, Any] | None) -> dict[str, str]:
 
 def read_chart(app: Flask, *, iss: str, token: str | None, patient_id: str, budget: float) -> Chart:
     """Gather and extract; WorksheetProblem when the data scoring needs cannot be read."""
-    from cds_service.services import SCORING_KEYS  # the keys without which the card says "could not complete"
-
-    spec = _spec(app)
+    spec = _spec()
     client: FhirClient = app.extensions[FHIR_KEY]
     config = app.config
     gathered = gather(spec, context={"patientId": patient_id}, prefetch={}, access=FhirAccess(iss, token),

@@ -1,8 +1,8 @@
-"""The worksheet's settings, read from its keys in `cds_service.config.CONFIG_KEYS` (`app.config`,
+"""The worksheet's settings, read from its keys in `configuration.CONFIG_KEYS` (`app.config`,
 with `ESSDAI_CDS_<KEY>` as a fallback for apps built without `load_config`).
 
 The card link itself is the existing `WORKSHEET_URL` key (the worksheet's SMART launch URL,
-`<public base>/worksheet/launch`); see `cds_service.worksheet.links`.
+`<public base>/worksheet/launch`); see `configuration.worksheet_link`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cds_service.config import ENV_PREFIX, ConfigError, ConfigKey, coerce
+from configuration import ENV_PREFIX, ConfigError, ConfigKey, coerce
 
-from cds_service.config import DEFAULT_WORKSHEET_SCOPES as DEFAULT_SCOPES  # noqa: E402
-from cds_service.config import WORKSHEET_CONFIG_KEYS  # noqa: E402
+from configuration import DEFAULT_WORKSHEET_SCOPES as DEFAULT_SCOPES  # noqa: E402
+from configuration import WORKSHEET_CONFIG_KEYS  # noqa: E402
 
 _BY_NAME = {k.name: k for k in WORKSHEET_CONFIG_KEYS}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Request, Response
 
-from cds_service.worksheet.sealing import Sealer, Unsealed
+from worksheet.sealing import Sealer, Unsealed
 
 LAUNCH_COOKIE = "essdai_ws_launch"
 SESSION_COOKIE = "essdai_ws"

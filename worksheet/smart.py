@@ -19,12 +19,12 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
-from cds_service.config import url_allowed_scheme
-from cds_service.fhir_client import Deadline, FhirClient, FhirError
-from cds_service.registry import FHIR_ID_RE
-from cds_service.worksheet.errors import WorksheetProblem
-from cds_service.worksheet.session import LaunchState
-from cds_service.worksheet.settings import WorksheetSettings
+from configuration import url_allowed_scheme
+from fhir_access.client import Deadline, FhirClient, FhirError
+from fhir_access.registry import FHIR_ID_RE
+from worksheet.errors import WorksheetProblem
+from worksheet.session import LaunchState
+from configuration.worksheet import WorksheetSettings
 
 log = logging.getLogger("essdai_cds.worksheet")
 

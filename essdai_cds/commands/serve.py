@@ -1,7 +1,7 @@
-"""`essdai-cds serve`: run the CDS Hooks service under gunicorn (workers import `cds_service.wsgi:app`).
+"""`essdai-cds serve`: run the CDS Hooks service under gunicorn (workers import `essdai_cds.wsgi:app`).
 
 Command-line options become `ESSDAI_CDS_*` environment variables before gunicorn starts, so the
-workers build exactly the app `cds_service.wsgi` builds. `--no-auth` (or AUTH_ENABLED=false, or
+workers build exactly the app `essdai_cds.wsgi` builds. `--no-auth` (or AUTH_ENABLED=false, or
 WORKSHEET_OPEN_ACCESS, from any source) is refused unless the bind address is loopback;
 `--allow-fhir` adds FHIR bases (http allowed for loopback ones, development).
 The configuration is validated in the master first, so a bad value fails before any worker starts.
@@ -16,7 +16,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from cds_service.config import CONFIG_FILE_ENV, ENV_PREFIX, ConfigError, is_loopback_host, load_config
+from configuration import CONFIG_FILE_ENV, ENV_PREFIX, ConfigError, is_loopback_host, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     # Build the app once here, in the master, before the workers start: the database tables, the
     # SQLite WAL switch and the worksheet secret are created now, so workers booting together on a
     # fresh file never race to create them (a lost race failed a worker's boot and took gunicorn down).
-    from cds_service.storage import SchemaMissing
+    from storage import SchemaMissing
 
     try:
         _prepare_database()
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from cds_service.wsgi import app
+            from essdai_cds.wsgi import app
 
             return app
 
@@ -144,9 +144,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _prepare_database() -> None:
-    from cds_service.app import create_app
-    from cds_service.hooks import FHIR_KEY
-    from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
+    from essdai_cds.app import create_app
+    from fhir_access.client import FHIR_KEY
+    from storage import EXTENSION_KEY as STORAGE_KEY
 
     app = create_app()
     app.extensions[STORAGE_KEY].close()

@@ -31,9 +31,8 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from cds_service.config import url_allowed_scheme
-from cds_service.errors import EssdaiCdsError
-from cds_service.registry import RELATIVE_URL_RE
+from configuration import url_allowed_scheme
+from fhir_access.registry import RELATIVE_URL_RE
 
 log = logging.getLogger("essdai_cds.fhir")
 
@@ -46,9 +45,10 @@ __all__ = [
 FHIR_JSON_TYPES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
 _CHUNK = 64 * 1024
 T = TypeVar("T")
+FHIR_KEY = "essdai_cds.fhir"  # app.extensions key of the app's one FhirClient (shared by every HTTP edge)
 
 
-class FhirError(EssdaiCdsError):
+class FhirError(Exception):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from cds_service.worksheet.definitions import LEVEL_NAMES, value_label
+from worksheet.definitions import LEVEL_NAMES, value_label
 from fhir_mappings.code_tables.essdai_codesystem import CODES, DOMAINS, CodeDef
 from fhir_mappings.facts import Finding, PatientFacts
 from scoring import InvalidLevel, validate_level

@@ -24,22 +24,22 @@ from flask import (Blueprint, Response, current_app, g, jsonify, make_response, 
 from werkzeug.exceptions import HTTPException
 
 import scoring
-from cds_service.config import as_of, codesystem_url
-from cds_service.fhir_client import FhirClient
-from cds_service.hooks import FHIR_KEY
-from cds_service.registry import FHIR_ID_RE
-from cds_service.worksheet import smart
-from cds_service.worksheet.chart import Chart, read_chart
-from cds_service.worksheet.controls import ParsedForm, parse_form, with_entries
-from cds_service.worksheet.definitions import LEVEL_NAMES
-from cds_service.worksheet.errors import PROBLEMS, WorksheetProblem
-from cds_service.worksheet.facts_codec import CodecError, decode_facts, encode_facts
-from cds_service.worksheet.fhir_out import InvalidResource, SaveFailed, post_transaction, transaction
-from cds_service.worksheet.sealing import Sealer, Unsealed
-from cds_service.worksheet.session import (LAUNCH_COOKIE, SESSION_COOKIE, WorksheetSession, clear, load_launch,
+from configuration import as_of, codesystem_url
+from fhir_access.client import FhirClient
+from fhir_access.client import FHIR_KEY
+from fhir_access.registry import FHIR_ID_RE
+from worksheet import smart
+from worksheet.chart import Chart, read_chart
+from worksheet.controls import ParsedForm, parse_form, with_entries
+from worksheet.definitions import LEVEL_NAMES
+from worksheet.errors import PROBLEMS, WorksheetProblem
+from worksheet.facts_codec import CodecError, decode_facts, encode_facts
+from worksheet.fhir_out import InvalidResource, SaveFailed, post_transaction, transaction
+from worksheet.sealing import Sealer, Unsealed
+from worksheet.session import (LAUNCH_COOKIE, SESSION_COOKIE, WorksheetSession, clear, load_launch,
                                            load_session, new_csrf, save_launch, save_session)
-from cds_service.worksheet.settings import WorksheetSettings
-from cds_service.worksheet import view
+from configuration.worksheet import WorksheetSettings
+from worksheet import view
 
 log = logging.getLogger("essdai_cds.worksheet")
 

@@ -1,4 +1,4 @@
-"""WSGI entry point (`gunicorn cds_service.wsgi:app`): the app built from the environment
+"""WSGI entry point (`gunicorn essdai_cds.wsgi:app`): the app built from the environment
 (`ESSDAI_CDS_*`, optional `ESSDAI_CDS_CONFIG` TOML file)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import gc
 import logging
 import sys
 
-from cds_service.app import create_app
+from essdai_cds.app import create_app
 
 
 def configure_logging() -> None:

@@ -25,8 +25,8 @@ from fhir.resources.R4B.observation import Observation
 
 from cards.context import CardContext
 from cards.fhir_actions import essdai_observation
-from cds_service.fhir_client import FHIR_JSON_TYPES, FhirAuthError, FhirClient, error_for_status
-from cds_service.worksheet.controls import Entry
+from fhir_access.client import FHIR_JSON_TYPES, FhirAuthError, FhirClient, error_for_status
+from worksheet.controls import Entry
 from fhir_mappings.code_tables.essdai_codesystem import CODES, DOMAINS
 
 log = logging.getLogger("essdai_cds.worksheet")

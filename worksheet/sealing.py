@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from cds_service.storage import create_tables
+from storage import create_tables
 
 _metadata = MetaData()
 _secret_table = Table(

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cds_service.fhir_client import (
+from fhir_access.client import (
     BoundFhir,
     Deadline,
     FhirBadResponse,
@@ -38,7 +38,7 @@ from cds_service.fhir_client import (
     bundle_resources,
     next_link,
 )
-from cds_service.registry import REFERENCE_RE, ServiceSpec, render, token_values
+from fhir_access.registry import REFERENCE_RE, ServiceSpec, render, token_values
 
 log = logging.getLogger("essdai_cds.prefetch")
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from cds_service.worksheet.settings import WorksheetSettings
+from configuration.worksheet import WorksheetSettings
 
 LABEL = "Open the ESSDAI worksheet"
 

@@ -15,7 +15,7 @@ import logging
 import sys
 from typing import Any
 
-from cds_service.config import ENV_PREFIX, ConfigError, load_config
+from configuration import ENV_PREFIX, ConfigError, load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,14 +39,13 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from cds_service.app import create_app
-    from cds_service.hooks import FHIR_KEY
-    from cds_service.storage import EXTENSION_KEY as STORAGE_KEY
-    from cds_service.storage import make_engine
+    from essdai_cds.app import create_app
+    from fhir_access.client import FHIR_KEY
+    from storage import EXTENSION_KEY as STORAGE_KEY
+    from storage import make_engine
 
-    from cds_service import auth
-
-    auth.log.setLevel(logging.ERROR)  # auth is off for this one-shot app only: its warning would mislead
+    # auth is off for this one-shot app only: the auth module's "not verified" warning would mislead
+    logging.getLogger("essdai_cds.auth").setLevel(logging.ERROR)
     overrides = {"AUTH_ENABLED": False, "DATABASE_CREATE_TABLES": True}
     if args.database_url:
         overrides["DATABASE_URL"] = args.database_url

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cards.labels import CATEGORY_LABELS, domain_label
-from cds_service.worksheet.controls import CONTROLS, ENTERED_PREFIX, Control, ParsedForm
-from cds_service.worksheet.definitions import DOMAIN_TEXT, ESSPRI_QUESTIONS, LEVEL_NAMES, DomainText, value_label
+from worksheet.controls import CONTROLS, ENTERED_PREFIX, Control, ParsedForm
+from worksheet.definitions import DOMAIN_TEXT, ESSPRI_QUESTIONS, LEVEL_NAMES, DomainText, value_label
 from fhir_mappings.code_tables.essdai_codesystem import CODES, DOMAINS
 from fhir_mappings.facts import PatientFacts
 from scoring.domains import DOMAIN_TABLE, ESSDAI_WEIGHTS
