@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "greenlet each, not a worker; see README 'Production')")
     parser.add_argument("--worker-connections", type=int, default=1000,
                         help="open connections per gevent worker (default 1000)")
+    parser.add_argument("--body-timeout", type=float, default=10.0,
+                        help="seconds a client gets to send a request body (gevent workers; 408 after; default 10)")
     parser.add_argument("--reuse-connections", action="store_true",
                         help="keep a client connection open after a response (default: close it; see README)")
     parser.add_argument("--keepalive", type=int, default=5,
@@ -104,8 +106,10 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1 or not 0 < args.port < 65536 or args.keepalive < 1 or args.worker_connections < 1:
-        print("essdai-cds serve: --workers, --keepalive, --worker-connections must be >= 1 and --port 1-65535",
+    if (args.workers < 1 or not 0 < args.port < 65536 or args.keepalive < 1 or args.worker_connections < 1
+            or not args.body_timeout > 0):
+        print("essdai-cds serve: --workers, --keepalive, --worker-connections must be >= 1, --body-timeout > 0 "
+              "and --port 1-65535",
               file=sys.stderr)
         return 2
     try:
@@ -137,7 +141,11 @@ def run(args: argparse.Namespace) -> int:
         def load(self) -> Any:
             from essdai_cds.wsgi import app
 
-            return app
+            if args.worker_class != "gevent":
+                return app
+            from essdai_cds.admission import OneRequestAtATime
+
+            return OneRequestAtATime(app, body_timeout_s=args.body_timeout, max_bytes=app.config["MAX_REQUEST_BYTES"])
 
     _Server().run()
     return 0

@@ -146,3 +146,22 @@ def test_postgres_down_calls_fail_cleanly_with_503(deployment: Live) -> None:
     for r in (hook, post):
         assert (r.status_code, r.json()["resourceType"]) == (503, "OperationOutcome"), r.text
     assert _until_answered(deployment)[-1] == 200
+
+
+def test_a_slow_body_holds_only_its_own_connection_and_gets_408(deployment: Live) -> None:
+    """Straight at an instance (no proxy): a complete head, then a body that stops arriving."""
+    import socket
+
+    host, port = "127.0.0.1", _port(deployment.instance_url(0))
+    slow = socket.create_connection((host, port), timeout=20)
+    slow.sendall(f"POST {FEEDBACK} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 1000\r\n\r\n{\"feedback\": [".encode())
+    try:
+        started = time.monotonic()
+        answered = deployment.post(HOOK, patient_view(), via=deployment.instance_url(0), timeout=HOOK_BUDGET_S)
+        assert answered.status_code == 200 and time.monotonic() - started < HOOK_BUDGET_S
+        reply = slow.recv(4096).decode("latin-1")  # the instance's body timeout (10 s) ends it
+    finally:
+        slow.close()
+    assert reply.startswith("HTTP/1.1 408 "), reply[:200]
+    assert '"code":"timeout"' in reply
