@@ -31,23 +31,35 @@ def category(score: int) -> str:
     return "low" if score < 5 else "moderate" if score < 14 else "high"
 
 
-def _total(levels: dict[str, int | None], weights: dict[str, int]) -> tuple[int, int]:
+Level = int | tuple[int, int] | None  # decided | (lowest, highest) still possible | no data (0..domain max)
+
+
+def _span(domain: str, level: Level) -> tuple[int, int]:
+    if level is None:  # no data: anything from 0 to the domain maximum
+        return 0, max(LEVELS[domain])
+    if isinstance(level, tuple):
+        return level
+    return level, level
+
+
+def _total(levels: dict[str, Level], weights: dict[str, int]) -> tuple[int, int]:
     lo = hi = 0
     for domain, weight in weights.items():
-        level = levels.get(domain)
-        if level is None:  # no data: anything from 0 to the domain maximum
-            hi += weight * max(LEVELS[domain])
-        else:
-            lo += weight * level
-            hi += weight * level
+        low, high = _span(domain, levels.get(domain))
+        lo += weight * low
+        hi += weight * high
     return lo, hi
 
 
-def expectation(levels: dict[str, int | None]) -> dict[str, Any]:
-    """Expected score objects for domain levels (None = no data for that domain)."""
+def expectation(levels: dict[str, Level]) -> dict[str, Any]:
+    """Expected score objects for domain levels (None = no data; (lo, hi) = only that range is known,
+    e.g. an old diagnosis that may be damage, or a finding whose attribution the data leave open)."""
     for domain, level in levels.items():
-        if level is not None and level not in LEVELS[domain]:
-            raise ValueError(f"level {level} is not allowed for {domain}")
+        for value in (level if isinstance(level, tuple) else (level,)):
+            if value is not None and value not in LEVELS[domain]:
+                raise ValueError(f"level {value} is not allowed for {domain}")
+        if isinstance(level, tuple) and level[0] >= level[1]:
+            raise ValueError(f"range {level} for {domain} must be (lower, higher)")
     full = {d: levels.get(d) for d in DOMAINS}
     lo, hi = _total(full, ESSDAI_WEIGHT)
     clin_lo, clin_hi = _total(full, CLINESSDAI_WEIGHT)
@@ -58,7 +70,14 @@ def expectation(levels: dict[str, int | None]) -> dict[str, Any]:
         "category": cat,
         "eligibility": {"met": met},
         "clinessdai": {"score": clin_lo, "max": clin_hi},
-        "domains": {d: {"level": full[d], "points": None if full[d] is None else ESSDAI_WEIGHT[d] * full[d]}
-                    for d in DOMAINS},
-        "undetermined": [d for d in DOMAINS if full[d] is None],
+        "domains": {d: _domain(d, full[d]) for d in DOMAINS},
+        "undetermined": [d for d in DOMAINS if full[d] is None or isinstance(full[d], tuple)],
     }
+
+
+def _domain(domain: str, level: Level) -> dict[str, Any]:
+    if level is None:
+        return {"level": None, "points": None}
+    if isinstance(level, tuple):  # the service reports the certain points (weight x lower end)
+        return {"level": None, "range": list(level), "points": ESSDAI_WEIGHT[domain] * level[0]}
+    return {"level": level, "points": ESSDAI_WEIGHT[domain] * level}

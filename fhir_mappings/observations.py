@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from fhir_mappings import units
+from fhir_mappings import serology, units
 from fhir_mappings.code_tables import result_values
 from fhir_mappings.code_tables.essdai_codesystem import CODES as PROJECT_CODES
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM, CodeDef
@@ -318,10 +318,16 @@ def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -
             return f"{other} is not used for {name}"
         if not (positive is not None or "panel" in allowed):
             return None
+    derived = None
+    if value is not None and name in serology.QUANTITATIVE_SEROLOGY:
+        read = serology.read_number(value, comparator, high, interp)
+        if isinstance(read, str):
+            return f"{name} {original or value}: {read}"
+        positive, derived = read
     return Measurement(
         analyte=name, date=when, reference=ref, code=_TOKENS[row.code], display=row.display,
         value=value, unit=unit if value is not None else None, comparator=comparator, positive=positive,
-        coding=coding, ref_low=low, ref_high=high, interpretation=interp, original=original,
+        coding=coding, ref_low=low, ref_high=high, interpretation=interp, original=original, derived=derived,
     )
 
 

@@ -31,7 +31,7 @@ def assess(facts: PatientFacts) -> Assessment:
     essdai_total = total(domains, ESSDAI_WEIGHTS)
     patient_reported, esspri_warnings = esspri(facts)
     delta, change_warnings = change(facts, essdai_total.score, essdai_total.max)
-    classified, classification_warnings = classification(facts)
+    classified, classification_warnings = classification(facts, {d: (r.lo, r.hi) for d, r in domains.items()})
     warnings += esspri_warnings + change_warnings + classification_warnings
     return Assessment(
         patient_id=facts.patient_id,

@@ -106,6 +106,9 @@ ELIGIBILITY = Limit(5, "{score}", "baricitinib pSS studies enrol ESSDAI >= 5 (NC
 ESSDAI_MCII = Limit(3, "{score}", "Seror 2016 [S4]: minimal clinically important improvement = fall >= 3", Mark.V)
 ESSPRI_PASS = Limit(5.0, "{score}", "Seror 2016 [S4]: patient-acceptable symptom state ESSPRI < 5", Mark.R,
                     note="abstract sentence not verified; medium-high confidence")
+ESSPRI_MCII_POINTS = Limit(1.0, "{score}", "Seror 2016 [S4]: ESSPRI MCII = decrease >= 1 point or >= 15 %", Mark.R,
+                           note="essdai-rules §3: abstract sentence not verified; supported by S4 Table 4")
+ESSPRI_MCII_PCT = Limit(15.0, "%", "Seror 2016 [S4]: ESSPRI MCII = decrease >= 1 point or >= 15 % of baseline", Mark.R)
 ESSPRI_ITEM_MIN, ESSPRI_ITEM_MAX = 0.0, 10.0  # 0-10 numerical rating scales [S5]
 CLINESSDAI_CATEGORY_NOTE = "ESSDAI cut-offs reused for ClinESSDAI (S3: 'very close') [Implementation choice]"
 
