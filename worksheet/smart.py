@@ -9,11 +9,11 @@ must be https (http only for loopback with ALLOW_INSECURE_FHIR, as for FHIR call
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
@@ -108,7 +108,7 @@ def context_patient(app_context: object) -> str | None:
     if not isinstance(app_context, str):
         return None
     try:
-        data = json.loads(app_context)
+        data = orjson.loads(app_context)  # depth-capped (1024), unlike json.loads
     except ValueError:
         return None
     patient = data.get("patient") if isinstance(data, dict) else None
