@@ -4,6 +4,11 @@ Accepts the 2.0 wrapper `{"feedback": [...]}` and a bare feedback object (HAPI's
 are validated before anything is stored; one invalid item rejects the request (400, naming the item
 index and field). Rows are keyed by (service id, card, outcome, suggestion id): an accepted item
 gives one row per accepted suggestion. The answer is 200 `{"stored": n, "duplicates": m}`.
+
+Bounded work: at most MAX_ITEMS items and MAX_SUGGESTIONS accepted suggestions per item (a card of
+this service offers at most a handful), so at most MAX_ITEMS * MAX_SUGGESTIONS rows; beyond either is
+413 (`too-costly`) before anything is stored. One post is stored in one transaction: all or nothing
+(storage unavailable -> 503, nothing stored).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ bp = Blueprint("feedback", __name__)
 
 OUTCOMES = ("accepted", "overridden")
 MAX_ITEMS = 100
+MAX_SUGGESTIONS = 20  # accepted suggestions per feedback item
 MAX_ID_LEN = 255
 MAX_COMMENT_LEN = 4000
 
@@ -72,6 +78,8 @@ def parse_item(item: Any, index: int) -> list[dict[str, Any]]:
             raise RequestRejected(f"{where}.overrideReason is only allowed when overridden")
         if not isinstance(accepted, list) or not accepted:
             raise RequestRejected(f"{where}.acceptedSuggestions is required when accepted")
+        if len(accepted) > MAX_SUGGESTIONS:
+            raise RequestRejected(f"{where}: at most {MAX_SUGGESTIONS} acceptedSuggestions per item", 413)
         ids = []
         for j, suggestion in enumerate(accepted):
             if not isinstance(suggestion, dict) or not _id_str(suggestion.get("id")):
@@ -99,7 +107,7 @@ def parse_feedback(body: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(items, list) or not items:
             raise RequestRejected("feedback must be a non-empty array")
         if len(items) > MAX_ITEMS:
-            raise RequestRejected(f"at most {MAX_ITEMS} feedback items per request")
+            raise RequestRejected(f"at most {MAX_ITEMS} feedback items per request", 413)
     elif "card" in body:
         items = [body]  # a bare feedback object (HAPI FHIR's shape)
     else:
