@@ -62,7 +62,11 @@ WORKSHEET_CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("WORKSHEET_SCOPES", DEFAULT_WORKSHEET_SCOPES, "str",
               "Scopes asked for, besides `launch` (EHR launch) or `launch/patient` (standalone launch)."),
     ConfigKey("WORKSHEET_REDIRECT_URI", None, "url",
-              "OAuth redirect URI registered for the worksheet; default <PUBLIC_BASE_URL>/worksheet/callback."),
+              "OAuth redirect URI registered for the worksheet; default <PUBLIC_BASE_URL>/worksheet/callback "
+              "(never taken from the Host header: with neither set, SMART launch answers 503 not-configured)."),
+    ConfigKey("WORKSHEET_FRAME_ANCESTORS", [], "url-list",
+              "Origins (scheme://host[:port]) of the EHRs that may embed the worksheet in a frame (CSP "
+              "`frame-ancestors`); empty: no page may frame it (`frame-ancestors 'none'`)."),
     ConfigKey("WORKSHEET_STANDALONE_ISS", None, "url",
               "FHIR base offered for a standalone launch when none is given (must be in FHIR_ALLOWLIST)."),
     ConfigKey("WORKSHEET_SECRET_KEY", None, "str",
