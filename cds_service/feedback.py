@@ -7,7 +7,8 @@ gives one row per accepted suggestion. The answer is 200 `{"stored": n, "duplica
 
 Bounded work: at most MAX_ITEMS items and MAX_SUGGESTIONS accepted suggestions per item (a card of
 this service offers at most a handful), so at most MAX_ITEMS * MAX_SUGGESTIONS rows; beyond either is
-413 (`too-costly`) before anything is stored. One post is stored in one transaction: all or nothing
+400 before anything is stored (both are `maxItems` of the OpenAPI schema: a schema-violating request
+is a 400, as for any other invalid field; 413 stays the answer to a body over MAX_REQUEST_BYTES). One post is stored in one transaction: all or nothing
 (storage unavailable -> 503, nothing stored).
 """
 
@@ -79,7 +80,7 @@ def parse_item(item: Any, index: int) -> list[dict[str, Any]]:
         if not isinstance(accepted, list) or not accepted:
             raise RequestRejected(f"{where}.acceptedSuggestions is required when accepted")
         if len(accepted) > MAX_SUGGESTIONS:
-            raise RequestRejected(f"{where}: at most {MAX_SUGGESTIONS} acceptedSuggestions per item", 413)
+            raise RequestRejected(f"{where}: at most {MAX_SUGGESTIONS} acceptedSuggestions per item")
         ids = []
         for j, suggestion in enumerate(accepted):
             if not isinstance(suggestion, dict) or not _id_str(suggestion.get("id")):
@@ -107,7 +108,7 @@ def parse_feedback(body: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(items, list) or not items:
             raise RequestRejected("feedback must be a non-empty array")
         if len(items) > MAX_ITEMS:
-            raise RequestRejected(f"at most {MAX_ITEMS} feedback items per request", 413)
+            raise RequestRejected(f"at most {MAX_ITEMS} feedback items per request")
     elif "card" in body:
         items = [body]  # a bare feedback object (HAPI FHIR's shape)
     else:
