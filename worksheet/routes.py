@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 import scoring
 from configuration import as_of, codesystem_url
+from configuration.urls import UnusableUrl, parse_url
 from fhir_access.client import FhirClient
 from fhir_access.client import FHIR_KEY
 from fhir_access.registry import FHIR_ID_RE
@@ -143,12 +144,22 @@ def _redirect_uri() -> str:
     return public.rstrip("/") + url_for("worksheet.callback")
 
 
+def _usable_url(url: str | None) -> bool:
+    """`iss` passes the strict parse (configuration.urls): a bad port, a control character, `..` or
+    userinfo is a bad launch (400), before the allowlist is even asked."""
+    try:
+        parse_url(url)
+    except UnusableUrl:
+        return False
+    return True
+
+
 @bp.get("/launch")
 def launch() -> Response:
     s = state().settings
     iss = request.args.get("iss") or s.standalone_iss
     launch_id = request.args.get("launch")
-    if not iss or (launch_id is not None and not LAUNCH_RE.match(launch_id)):
+    if not _usable_url(iss) or (launch_id is not None and not LAUNCH_RE.match(launch_id)):
         raise WorksheetProblem("bad-launch")
     if not s.client_id:
         raise WorksheetProblem("not-configured")
@@ -201,7 +212,7 @@ def open_demo() -> Response:
     if not s.open_access:
         raise WorksheetProblem("open-disabled")
     iss, patient = request.args.get("iss", ""), request.args.get("patient", "")
-    if not iss or not FHIR_ID_RE.match(patient):
+    if not _usable_url(iss) or not FHIR_ID_RE.match(patient):
         raise WorksheetProblem("bad-launch")
     if not _client().allowed_base(iss):
         raise WorksheetProblem("iss-not-allowed")

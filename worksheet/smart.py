@@ -121,7 +121,7 @@ def exchange_code(settings: WorksheetSettings, launch: LaunchState, code: str) -
         with _session(settings, launch.redirect_uri) as oauth:
             token = oauth.fetch_token(launch.token_endpoint, code=code, code_verifier=launch.verifier,
                                       timeout=settings.http_timeout, allow_redirects=False)
-    except (AuthlibBaseError, requests.RequestException, ValueError) as exc:
+    except (AuthlibBaseError, requests.RequestException, ValueError, RecursionError) as exc:  # json.loads inside authlib
         log.warning("token request failed (%s)", type(exc).__name__)
         raise WorksheetProblem("token-failed") from None
     access_token = token.get("access_token")

@@ -71,6 +71,16 @@ def test_frame_ancestors_must_be_origins(make_ws_app: Callable[..., Any], value:
         make_ws_app(WORKSHEET_FRAME_ANCESTORS=[value])
 
 
+@pytest.mark.parametrize("iss", ["http://127.0.0.1:99999/fhir", "http://127.0.0.1:20600x/fhir", "http://[::1/fhir",
+                                 "http://127.0.0.1:8080/fh\nir", "http://127.0.0.1:8080/fhir\t",
+                                 "http://127.0.0.1:8080/fhir/../admin", "http://u:p@127.0.0.1:8080/fhir"])
+@pytest.mark.parametrize("route", ["/worksheet/open?patient=p1&iss=", "/worksheet/launch?launch=abc&iss="])
+def test_an_unusable_iss_is_a_bad_launch(make_ws_app: Callable[..., Any], route: str, iss: str) -> None:
+    client = make_ws_app(WORKSHEET_CLIENT_ID="ws-client", PUBLIC_BASE_URL="https://cds.example.org").test_client()
+    resp = client.get(route + quote(iss, safe=""))
+    assert (resp.status_code, "The launch request is incomplete" in text_of(resp.get_data(as_text=True))) == (400, True)
+
+
 def _redirect_uri_sent(make_ws_app: Callable[..., Any], ws_fhir: str, host: str, **config: Any) -> Any:
     app = make_ws_app(WORKSHEET_CLIENT_ID="ws-client", WORKSHEET_OPEN_ACCESS=False, **config)
     smart_conf = {"authorization_endpoint": "https://auth.example.org/authorize",
