@@ -12,12 +12,14 @@ from typing import Any
 
 from cards.codings import ESSDAI_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
-from cards.evidence import evidence_views
+from cards.course import course_lines, course_link, response_summary
+from cards.evidence import RATING_NOTE, evidence_views, evidence_words
 from cards.fhir_actions import essdai_observation
 from cards.ids import card_uuid, suggestion_uuid
 from cards.labels import LEVEL_LABELS, category_label, domain_label
 from cards.render import render
-from cards.text import fit_summary, format_value, plural
+from cards.table import narrow_table
+from cards.text import date_words, fit_summary, format_value, plural
 from cards.unavailable import built_or_unavailable
 from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
 
@@ -131,7 +133,8 @@ def _eligibility_line(e: _Essdai) -> str | None:
     return None
 
 
-def _row(domain: str, d: dict, evidence: list[dict[str, str]]) -> dict[str, Any]:
+def _row(domain: str, d: dict, evidence: list[dict[str, str]]) -> list[str]:
+    """Domain | Level | Points | Evidence, each cell short; evidence in words, no resource ids."""
     level = d.get("level")
     rng = d.get("range") if isinstance(d.get("range"), (list, tuple)) and len(d.get("range")) == 2 else None
     points = d.get("points")
@@ -141,9 +144,40 @@ def _row(domain: str, d: dict, evidence: list[dict[str, str]]) -> dict[str, Any]
     else:
         level_text = f"{rng[0]}–{rng[1]} (not rated)" if rng else "not rated"
         points_text = f"≥ {format_value(points)}" if points is not None else ""
-    source = {"clinician": "clinician rating", "derived": "from the record"}.get(d.get("source"), "")
-    return {"label": domain_label(domain), "level": level_text, "points": points_text, "source": source,
-            "evidence": evidence}
+    # a domain rating carries the note "clinician rating"; other clinician items (a joint count) are results
+    words = "; ".join(evidence_words(v, rating=v["note"] == RATING_NOTE) for v in evidence)
+    if not words:
+        words = "nothing in the record" if level is None else ""
+    return [domain_label(domain), level_text, points_text, words]
+
+
+def _folded_zero(d: dict, evidence: list[dict[str, str]]) -> str | None:
+    """How a domain at level 0 with nothing else to say folds into one line: the date a clinician rated it
+    0 (its one item a rating), "" for no evidence at all; None when it needs its own row."""
+    if d.get("level") != 0:
+        return None
+    if not evidence:
+        return ""
+    if d.get("source") != "clinician" or len(evidence) != 1 or evidence[0]["note"] != RATING_NOTE:
+        return None
+    return date_words(evidence[0]["date"]) or "undated"
+
+
+def _table(e: _Essdai) -> tuple[list[list[str]], list[str]]:
+    """Rows worth a line each, and the folded lines ("9 domains rated 0 by a clinician, 31 Oct 2026: …")."""
+    rows: list[list[str]] = []
+    zeros: dict[str, list[str]] = {}
+    for domain in e.ordered_domains():
+        d, evidence = e.domains[domain], e.evidence[domain]
+        when = _folded_zero(d, evidence)
+        if when is None:
+            rows.append(_row(domain, d, evidence))
+        else:
+            zeros.setdefault(when, []).append(domain_label(domain))
+    folded = [f"**{plural(len(names), 'domain')} "
+              + (f"rated 0 by a clinician, {when}" if when else "at level 0") + f":** {', '.join(names)}."
+              for when, names in zeros.items()]
+    return rows, folded
 
 
 def _score_text(block: dict) -> str:
@@ -176,7 +210,10 @@ def _other_scores(result: dict) -> list[str]:
         score, top = _int(cls.get("score")), _int(cls.get("max"), _int(cls.get("score")))
         reach = f"score {score}" + (f", at most {top} with the items not yet recorded" if top > score else "")
         status = {True: "met", False: "not met"}.get(cls.get("met"), "not decided")
-        lines.append(f"**2016 ACR/EULAR classification criteria:** {status} ({reach})")
+        entry = cls.get("entry_criterion")
+        entry_text = f"; entry criterion (dryness or ESSDAI activity) {entry}" if entry in ("not met", "unknown") \
+            else ""
+        lines.append(f"**2016 ACR/EULAR classification criteria:** {status} ({reach}{entry_text})")
     return lines
 
 
@@ -198,14 +235,18 @@ def _detail(result: dict, e: _Essdai) -> str:
     presumed = _presumed_domains(e)
     confidence.append(ATTRIBUTION_NOTE.format(domains=", ".join(presumed)) if presumed else NO_PRESUMED_NOTE)
     warnings = [w for w in (result.get("warnings") or []) if w]
+    rows, folded = _table(e)
+    course_heading, course_rows = course_lines(result.get("course"))
     return render(
         "essdai.md.j2",
         headline=_headline(e),
         eligibility=_eligibility_line(e),
-        rows=[_row(d, e.domains[d], e.evidence[d]) for d in e.ordered_domains()],
+        table=narrow_table(["Domain", "Level", "Points", "Evidence"], rows) if rows else "",
+        folded=folded,
         undetermined=[domain_label(d) for d in e.undetermined],
         deciding=[domain_label(d) for d in e.deciding],
         other_scores=_other_scores(result),
+        course_heading=course_heading, course_rows=course_rows,
         warnings=warnings,
         confidence=confidence,
     )
@@ -242,7 +283,7 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
     e = _Essdai(result)
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, "essdai"),
-        "summary": _summary(e),
+        "summary": response_summary(result.get("course")) or _summary(e),
         "indicator": "warning" if e.high else "info",
         "detail": _detail(result, e),
         "source": {"label": SOURCE_LABEL, "url": ctx.source_url, "topic": topic(ctx, "disease-activity")},
@@ -257,6 +298,8 @@ def _essdai_card(result: dict, ctx: CardContext) -> dict:
         link = {"label": "Open the ESSDAI worksheet", "url": ctx.worksheet_url, "type": link_type}
         if link_type == "smart" and ctx.worksheet_app_context:
             link["appContext"] = ctx.worksheet_app_context  # the spec allows appContext on smart links only
+        if isinstance(result.get("course"), dict):
+            link = course_link(link)
         card["links"] = [link]
     card["extension"] = {"essdai-cds": result}  # its nulls go with the card's clean() (built_or_unavailable)
     return card

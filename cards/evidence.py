@@ -1,15 +1,20 @@
-"""Evidence (fhir_mappings.facts.Evidence or its to_json() dict) as a flat view for templates.
+"""Evidence (fhir_mappings.facts.Evidence or its to_json() dict) as a flat view, and in words.
 
-Every key is present (empty string when absent) so StrictUndefined only catches template mistakes;
-the templates escape each field with `|md` because all of it came from FHIR.
+Every key is present (empty string when absent) so StrictUndefined only catches template mistakes.
+Markdown shows evidence as a clinician reads it — what, value, unit, date ("IgG 18 g/L, 13 Nov 2026";
+"rated 1 by a clinician, 31 Oct 2026"); resource ids and code system URLs stay in the card's
+machine-readable extension, never in the markdown.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cards.text import escape_markdown, format_value
+from cards.table import narrow_table
+from cards.text import date_words, escape_markdown, format_value
+from fhir_mappings.code_tables.loinc import ANALYTES, CODES, LOINC
 
+RATING_NOTE = "clinician rating"  # the note fhir_mappings puts on an ESSDAI domain rating
 _KEYS = ("reference", "display", "value", "unit", "date", "code", "note")
 
 
@@ -27,17 +32,37 @@ def evidence_views(items: Any) -> list[dict[str, str]]:
     return [evidence_view(e) for e in items]
 
 
-def evidence_inline(view: dict[str, str]) -> str:
-    """One evidence view as inline markdown for a table cell: "display: value unit (date, ref), note".
+def short_name(view: dict[str, str]) -> str:
+    """The analyte's short label from the LOINC table ("ALC", "IgG"), else the display up to its first
+    " [" (LOINC long names put the property in brackets: "Neutrophils [#/volume] in Blood")."""
+    system, _, code = view["code"].partition("|")
+    row = CODES.get(code) if system == LOINC else None
+    if row is not None:
+        return ANALYTES[row.analyte].label
+    return view["display"].split(" [", 1)[0].strip() or view["display"]
 
-    The jinja2 filter `evidence_inline`: the ESSDAI table calls it a dozen times a card, and a Python
-    function costs a fraction of a template macro call. Every field is escaped (it came from FHIR).
-    """
+
+def evidence_words(view: dict[str, str], *, rating: bool = False) -> str:
+    """One evidence item as escaped inline markdown: "IgG 18 g/L, 13 Nov 2026 (note)", or for a
+    clinician's ESSDAI rating "rated 1 by a clinician, 31 Oct 2026"."""
     md = escape_markdown
-    text = md(view["display"])
-    if view["value"]:
-        text += f": {md(view['value'])}" + (f" {md(view['unit'])}" if view["unit"] else "")
-    text += f" ({md(view['date']) + ', ' if view['date'] else ''}{md(view['reference'])})"
-    if view["note"]:
-        text += f", {md(view['note'])}"
+    when = date_words(view["date"])
+    if rating:
+        text = f"rated {md(view['value'])} by a clinician" if view["value"] else "rated by a clinician"
+    else:
+        text = md(short_name(view))
+        if view["value"]:
+            text += f" {md(view['value'])}" + (f" {md(view['unit'])}" if view["unit"] else "")
+    text += f", {md(when)}" if when else ", undated"
+    note = "" if rating and view["note"] == RATING_NOTE else view["note"]  # "rated by a clinician" says it
+    if note:
+        text += f" ({md(note)})"
     return text
+
+
+def evidence_table(views: list[dict[str, str]]) -> str:
+    """Evidence | Result | Date: short names, value with its unit, the date in words ("" if no evidence)."""
+    md = escape_markdown
+    rows = [[md(short_name(v)), md(" ".join(x for x in (v["value"], v["unit"]) if x))
+             + (f" ({md(v['note'])})" if v["note"] else ""), md(date_words(v["date"]) or "undated")] for v in views]
+    return narrow_table(["Evidence", "Result", "Date"], rows) if rows else ""

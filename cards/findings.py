@@ -9,9 +9,10 @@ from typing import Any
 
 from cards.clean import clean
 from cards.context import CardContext
-from cards.evidence import evidence_views
+from cards.evidence import evidence_table, evidence_views
 from cards.fhir_actions import dose_text, proposed_service_request, updated_medication_request
 from cards.ids import suggestion_uuid
+from cards.text import without_references
 
 log = logging.getLogger("essdai_cds.cards")
 
@@ -78,8 +79,9 @@ def finding_view(f: Any) -> dict[str, Any]:
         "indicator": indicator_of(f),
         "status": status_of(f),
         "summary": str(getattr(f, "summary", "") or ""),
-        "message": str(getattr(f, "message", "") or ""),
+        "message": without_references(str(getattr(f, "message", "") or "")),
         "evidence": evidence_views(getattr(f, "evidence", ())),
+        "evidence_table": evidence_table(evidence_views(getattr(f, "evidence", ()))),
         "mark": enum_value(getattr(f, "mark", None)),
         "confirmed": bool(getattr(f, "confirmed", False)),
         "source_label": str(getattr(source, "label", "") or ""),

@@ -64,16 +64,34 @@ def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict 
                                 ctx=ctx, reason="its findings could not be displayed")
 
 
+def _sentence(text: str) -> str:
+    text = " ".join(text.split()).rstrip(" .;:")
+    return f"{text}." if text else ""
+
+
+def _readiness_summary(critical: list[Any], to_check: list[Any], reminders: list[Any]) -> str:
+    """A whole sentence; a critical finding is named in it (its own summary), the rest counted."""
+    if critical:
+        first = _sentence(str(getattr(critical[0], "summary", "") or ""))
+        others = len(to_check) - 1
+        more = f" {others} more to check before starting." if others else ""
+        return fit_summary([f"{first}{more}", first,
+                            f"Before starting a JAK inhibitor: {plural(len(critical), 'critical finding')}, "
+                            f"{plural(len(to_check), 'item')} to check."])
+    if to_check:
+        return fit_summary([f"Before starting a JAK inhibitor: {plural(len(to_check), 'item')} to check."])
+    return fit_summary([f"Before starting a JAK inhibitor: nothing flagged, {plural(len(reminders), 'reminder')}."])
+
+
 def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
+    critical = [f for f in items if indicator_of(f) == "critical"]
     to_check = [f for f in items if indicator_of(f) in ("critical", "warning")]
     reminders = [f for f in items if f not in to_check]
-    missing = [f for f in to_check if status_of(f) == "missing-data"]
-    present = [f for f in to_check if f not in missing]
-    if to_check:
-        summary = fit_summary([f"Before starting a JAK inhibitor: {plural(len(to_check), 'item')} to check"])
-    else:
-        summary = fit_summary([f"Before starting a JAK inhibitor: nothing flagged; {plural(len(reminders), 'reminder')}"])
-    sections = [
+    missing = [f for f in to_check if status_of(f) == "missing-data" and f not in critical]
+    present = [f for f in to_check if f not in missing and f not in critical]
+    summary = _readiness_summary(critical, to_check, reminders)
+    sections = [  # a critical finding comes first, before anything else on the card
+        {"heading": "Critical", "findings": [finding_view(f) for f in critical]},
         {"heading": "Baseline tests missing or out of date", "findings": [finding_view(f) for f in missing]},
         {"heading": "Contraindications and cautions present", "findings": [finding_view(f) for f in present]},
         {"heading": "Reminders", "findings": [finding_view(f) for f in reminders]},

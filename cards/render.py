@@ -10,7 +10,6 @@ from typing import Any
 
 import jinja2
 
-from cards.evidence import evidence_inline
 from cards.text import escape_markdown, format_value
 
 ENV = jinja2.Environment(
@@ -24,7 +23,6 @@ ENV = jinja2.Environment(
 )
 ENV.filters["md"] = escape_markdown
 ENV.filters["value"] = format_value
-ENV.filters["evidence_inline"] = evidence_inline
 
 
 def render(template: str, **values: Any) -> str:

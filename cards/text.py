@@ -81,3 +81,29 @@ def fit_summary(candidates: Iterable[str]) -> str:
 
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural_word or word + 's')}"
+
+
+def date_words(value: Any) -> str:
+    """"2026-11-12" (or a date/datetime text) as "12 Nov 2026"; anything unparseable unchanged."""
+    text = format_value(value)
+    try:
+        d = date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return f"{d.day} {d:%b %Y}"
+
+
+# Resource types whose ids findings' texts cite; the markdown names what, value and date instead (the
+# ids stay in the card's extension).
+_RESOURCE_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement", "Medication",
+                   "AllergyIntolerance", "Immunization", "Patient", "ServiceRequest", "Procedure", "Encounter")
+_REF = rf"(?:{'|'.join(_RESOURCE_TYPES)})/[A-Za-z0-9\-.]{{1,64}}"
+_REF_IN_PARENS = re.compile(rf"\s*\(\s*{_REF}\s*\)")
+_REF_IN_LIST = re.compile(rf"\s*[,;]\s*{_REF}(?=\s*[),;])|(?<=\()\s*{_REF}\s*[,;]\s*")
+
+
+def without_references(text: str) -> str:
+    """`text` with FHIR resource references ("(Observation/123)", ", Condition/abc") taken out."""
+    if "/" not in text:
+        return text
+    return _REF_IN_LIST.sub("", _REF_IN_PARENS.sub("", text))

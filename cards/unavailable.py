@@ -11,7 +11,7 @@ from cards.codings import UNAVAILABLE_OVERRIDE_REASONS, override_reasons, topic
 from cards.context import CardContext
 from cards.ids import card_uuid
 from cards.render import render
-from cards.text import fit_summary, shorten_at_word
+from cards.text import fit_summary
 
 log = logging.getLogger("essdai_cds.cards")
 
@@ -23,9 +23,13 @@ def unavailable_card(what: str, *, ctx: CardContext, reason: str = DEFAULT_REASO
     architecture contract (default: the FHIR server did not answer)."""
     what = " ".join(str(what).split()) or "the check"
     reason = " ".join(str(reason).split()) or DEFAULT_REASON
+    # whole sentences only: a reason cut mid-sentence ("...were not…") reads as a different claim
+    named = what.split(" (", 1)[0]  # "JAK-inhibitor safety check (unavailable: ...)" -> the check's name
     summary = fit_summary([
-        f"Could not complete {what}: {reason}",
-        f"Could not complete {shorten_at_word(what, 60)}: {shorten_at_word(reason, 60)}",
+        f"Could not complete {what}: {reason}.",
+        f"Could not complete {what}.",
+        f"Could not complete {named}; the card says why.",
+        "A check could not be completed; the card says why.",
     ])
     return clean({
         "uuid": card_uuid(ctx.hook_instance, f"unavailable:{what}"),

@@ -2,8 +2,10 @@
 
 - `essdai-activity` (patient-view): ESSDAI/ClinESSDAI/ESSPRI card, plus JAK-inhibitor readiness (eligible,
   not on a JAKi) or monitoring (on a JAKi).
-- `jak-inhibitor-safety` (order-select and order-sign, same id): safety findings for draft JAK-inhibitor
-  orders; other orders get `{"cards": []}` before any data is fetched.
+- `jak-inhibitor-safety-order-select` (order-select) and `jak-inhibitor-safety` (order-sign): safety
+  findings for draft JAK-inhibitor orders; other orders get `{"cards": []}` before any data is fetched.
+  One id per hook in discovery (a client keys services by id: two entries under one id overwrite each
+  other); `jak-inhibitor-safety` still answers order-select for registrations made before the split.
 
 Clinical packages (fhir_mappings, scoring, safety, cards) are imported inside the handlers. Nothing
 clinical is decided here: code lists come from `fhir_mappings.code_tables`, rules from `safety`.
@@ -188,10 +190,11 @@ def jak_orders_present(hook: str, context: Mapping[str, Any]) -> bool:
     return _server_medication_refs(bundle, hook, context)
 
 
-@REGISTRY.service(
-    id="jak-inhibitor-safety",
-    hooks=("order-select", "order-sign"),
-    title="JAK-inhibitor safety check",
+JAK_SAFETY_ID = "jak-inhibitor-safety"  # order-sign (the id existing registrations use)
+JAK_SAFETY_SELECT_ID = "jak-inhibitor-safety-order-select"
+
+
+JAK_SAFETY = dict(
     description="Checks draft JAK-inhibitor orders (baricitinib, tofacitinib, upadacitinib, filgotinib) against "
                 "label contraindications, laboratory thresholds, interactions and missing baseline tests.",
     usage_requirements="Needs read access to Patient, Condition, Observation, MedicationRequest and "
@@ -202,6 +205,12 @@ def jak_orders_present(hook: str, context: Mapping[str, Any]) -> bool:
               "allergies": ALLERGIES, "immunizations": IMMUNIZATIONS},
     relevant=jak_orders_present,
 )
+
+
+@REGISTRY.service(id=JAK_SAFETY_SELECT_ID, hooks="order-select",
+                  title="JAK-inhibitor safety check (order selected)", **JAK_SAFETY)
+@REGISTRY.service(id=JAK_SAFETY_ID, hooks="order-sign", title="JAK-inhibitor safety check (order signed)",
+                  unlisted_aliases=[(JAK_SAFETY_ID, "order-select")], **JAK_SAFETY)
 def jak_inhibitor_safety(call: HookCall) -> list[dict[str, Any]]:
     import cards
 

@@ -82,3 +82,18 @@ def empty_members(obj: Any, path: str = "$") -> list[str]:
         for i, v in enumerate(obj):
             bad += empty_members(v, f"{path}[{i}]")
     return bad
+
+
+def course_summary(course: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The expected.json subset of a result's `course` (synth_expect.course_expectation's shape)."""
+    if course is None:
+        return None
+    baseline = course.get("baseline")
+    return {
+        "visits": [{"date": v["date"], "source": v["source"],
+                    "essdai": {"score": v["essdai"]["score"], "max": v["essdai"]["max"]}, "esspri": v.get("esspri"),
+                    "response": v.get("response")} for v in course["visits"]],
+        "baseline": None if baseline is None else {k: baseline.get(k) for k in ("start", "essdai", "esspri")},
+        "response": course.get("response"),
+        "episodes": [{"start": e["start"], "stop": e.get("stop")} for e in course["treatment"]["episodes"]],
+    }

@@ -66,6 +66,9 @@ OBS: dict[str, Code] = {
     "igra": Code(LOINC, "71773-6", "Mycobacterium tuberculosis stimulated gamma interferon [Presence] in Blood", "V",
                  f"{JAK_DOC} §3.1"),
     "smoking": Code(LOINC, "72166-2", "Tobacco smoking status", "V", f"{JAK_DOC} §3.1"),
+    "haematuria": Code(LOINC, "5794-3", "Hemoglobin [Presence] in Urine by Test strip", "G", f"{ESSDAI_DOC} §5.1"),
+    "anti_ssa": Code(LOINC, "17792-3", "Sjogrens syndrome-A extractable nuclear Ab [Units/volume] in Serum", "V",
+                     f"{ESSDAI_DOC} §5.1"),
     # noise in the large records (real codes nobody scores; safety reads none of these as triggers here)
     "creatinine": Code(LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "V", f"{JAK_DOC} §3.1"),
     "cholesterol": Code(LOINC, "2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "V", f"{JAK_DOC} §3.1"),
@@ -85,6 +88,16 @@ NEVER_SMOKED = Code(SNOMED, "266919005", "Never smoked tobacco", "R", f"{JAK_DOC
 SJOGREN_ICD = Code(ICD10CM, "M35.00", "Sjögren syndrome, unspecified", "V", f"{ESSDAI_DOC} §5.2")
 SJOGREN_SNOMED = Code(SNOMED, "83901003", "Sjögren's syndrome (disorder)", "V", f"{ESSDAI_DOC} §5.2")
 ILD_SNOMED = Code(SNOMED, "233703007", "Interstitial lung disease (disorder)", "V", f"{ESSDAI_DOC} §5.2")
+# issue 12 cases: what counts as activity (other causes, diagnosis codes that are not proof, damage)
+UTI_ICD = Code(ICD10CM, "N39.0", "Urinary tract infection, site not specified", "P",
+               "public UTI code list (codeBuildr)")
+COVID_ICD = Code(ICD10CM, "U07.1", "COVID-19", "P", "HL7 COVID-19 ICD-10 value set")
+SJOGREN_CNS = Code(ICD10CM, "M35.07", "Sjögren syndrome with central nervous system involvement", "P",
+                   f"{ESSDAI_DOC} §5.2")
+SJOGREN_MYOPATHY = Code(ICD10CM, "M35.03", "Sjögren syndrome with myopathy", "V", f"{ESSDAI_DOC} §5.2")
+SJOGREN_GLOMERULAR = Code(ICD10CM, "M35.0A", "Sjögren syndrome with glomerular disease", "V", f"{ESSDAI_DOC} §5.2")
+SPLENOMEGALY_ICD = Code(ICD10CM, "R16.1", "Splenomegaly, not elsewhere classified", "P", f"{ESSDAI_DOC} §5.2")
+WARM_AIHA_ICD = Code(ICD10CM, "D59.11", "Warm autoimmune hemolytic anemia", "V", f"{ESSDAI_DOC} §5.2 (D59.1x)")
 PREGNANCY = Code(ICD10CM, "Z33.1", "Pregnant state, incidental", "R", f"{JAK_DOC} §3.2")
 VTE_HISTORY = Code(ICD10CM, "Z86.718", "Personal history of other venous thrombosis and embolism", "R",
                    f"{JAK_DOC} §3.2")

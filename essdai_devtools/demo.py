@@ -17,6 +17,7 @@ import contextlib
 import json
 import shlex
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -24,14 +25,18 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrClient, EhrKey
 from essdai_devtools.fhir_server import FhirServer, load_dir
 from essdai_devtools.service_process import LOOPBACK, ServiceProcess, trusted_issuer
 from essdai_devtools.synth import bundle_paths, generate, write_cohort
 
+# How the public sandbox (cds-hooks/sandbox, src/retrieve-data-helpers/jwt-generator.js) signs: ES384, this
+# `iss`, its `kid`, `jku` = its published JWKS URL, `aud` = the exact URL called, exp = iat + 300.
 SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
 SANDBOX_ORIGIN = "https://sandbox.cds-hooks.org"
+SANDBOX_JWKS_URL = "https://sandbox.cds-hooks.org/.well-known/jwks.json"
 
 
 class Stop(Exception):
@@ -43,18 +48,20 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def showcase(expected: dict[str, Any]) -> dict[str, str]:
-    """Patients worth opening: eligible (determined), a score range, on baricitinib (monitoring due),
-    and one whose baricitinib order raises a critical finding."""
+    """Patients worth opening: eligible (determined), a score range (undecided), on baricitinib (monitoring
+    due), one whose baricitinib order raises a critical finding, and a quiet one (no card expected)."""
     patients = expected["patients"]
     picks: dict[str, str] = {}
     for pid, p in patients.items():
         if p["quiet"]:
+            if "quiet" not in picks and not p["large"]:
+                picks["quiet"] = pid
             continue
         essdai = p["essdai"]
         if "eligible" not in picks and essdai["score"] == essdai["max"] and p["eligibility"]["met"] and not p["large"]:
             picks["eligible"] = pid
-        if "range" not in picks and essdai["score"] != essdai["max"]:
-            picks["range"] = pid
+        if "range (undecided)" not in picks and essdai["score"] != essdai["max"] and p["eligibility"]["met"] is None:
+            picks["range (undecided)"] = pid
         if "on baricitinib" not in picks and (p.get("monitoring") or {}).get("rules"):
             picks["on baricitinib"] = pid
         if "JAK order" not in picks and "critical" in ((p.get("safety") or {}).get("rules") or {}).values():
@@ -71,7 +78,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--large-size", type=int, default=10_000, help="Observations per large record (default 10000)")
     p.add_argument("--workdir", type=Path, help="keep cohort, keys, logs and databases here (default: temporary)")
     p.add_argument("--trust-sandbox-jwks", type=Path, metavar="FILE",
-                   help="DEMO ONLY: also trust the public CDS Hooks sandbox issuer with this JWKS file")
+                   help="DEMO ONLY: also trust the public CDS Hooks sandbox issuer with this JWKS file "
+                        f"(a saved copy of {SANDBOX_JWKS_URL}; never fetched by the service)")
+    p.add_argument("--sandbox-origin", default=SANDBOX_ORIGIN, metavar="URL",
+                   help=f"origin the sandbox page is served from, allowed in CORS (default {SANDBOX_ORIGIN})")
+
+
+def sandbox_issuer(jwks_file: Path, service_base: str) -> dict[str, Any]:
+    """The TRUSTED_ISSUERS entry for the public sandbox: keys from the saved file, its `jku` accepted (never
+    fetched); `aud` may name the service as 127.0.0.1 or localhost (whichever the user typed in the sandbox)."""
+    return {"iss": SANDBOX_ISSUER, "jwks_file": str(jwks_file), "jku": SANDBOX_JWKS_URL,
+            "audience": [service_base, service_base.replace("://127.0.0.1:", "://localhost:")]}
+
+
+def origin_error(origin: str) -> str | None:
+    """Why `origin` is not a browser origin (scheme://host[:port], nothing after), or None."""
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or parts.username:
+        return f"--sandbox-origin {origin!r} is not an origin (scheme://host[:port], e.g. {SANDBOX_ORIGIN})"
+    return None
+
+
+def busy_port(host: str, ports: dict[str, int]) -> str | None:
+    """One line naming the first port already in use on `host` and the flag that changes it, or None."""
+    for flag, port in ports.items():
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                return f"port {port} on {host} is already in use; choose another with {flag} N"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,6 +118,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.trust_sandbox_jwks and not args.trust_sandbox_jwks.is_file():
         print(f"essdai-cds demo: {args.trust_sandbox_jwks}: no such file", file=sys.stderr)
+        return 2
+    problem = origin_error(args.sandbox_origin) or busy_port(
+        args.host, {"--port": args.port, "--fhir-port": args.fhir_port})
+    if problem:
+        print(f"essdai-cds demo: {problem}", file=sys.stderr)
         return 2
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -113,18 +155,20 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
 
     key = EhrKey.generate()
     key.write_pem(workdir / "ehr-key.pem")
-    issuers = [trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "ehr-jwks.json"))]
+    issuers: list[dict[str, Any]] = [
+        trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "ehr-jwks.json"))]
+    service_url = f"http://{'127.0.0.1' if args.host == 'localhost' else args.host}:{args.port}"
     if args.trust_sandbox_jwks:
-        issuers.append(trusted_issuer(SANDBOX_ISSUER, jwks_file=args.trust_sandbox_jwks.resolve()))
+        issuers.append(sandbox_issuer(args.trust_sandbox_jwks.resolve(), service_url))
         print(f"DEMO ONLY: trusting {SANDBOX_ISSUER} (its private key is public) with {args.trust_sandbox_jwks}")
     service = ServiceProcess(workdir / "service", trusted_issuers=issuers, fhir_allowlist=[fhir_base],
                              assessment_date=today, host=args.host, port=args.port,
-                             cors_origins=[SANDBOX_ORIGIN],
+                             cors_origins=[args.sandbox_origin.rstrip("/")],
                              # demo only, loopback only: the ESSDAI card links the worksheet with an
                              # `absolute` link (iss + patient, no secret) against the open FHIR server
                              extra_env={"ESSDAI_CDS_WORKSHEET_OPEN_ACCESS": "true",
                                         # the sandbox may show the worksheet in a frame: allow its origin
-                                        "ESSDAI_CDS_WORKSHEET_FRAME_ANCESTORS": json.dumps([SANDBOX_ORIGIN])})
+                                        "ESSDAI_CDS_WORKSHEET_FRAME_ANCESTORS": json.dumps([args.sandbox_origin.rstrip("/")])})
     service_base = stack.enter_context(service)
     print(f"CDS service (gunicorn):           {service_base}   [log {service.log_path}]")
     print(f"discovery:                        {service_base}/cds-services   (needs a signed JWT)")
@@ -134,7 +178,7 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
     print("\npatients worth opening:")
     for label, pid in picks.items():
         p = cohort.expected["patients"][pid]
-        print(f"  {label:<15} {pid:<24} {p['title']}")
+        print(f"  {label:<18} {pid:<24} {p['title']}")
 
     pid = picks.get("eligible") or next(iter(cohort.bundles))
     script = Path(sys.executable).with_name("essdai-cds")
@@ -158,8 +202,12 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
     print("\nor with curl (pre-signed, valid 1 hour, single use: the service refuses a replayed jti):")
     print("  " + shlex.join(["curl", "-s", "-X", "POST", url, "-H", f"Authorization: Bearer {token}",
                              "-H", "Content-Type: application/json", "--data", f"@{request_file}"]))
-    print(f"\nCDS Hooks sandbox: fhirServiceUrl={fhir_base} patientId={pid} "
-          f"serviceDiscoveryURL={service_base}/cds-services (CORS allows {SANDBOX_ORIGIN})")
+    print(f"feedback database:                {service.database_path}")
+    sandbox = args.sandbox_origin.rstrip("/") + "/?" + urlencode(
+        {"fhirServiceUrl": fhir_base, "patientId": pid, "serviceDiscoveryURL": f"{service_base}/cds-services"})
+    print(f"\nCDS Hooks sandbox (CORS allows {args.sandbox_origin}):\n  {sandbox}")
+    if not args.trust_sandbox_jwks:
+        print("  (start with --trust-sandbox-jwks FILE, or the service answers the sandbox 401)")
     print("\nCtrl-C stops everything.")
     while True:
         time.sleep(3600)

@@ -158,6 +158,16 @@ class Record:
             }
         )
 
+    def recorded_total(self, code: str, total: int, *, days_ago: int,
+                       levels: dict[str, int] | None = None) -> dict[str, Any]:
+        """A recorded essdai-total / clinessdai-total (valueInteger), the domain levels as components."""
+        res = self.finding(code, total, days_ago=days_ago)
+        if levels:
+            res["component"] = [{"code": {"coding": [{"system": DEFAULT_SYSTEM, "code": d,
+                                                      "display": CODES[d].display}]}, "valueInteger": level}
+                                for d, level in levels.items()]
+        return res
+
     def condition(
         self,
         code: Code,
@@ -190,11 +200,16 @@ class Record:
         started_days_ago: int,
         status: str = "active",
         route_text: str | None = None,
+        stopped_days_ago: int | None = None,
     ) -> dict[str, Any]:
-        return self.add(medication_request(
+        res = self.add(medication_request(
             self.subject, codings, text, dose_mg=dose_mg, per_day=per_day,
             authored=self.day(started_days_ago), status=status, route_text=route_text,
         ))
+        if stopped_days_ago is not None:  # the stop date: dosage timing bounds (read as MedicationFact.end)
+            res["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {
+                "start": self.day(started_days_ago), "end": self.day(stopped_days_ago)}
+        return res
 
     # --- output -----------------------------------------------------------------------------
     def bundle(self) -> dict[str, Any]:

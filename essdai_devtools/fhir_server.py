@@ -36,7 +36,8 @@ def sekmet_executable() -> str:
     return found
 
 
-def settings_yaml(port: int, data_dir: Path, tokens: list[str] | None = None) -> str:
+def settings_yaml(port: int, data_dir: Path, tokens: list[str] | None = None,
+                  smart_clients: list[dict[str, Any]] | None = None) -> str:
     base = f"http://127.0.0.1:{port}/fhir"
     settings: dict[str, Any] = {
         "base_url": base,
@@ -50,6 +51,13 @@ def settings_yaml(port: int, data_dir: Path, tokens: list[str] | None = None) ->
     }
     if tokens:
         settings["server_auth"] = {"types": ["bearer"], "tokens": list(tokens), "enforce_scopes": False}
+    if smart_clients:
+        # SMART Backend Services (sekmet/auth/server.py): token endpoint /auth/token, private_key_jwt assertions;
+        # a SMART token's scopes are enforced (static bearer tokens, if any, stay unrestricted for loading data)
+        auth = settings.setdefault("server_auth", {"types": [], "tokens": []})
+        auth["types"] = [*auth["types"], "smart"]
+        auth["smart_clients"] = list(smart_clients)
+        auth["enforce_scopes"] = True
     return json.dumps(settings, indent=2)  # JSON is valid YAML
 
 
@@ -57,6 +65,7 @@ class FhirServer:
     """`with FhirServer() as base_url:` runs sekmet-fhir on 127.0.0.1 until the block ends.
 
     `tokens`: bearer mode (every FHIR call but /metadata needs `Authorization: Bearer <token>`).
+    `smart_clients`: SMART Backend Services clients (`{"client_id", "jwks", "scopes"}`), beside any tokens.
     `workdir`: keep settings, data and log there (default: a temporary directory, removed after).
     """
 
@@ -65,11 +74,13 @@ class FhirServer:
         *,
         port: int | None = None,
         tokens: list[str] | None = None,
+        smart_clients: list[dict[str, Any]] | None = None,
         workdir: Path | None = None,
         timeout: float = 30,
     ) -> None:
         self.port = port or free_port()
         self.tokens = list(tokens or [])
+        self.smart_clients = list(smart_clients or [])
         self.timeout = timeout
         self._workdir = Path(workdir) if workdir else None
         self._stack = contextlib.ExitStack()
@@ -89,7 +100,7 @@ class FhirServer:
             data_dir.mkdir(exist_ok=True)
             self.database = data_dir / "sekmet.db"  # sekmet's default location under data_dir
             config = workdir / "settings.yaml"
-            config.write_text(settings_yaml(self.port, data_dir, self.tokens), encoding="utf-8")
+            config.write_text(settings_yaml(self.port, data_dir, self.tokens, self.smart_clients), encoding="utf-8")
             self.log_path = workdir / "sekmet.log"
             proc = self._stack.enter_context(
                 server_process(

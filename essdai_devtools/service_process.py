@@ -32,7 +32,7 @@ def trusted_issuer(iss: str, *, jwks_file: Path | None = None, jwks_url: str | N
 def service_env(
     *,
     public_base_url: str,
-    trusted_issuers: list[dict[str, str]],
+    trusted_issuers: list[dict[str, Any]],
     fhir_allowlist: list[str],
     database_path: Path,
     assessment_date: date | None = None,
@@ -72,7 +72,7 @@ class ServiceProcess:
         self,
         workdir: Path,
         *,
-        trusted_issuers: list[dict[str, str]],
+        trusted_issuers: list[dict[str, Any]],
         fhir_allowlist: list[str],
         assessment_date: date | None = None,
         host: str = "127.0.0.1",

@@ -66,6 +66,7 @@ def generate(seed: int = 1, patients: int | None = None, today: date | None = No
         entry["safety"] = outcome.safety
         entry["monitoring"] = outcome.monitoring
         entry["notes"] = outcome.notes
+        entry["course"] = getattr(outcome, "course", None)  # synth_course.CourseOutcome
         expected_patients[case.pid] = entry
     expected = {
         "generator": "essdai-cds synth",

@@ -30,7 +30,7 @@ OBS = cc.OBS
 
 @dataclass
 class Outcome:
-    levels: dict[str, int | None]
+    levels: dict[str, int | tuple[int, int] | None]  # decided | open range | no data (synth_expect.Level)
     quiet: bool = False
     safety: dict[str, Any] | None = None  # baricitinib 2 mg order, FDA
     monitoring: dict[str, Any] | None = None  # patient-view monitoring findings (on a JAK inhibitor)
@@ -156,7 +156,7 @@ def rated(nonzero: dict[str, int], kind: str = "icd") -> Callable[[Record], Outc
 def ranged(unrated: set[str], nonzero: dict[str, int]) -> Callable[[Record], Outcome]:
     def build(r: Record) -> Outcome:
         sjogren(r)  # no labs, no vitals: the unrated domains have no data at all
-        levels: dict[str, int | None] = {d: None for d in unrated}
+        levels: dict[str, int | tuple[int, int] | None] = {d: None for d in unrated}
         levels.update(rate_others(r, unrated, nonzero))
         return Outcome(levels)
     return build
@@ -167,10 +167,13 @@ def ranged(unrated: set[str], nonzero: dict[str, int]) -> Callable[[Record], Out
 LAB_DOMAINS = {"hematological", "biological"}
 
 
-def lab_case(haem: int, bio: int, nonzero: dict[str, int], cbc_values: dict[str, Any],
-             bio_values: dict[str, Any], note: str) -> Callable[[Record], Outcome]:
+def lab_case(haem: int | tuple[int, int], bio: int, nonzero: dict[str, int], cbc_values: dict[str, Any],
+             bio_values: dict[str, Any], note: str,
+             also: Callable[[Record], Any] | None = None) -> Callable[[Record], Outcome]:
     def build(r: Record) -> Outcome:
         sjogren(r)
+        if also is not None:
+            also(r)
         cbc(r, **cbc_values)
         bio_panel(r, **bio_values)
         levels = rate_others(r, LAB_DOMAINS, nonzero)
@@ -395,6 +398,8 @@ def large_vitals(size: int) -> Callable[[Record], Outcome]:
 # --- the cohort, in priority order (`--patients N` smaller than this keeps the first N) ---------------------
 
 def core_cases(large_size: int = 10_000) -> list[Case]:
+    from essdai_devtools.synth_course import course_cases  # it builds on this module
+    from essdai_devtools.synth_fidelity import fidelity_cases  # it builds on this module
     return [
         # rated (threshold edges of the activity states and of eligibility: 4 | 5, 13 | 14)
         Case("sjd-rated-0", "all 12 domains rated 0", rated({})),
@@ -427,12 +432,14 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
         Case("sjd-lab-thrombocytopenia-cryo", "platelets 80 10*3/uL (haem 2), cryoglobulins (bio 2), glandular 1 -> 8",
              lab_case(2, 2, {"glandular": 1}, {"platelets": (80, "10*3/uL")}, {"cryo": True},
                       "50 000 <= Plt 80 000 <= 100 000 -> 2; cryoglobulins present -> 2")),
-        Case("sjd-lab-anaemia-monoclonal", "Hb 7.4 g/dL (haem 3), monoclonal component 0.6 g/dL (bio 1) -> 7",
+        Case("sjd-lab-anaemia-monoclonal", "warm AIHA, Hb 7.4 g/dL (haem 3), monoclonal 0.6 g/dL (bio 1) -> 7",
              lab_case(3, 1, {}, {"hemoglobin": (7.4, "g/dL")}, {"monoclonal_g_dl": 0.6},
-                      "Hb 7.4 < 8 -> 3; monoclonal protein 0.6 g/dL present -> 1")),
-        Case("sjd-lab-units", "Hb 105 g/L (haem 1), IgG 2200 mg/dL (bio 2), pns 1 -> 9",
-             lab_case(1, 2, {"pns": 1}, {"hemoglobin": (105, "g/L")}, {"igg": (2200, "mg/dL")},
-                      "105 g/L = 10.5 g/dL: 10 < Hb < 12 -> 1; 2200 mg/dL = 22 g/L > 20 -> 2")),
+                      "autoimmune anaemia (D59.11, 30 days): Hb 7.4 < 8 -> 3; monoclonal protein 0.6 g/dL -> 1",
+                      also=lambda r: r.condition(cc.WARM_AIHA_ICD, onset_days_ago=30))),
+        Case("sjd-lab-units", "Hb 105 g/L (haem 0-1, not shown autoimmune), IgG 2200 mg/dL (bio 2), pns 1 -> [7, 9]",
+             lab_case((0, 1), 2, {"pns": 1}, {"hemoglobin": (105, "g/L")}, {"igg": (2200, "mg/dL")},
+                      "105 g/L = 10.5 g/dL: 10 < Hb < 12 -> 1 if autoimmune (none documented: 0-1); "
+                      "2200 mg/dL = 22 g/L > 20 -> 2")),
         Case("sjd-lab-normal", "normal CBC and immunology (haem 0, bio 0), lymphadenopathy 1 -> 4",
              lab_case(0, 0, {"lymphadenopathy": 1}, {}, {}, "all values inside the reference ranges")),
         # derived, to the domain maximum
@@ -441,6 +448,8 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
         Case("sjd-renal", "proteinuria 2.0 g/24 h, eGFR 45 (renal 3) -> 15", renal),
         Case("sjd-pulmonary-ild", "ILD, DLCO 35 %, FVC 55 % (pulmonary 3), glandular 1 -> 17", pulmonary),
         Case("sjd-muscular-ck", "proven myositis, CK 6.25 x ULN (muscular 3) -> 18", muscular),
+        # what counts as activity (issue 12: other causes, codes that are not proof, damage)
+        *fidelity_cases(),
         # quiet
         Case("quiet-no-sjogren", "no Sjögren's: the service stays quiet", quiet_no_sjogren),
         Case("quiet-entered-in-error", "Sjögren's Condition entered-in-error: quiet", quiet_entered_in_error),
@@ -482,6 +491,8 @@ def core_cases(large_size: int = 10_000) -> list[Case]:
              on_baricitinib(14), age=45),
         Case("on-baricitinib-18w", "on baricitinib 2 mg for 18 weeks, no lipids: R26 overdue",
              on_baricitinib(18), age=45),
+        # followed over 24 weeks on baricitinib (issue 13: course and response)
+        *course_cases(),
         # large records
         Case("large-labs", f"{large_size} Observations over 5 years; haem 1, bio 1, glandular 1 -> 5",
              large_labs(large_size), large=True),

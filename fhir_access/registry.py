@@ -96,6 +96,9 @@ class ServiceSpec:
     handler: Handler
     # optional cheap test on (hook, context) alone; False answers `{"cards": []}` before any data is gathered
     relevant: Callable[[str, Mapping[str, Any]], bool] | None = None
+    # False: routed but not in discovery (an old id kept for existing registrations; discovery lists
+    # one entry per hook so a client keying services by id never overwrites one with another)
+    listed: bool = True
 
     def templates(self, config: Mapping[str, Any]) -> dict[str, str]:
         rendered = {key: pk.render_template(config) for key, pk in self.prefetch.items()}
@@ -188,14 +191,17 @@ class Registry:
     def service(self, *, id: str, hooks: str | Iterable[str], title: str, description: str,
                 usage_requirements: str | None = None,
                 prefetch: Mapping[str, PrefetchKey] | None = None,
-                relevant: Callable[[str, Mapping[str, Any]], bool] | None = None) -> Callable[[Handler], Handler]:
-        """Decorator: register `handler` under `id` for each hook in `hooks`."""
+                relevant: Callable[[str, Mapping[str, Any]], bool] | None = None,
+                unlisted_aliases: Iterable[tuple[str, str]] = ()) -> Callable[[Handler], Handler]:
+        """Decorator: register `handler` under `id` for each hook in `hooks`, and under each (alias id,
+        hook) of `unlisted_aliases` without a discovery entry."""
         hook_list = [hooks] if isinstance(hooks, str) else list(hooks)
 
         def register(handler: Handler) -> Handler:
-            for hook in hook_list:
-                self.add(ServiceSpec(id, hook, title, description, usage_requirements, dict(prefetch or {}), handler,
-                                     relevant))
+            entries = [(id, hook, True) for hook in hook_list] + [(a, h, False) for a, h in unlisted_aliases]
+            for sid, hook, listed in entries:
+                self.add(ServiceSpec(sid, hook, title, description, usage_requirements, dict(prefetch or {}),
+                                     handler, relevant, listed))
             return handler
 
         return register
@@ -213,4 +219,4 @@ class Registry:
         return sorted(h for sid, h in self._specs if sid == service_id)
 
     def discovery(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        return {"services": [spec.descriptor(config) for spec in self.specs()]}
+        return {"services": [spec.descriptor(config) for spec in self.specs() if spec.listed]}

@@ -238,6 +238,8 @@ class Finding:
     date: date
     reference: str
     unit: str | None = None
+    # essdai-total only: the domain levels its components carry, (domain, level) in DOMAINS order
+    components: tuple[tuple[str, int], ...] = ()
 
     def evidence(self, display: str | None = None, note: str | None = None) -> Evidence:
         return Evidence(

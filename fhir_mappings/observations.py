@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from fhir_mappings import units
+from fhir_mappings import serology, units
 from fhir_mappings.code_tables import result_values
 from fhir_mappings.code_tables.essdai_codesystem import CODES as PROJECT_CODES
-from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM, CodeDef
+from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM, DOMAINS, CodeDef
 from fhir_mappings.code_tables.loinc import ANALYTES, LOINC, LoincCode
 from fhir_mappings.code_tables.loinc import CODES as LOINC_CODES
 from fhir_mappings.facts import Finding, Measurement, Skipped
@@ -318,10 +318,16 @@ def _measurement(src: Mapping[str, Any], row: LoincCode, ref: str, when: date) -
             return f"{other} is not used for {name}"
         if not (positive is not None or "panel" in allowed):
             return None
+    derived = None
+    if value is not None and name in serology.QUANTITATIVE_SEROLOGY:
+        read = serology.read_number(value, comparator, high, interp)
+        if isinstance(read, str):
+            return f"{name} {original or value}: {read}"
+        positive, derived = read
     return Measurement(
         analyte=name, date=when, reference=ref, code=_TOKENS[row.code], display=row.display,
         value=value, unit=unit if value is not None else None, comparator=comparator, positive=positive,
-        coding=coding, ref_low=low, ref_high=high, interpretation=interp, original=original,
+        coding=coding, ref_low=low, ref_high=high, interpretation=interp, original=original, derived=derived,
     )
 
 
@@ -390,7 +396,23 @@ def _finding(obs: Mapping[str, Any], match: ObservationMatch, ref: str, when: da
                         f"(expects {d.unit})")
             value *= factor
             unit = d.unit
+    if d.code == "essdai-total":
+        return Finding(d.code, value, when, ref, unit, _domain_components(obs))
     return Finding(d.code, value, when, ref, unit)
+
+
+def _domain_components(obs: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    """The domain levels an ESSDAI total carries as components (code = a domain name, valueInteger);
+    components in any other shape are not read (the total itself still is)."""
+    levels: dict[str, int] = {}
+    for comp in obs.get("component") or ():
+        level = comp.get("valueInteger") if isinstance(comp, dict) else None
+        if not isinstance(level, int) or isinstance(level, bool):
+            continue
+        for coding in (comp.get("code") or {}).get("coding") or ():
+            if isinstance(coding, dict) and coding.get("code") in DOMAINS:
+                levels[coding["code"]] = level
+    return tuple((d, levels[d]) for d in DOMAINS if d in levels)
 
 
 # --- derivations -------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ _KINDS_BY_GROUP: dict[str, tuple[str, ...]] = {
     "mass rate": ("g/d", "g/(24.h)", "mg/d", "mg/(24.h)", "mg/h"),
     "mass ratio": ("g/g", "mg/mg", "mg/g"),
     "mass per amount": ("mg/mmol", "g/mmol", "g/mol"),
-    "volume rate": ("mL/min", "mL/s", "L/min"),
+    "volume rate": ("mL/min", "mL/s", "L/min", "mL/(15.min)"),
     "volume rate per body surface": ("mL/min/{1.73_m2}", "mL/s/{1.73_m2}"),
     "diffusing capacity": ("mL/min/mm[Hg]", "mmol/(min.kPa)"),
     "volume": ("L", "mL", "dL"),
@@ -87,6 +87,7 @@ _ALIASES_BY_CODE: dict[str, tuple[str, ...]] = {
                          "mL/min/{1.73m2}", "ml/min/{1.73_m2}"),
     "mL/s/{1.73_m2}": ("mL/s/1.73m2", "mL/s/1.73 m2"),
     "mL/min": ("ml/min",),
+    "mL/(15.min)": ("mL/15min", "mL/15 min", "ml/15min", "ml/15 min", "mL/(15 min)", "mL per 15 min"),
     "mL/min/mm[Hg]": ("mL/min/mmHg", "ml/min/mmHg"),
     "mmol/(min.kPa)": ("mmol/min/kPa",),
     "mL": ("ml",),
@@ -196,6 +197,8 @@ ANALYTE_UNITS: dict[str, AnalyteUnits] = {
     "hcv-rna": AnalyteUnits("[IU]/mL", _table({"[IU]/mL": 1}), kept=frozenset({"{copies}/mL"})),
     "cryoglobulins": _QUAL,
     "anti-ssa": _QUAL,
+    "anti-ssb": _QUAL,
+    "rf": _QUAL,
     "hbsag": _QUAL,
     "anti-hbc": _QUAL,
     "anti-hbs": _QUAL,
@@ -313,5 +316,7 @@ def to_canonical(analyte: str, value: float, quantity: Mapping[str, Any]) -> tup
 FINDING_UNITS: dict[str, dict[str, float]] = {
     "cm": {"cm": 1, "mm": 0.1},
     "mm": {"mm": 1, "cm": 10},
-    "mL/min": {"mL/min": 1},
+    # unstimulated whole saliva is collected over 15 min and often reported per 15 min (S6: <= 0.1 mL/min
+    # = <= 1.5 mL/15 min); UCUM "mL/(15.min)" and the common text spellings
+    "mL/min": {"mL/min": 1, "mL/(15.min)": 1 / 15},
 }

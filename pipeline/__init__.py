@@ -1,4 +1,5 @@
-"""Resources -> facts -> result, shared by the hook handlers and `essdai-cds score`.
+"""Resources -> facts -> result: the per-patient pipeline every edge calls (the hook handlers, the worksheet,
+`essdai-cds score`, the population screen).
 
 Validating every resource with fhir.resources would cost more than the whole hook call (see
 fhir_mappings.validation), so the pipeline validates what a result relies on: after evaluating, the
@@ -19,6 +20,7 @@ from fhir_mappings.facts import PatientFacts, Skipped, Windows
 from fhir_mappings.validation import invalid_among
 
 T = TypeVar("T")
+JAK_CLASS = "jak-inhibitor"  # MedicationFact.classes member (fhir_mappings.code_tables.medications)
 MAX_ROUNDS = 4  # each round drops at least one invalid resource; a bound keeps a hostile input cheap
 
 
@@ -64,3 +66,24 @@ def assess(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: s
 
     return derive(resources, lambda facts: scoring.assess(facts).to_json(), evidence_references,
                   as_of=as_of, patient_id=patient_id, windows=windows, codesystem=codesystem)
+
+
+def assess_for_screening(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: str | None,
+                         windows: Windows, codesystem: str,
+                         jurisdiction: str = "FDA") -> tuple[PatientFacts, dict[str, Any], list[dict[str, Any]]]:
+    """The `essdai-cds score` object plus, for a patient it finds eligible (ESSDAI >= 5) and not on a JAK
+    inhibitor, the JAK-inhibitor readiness findings (`safety.readiness`, as the patient-view card), as JSON.
+    Both evaluated on one set of facts whose cited resources were validated."""
+    import safety
+    import scoring
+
+    def evaluate(facts: PatientFacts) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        result = scoring.assess(facts).to_json()
+        findings: list[dict[str, Any]] = []
+        if result["eligibility"]["met"] is True and not facts.medications_of(JAK_CLASS):
+            findings = [f.to_json() for f in safety.readiness(facts, jurisdiction)]
+        return result, findings
+
+    facts, (result, findings) = derive(resources, evaluate, lambda out: evidence_references(list(out)),
+                                       as_of=as_of, patient_id=patient_id, windows=windows, codesystem=codesystem)
+    return facts, result, findings

@@ -13,6 +13,7 @@ from fhir_mappings.facts import PatientFacts
 from scoring.assessment import Assessment
 from scoring.change import change
 from scoring.classification import classification
+from scoring.course import course
 from scoring.domains import CLINESSDAI_WEIGHTS, ESSDAI_WEIGHTS, InvalidLevel, validate_level
 from scoring.essdai import deciding, eligibility, score_domains, total, undetermined
 from scoring.esspri import esspri
@@ -31,20 +32,24 @@ def assess(facts: PatientFacts) -> Assessment:
     essdai_total = total(domains, ESSDAI_WEIGHTS)
     patient_reported, esspri_warnings = esspri(facts)
     delta, change_warnings = change(facts, essdai_total.score, essdai_total.max)
-    classified, classification_warnings = classification(facts)
-    warnings += esspri_warnings + change_warnings + classification_warnings
+    classified, classification_warnings = classification(facts, {d: (r.lo, r.hi) for d, r in domains.items()})
+    clinessdai_total = total(domains, CLINESSDAI_WEIGHTS)
+    history, course_warnings = course(facts, essdai_total, clinessdai_total, patient_reported)
+    warnings += esspri_warnings + change_warnings + classification_warnings + course_warnings
+    warnings = list(dict.fromkeys(warnings))  # change and course report the same unusable total once
     return Assessment(
         patient_id=facts.patient_id,
         as_of=facts.as_of,
         domains=domains,
         essdai=essdai_total,
-        clinessdai=total(domains, CLINESSDAI_WEIGHTS),
+        clinessdai=clinessdai_total,
         undetermined=undetermined(domains),
         deciding=deciding(domains, ESSDAI_WEIGHTS),
         eligibility_met=eligibility(essdai_total.score, essdai_total.max),
         classification=classified,
         esspri=patient_reported,
         change=delta,
+        course=history,
         warnings=tuple(warnings),
     )
 

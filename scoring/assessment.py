@@ -8,6 +8,7 @@ from typing import Any
 
 from scoring.change import Change
 from scoring.classification import Classification
+from scoring.course import Course
 from scoring.domains import ESSDAI_WEIGHTS
 from scoring.essdai import DomainResult, Total
 from scoring.esspri import Esspri
@@ -27,6 +28,7 @@ class Assessment:
     classification: Classification
     esspri: Esspri | None = None
     change: Change | None = None
+    course: Course | None = None
     warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -46,5 +48,6 @@ class Assessment:
             "eligibility": {"threshold": int(ELIGIBILITY.value), "met": self.eligibility_met},
             "classification": self.classification.to_json(),
             "change": self.change.to_json() if self.change else None,
+            "course": self.course.to_json() if self.course else None,
             "warnings": list(self.warnings),
         }

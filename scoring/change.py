@@ -26,15 +26,23 @@ class Change:
         return {"previous": self.previous, "delta": self.delta, "mcii": self.mcii}
 
 
+def total_problem(f: Finding, maximum: int = ESSDAI_MAX) -> str | None:
+    """Why a recorded total (essdai-total, clinessdai-total) cannot be used, or None."""
+    v = f.value
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= maximum:
+        return f"ignored {f.reference}: {f.code} value {v!r} is not a total 0-{maximum}"
+    return None
+
+
 def previous_total(facts: PatientFacts) -> tuple[Finding | None, list[str]]:
     """The newest valid essdai-total before the assessment date (any age)."""
     warnings: list[str] = []
     earlier = sorted((f for f in facts.findings if f.code == "essdai-total" and f.date < facts.as_of),
                      key=lambda f: f.date, reverse=True)
     for f in earlier:
-        v = f.value
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= ESSDAI_MAX:
-            warnings.append(f"ignored {f.reference}: essdai-total value {v!r} is not an ESSDAI total 0-{ESSDAI_MAX}")
+        problem = total_problem(f)
+        if problem:
+            warnings.append(problem)
             continue
         return f, warnings
     return None, warnings

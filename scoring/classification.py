@@ -1,14 +1,19 @@
 """2016 ACR/EULAR classification criteria for primary Sjögren's [S6]: weighted sum >= 4.
 
 Findings and anti-SSA results of any date (before the assessment date) count. score = points reached,
-max = points still reachable; an exclusion diagnosis makes `met` false with a warning. The entry
-criterion (sicca symptoms or ESSDAI suspicion) is not checked here.
+max = points still reachable; an exclusion diagnosis makes `met` false with a warning.
+
+Entry criterion (S6; essdai-rules §4.2): at least one ocular or oral dryness symptom (finding
+`sicca-symptoms`, any date) or suspicion of SjD from the ESSDAI questionnaire (at least one domain with
+a positive item: a domain whose certain level is >= 1). Shown as "met" / "not met" / "unknown": not met
+needs sicca-symptoms false and every ESSDAI domain decided at 0. The criteria apply only to patients
+who meet it, so "not met" makes `met` false (with a warning); "unknown" leaves `met` as the items say.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from fhir_mappings.facts import ConditionFact, Evidence, Finding, PatientFacts
 from scoring.items.base import finding_evidence, number
@@ -27,9 +32,24 @@ class Classification:
     met: bool | None
     evidence: tuple[Evidence, ...] = ()
     exclusions: tuple[ConditionFact, ...] = ()
+    entry: str = "unknown"  # "met" | "not met" | "unknown"
 
     def to_json(self) -> dict[str, Any]:
-        return {"score": self.score, "max": self.max, "met": self.met}
+        return {"score": self.score, "max": self.max, "met": self.met, "entry_criterion": self.entry}
+
+
+def entry_criterion(facts: PatientFacts, essdai_levels: Mapping[str, tuple[int, int]]) -> tuple[str, list[Evidence]]:
+    """"met" / "not met" / "unknown" from sicca symptoms and the ESSDAI domains' (lo, hi) ranges."""
+    sicca = _latest_any_date(facts, "sicca-symptoms")
+    if sicca is not None and sicca.value is True:
+        return "met", [finding_evidence(sicca)]
+    active = sorted(d for d, (lo, _) in essdai_levels.items() if lo >= 1)
+    if active:
+        return "met", []
+    all_zero = bool(essdai_levels) and all(hi == 0 for _, hi in essdai_levels.values())
+    if sicca is not None and sicca.value is False and all_zero:
+        return "not met", [finding_evidence(sicca)]
+    return "unknown", []
 
 
 def _latest_any_date(facts: PatientFacts, code: str) -> Finding | None:
@@ -55,7 +75,9 @@ def _threshold_item(facts: PatientFacts, tests: tuple[tuple[str, str, float], ..
     return 0, points if reachable else 0, []
 
 
-def classification(facts: PatientFacts) -> tuple[Classification, list[str]]:
+def classification(facts: PatientFacts, essdai_levels: Mapping[str, tuple[int, int]] | None = None
+                   ) -> tuple[Classification, list[str]]:
+    """The weighted sum and the entry criterion; `essdai_levels`: domain -> (lo, hi) of this assessment."""
     warnings: list[str] = []
     score = maximum = 0
     evidence: list[Evidence] = []
@@ -82,4 +104,9 @@ def classification(facts: PatientFacts) -> tuple[Classification, list[str]]:
         met = False
     else:
         met = None
-    return Classification(score, maximum, met, tuple(evidence), exclusions), warnings
+    entry, entry_evidence = entry_criterion(facts, essdai_levels or {})
+    if entry == "not met" and met is not False:
+        met = False
+        warnings.append("2016 ACR/EULAR classification not applicable: entry criterion not met "
+                        "(no dryness symptom and no ESSDAI activity)")
+    return Classification(score, maximum, met, tuple(evidence + entry_evidence), exclusions, entry), warnings

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_mappings.facts import Evidence, PatientFacts
+from scoring.damage import only_old_diagnoses
 from scoring.domains import DOMAIN_TABLE, InvalidLevel, validate_level
 from scoring.items import ITEMS_BY_DOMAIN
 from scoring.items.base import ItemResult, finding_evidence, unknown
@@ -77,7 +78,7 @@ def _derived(facts: PatientFacts, domain: str) -> DomainResult:
 def _run(item: Any, facts: PatientFacts, top: int) -> ItemResult:
     """Safety net: an item that fails leaves its domain open and says so; it never fails the assessment."""
     try:
-        return item(facts)
+        return only_old_diagnoses(item(facts), facts)
     except Exception as exc:  # noqa: BLE001 - reported as a warning, never a 500
         name = getattr(item, "__module__", "").rsplit(".", 1)[-1] + "." + getattr(item, "__name__", "item")
         return unknown(name, top, warning=f"item {name} could not be evaluated ({type(exc).__name__}: {exc})")

@@ -106,6 +106,9 @@ ELIGIBILITY = Limit(5, "{score}", "baricitinib pSS studies enrol ESSDAI >= 5 (NC
 ESSDAI_MCII = Limit(3, "{score}", "Seror 2016 [S4]: minimal clinically important improvement = fall >= 3", Mark.V)
 ESSPRI_PASS = Limit(5.0, "{score}", "Seror 2016 [S4]: patient-acceptable symptom state ESSPRI < 5", Mark.R,
                     note="abstract sentence not verified; medium-high confidence")
+ESSPRI_MCII_POINTS = Limit(1.0, "{score}", "Seror 2016 [S4]: ESSPRI MCII = decrease >= 1 point or >= 15 %", Mark.R,
+                           note="essdai-rules §3: abstract sentence not verified; supported by S4 Table 4")
+ESSPRI_MCII_PCT = Limit(15.0, "%", "Seror 2016 [S4]: ESSPRI MCII = decrease >= 1 point or >= 15 % of baseline", Mark.R)
 ESSPRI_ITEM_MIN, ESSPRI_ITEM_MAX = 0.0, 10.0  # 0-10 numerical rating scales [S5]
 CLINESSDAI_CATEGORY_NOTE = "ESSDAI cut-offs reused for ClinESSDAI (S3: 'very close') [Implementation choice]"
 
@@ -122,3 +125,10 @@ CLASSIFICATION_ITEMS: dict[str, tuple[int, tuple[tuple[str, str, float], ...]]] 
 }
 ANTI_SSA_POINTS = Limit(3, "{points}", "anti-SSA/Ro positive -> 3 (secondary tables: PMC5784475, sanomedica)",
                         Mark.S, note="row missing from the available copies of the S6 table")
+
+# --- course over time: response to a JAK inhibitor (scoring.course) ------------------------------
+RESPONSE_SOURCE = ("Bai 2022 (baricitinib pilot, Ann Rheum Dis): response = ESSDAI fall >= 3 at weeks 4/12/24; "
+                   "MCII values from Seror 2016 [S4]")
+COURSE_BASELINE_DAYS = Limit(  # the baseline is the last visit on or before the start, no older than this
+    90, "d", "Bai 2022: baseline = the visit at treatment start (week 0)", Mark.V,
+    note="90 days = the clinician window (Windows.clinician) [Implementation choice]")

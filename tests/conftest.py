@@ -21,6 +21,8 @@ from essdai_devtools.fhir_server import FhirServer
 from essdai_devtools.service_process import ServiceProcess, trusted_issuer
 
 FHIR_TOKEN = "devtools-fhir-token"  # static bearer token sekmet accepts (test-only)
+E2E_HOOK_BUDGET_S = 20.0  # below gunicorn's 30 s worker timeout (essdai_cds/commands/serve.py)
+E2E_FHIR_TIMEOUT_S = 10.0  # one sekmet page of a 10,000-Observation chart, sorted by date, on a loaded machine
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -78,6 +80,13 @@ def cds_service(tmp_path_factory: pytest.TempPathFactory, fhir_server: LiveFhir,
         fhir_allowlist=[fhir_server.base_url],
         assessment_date=assessment_date,
         workers=2,
+        # the end-to-end suite asserts what the cards say, not how fast: its 10,000-Observation charts get a
+        # budget and per-call timeouts a busy 2-core machine cannot exhaust (the default 2 s budget and 1 s
+        # read timeout ran out under load: "could not complete", then a 412 for the next chart). The
+        # budget's own behaviour is tested with small budgets in tests/reliability; speed in benchmarks/.
+        extra_env={"ESSDAI_CDS_HOOK_BUDGET_S": str(E2E_HOOK_BUDGET_S),
+                   "ESSDAI_CDS_FHIR_CONNECT_TIMEOUT_S": str(E2E_FHIR_TIMEOUT_S),
+                   "ESSDAI_CDS_FHIR_READ_TIMEOUT_S": str(E2E_FHIR_TIMEOUT_S)},
     )
     with service as base_url:
         yield LiveService(base_url, service.database_path, service.log_path, DEFAULT_ISSUER)
@@ -102,3 +111,16 @@ def app_builder() -> Iterator[Callable[..., Any]]:
     for app in apps:
         app.extensions[FHIR_KEY].close()
         app.extensions[STORAGE_KEY].close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's, via Playwright) for every browser test of the run: Playwright's sync
+    API allows a single instance per process."""
+    from essdai_devtools.browser import CHROMIUM, headless_chromium
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    with headless_chromium(sync_api) as chromium:
+        yield chromium

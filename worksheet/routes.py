@@ -41,6 +41,7 @@ from worksheet.session import (LAUNCH_COOKIE, SESSION_COOKIE, WorksheetSession, 
                                            load_session, new_csrf, save_launch, save_session)
 from configuration.worksheet import WorksheetSettings
 from worksheet import view
+from worksheet.course_view import course_view
 
 log = logging.getLogger("essdai_cds.worksheet")
 
@@ -200,7 +201,7 @@ def callback() -> Response:
     session = WorksheetSession(mode="smart", iss=launch_state.iss, patient=grant.patient,
                                expires_at=time.time() + lifetime, csrf=new_csrf(), token=grant.access_token,
                                scope=grant.scope)
-    resp = redirect(url_for("worksheet.page"), 303)
+    resp = redirect(url_for("worksheet.page") + (f"#{grant.section}" if grant.section else ""), 303)
     clear(resp, LAUNCH_COOKIE, _secure())
     save_session(resp, state().sealer, session, _secure())
     return resp
@@ -274,7 +275,7 @@ def _render(session: WorksheetSession, chart: Chart, form: ParsedForm, *, status
         "worksheet/page.html",
         session=session, chart=chart, sealed_chart=_seal_chart(chart), result=result,
         summary=view.summary(result), domains=view.domains(result, chart.facts, form),
-        esspri=view.esspri_controls(chart.facts, form), form=form, message=message, message_kind=message_kind,
+        esspri=view.esspri_controls(chart.facts, form), course=course_view(result.get("course")), form=form, message=message, message_kind=message_kind,
         assessed=as_of(current_app.config).isoformat(), level_names=LEVEL_NAMES,
     )
     return make_response(html, status)

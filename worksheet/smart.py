@@ -101,18 +101,32 @@ class Grant:
     expires_in: int | None
     scope: str
     context_patient: str | None = None  # the patient the card's link was for (`appContext`), when sent
+    section: str | None = None  # the page section the card's link opens (`appContext`), when sent
 
 
-def context_patient(app_context: object) -> str | None:
-    """The patient id in a CDS Hooks link's `appContext` (`{"patient": "<id>"}`, see links.card_link)."""
+def _context_member(app_context: object, member: str) -> str | None:
     if not isinstance(app_context, str):
         return None
     try:
         data = orjson.loads(app_context)  # depth-capped (1024), unlike json.loads
     except ValueError:
         return None
-    patient = data.get("patient") if isinstance(data, dict) else None
-    return patient if isinstance(patient, str) else None
+    value = data.get(member) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def context_patient(app_context: object) -> str | None:
+    """The patient id in a CDS Hooks link's `appContext` (`{"patient": "<id>"}`, see links.card_link)."""
+    return _context_member(app_context, "patient")
+
+
+SECTIONS = frozenset({"course"})  # page anchors a card may ask for (cards.course.COURSE_ANCHOR)
+
+
+def context_section(app_context: object) -> str | None:
+    """The worksheet section the card's link opens (`"section": "course"`), if it is one the page has."""
+    section = _context_member(app_context, "section")
+    return section if section in SECTIONS else None
 
 
 def exchange_code(settings: WorksheetSettings, launch: LaunchState, code: str) -> Grant:
@@ -133,4 +147,4 @@ def exchange_code(settings: WorksheetSettings, launch: LaunchState, code: str) -
     expires_in = token.get("expires_in")
     expires = int(expires_in) if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) else None
     return Grant(access_token, patient, expires, str(token.get("scope") or ""),
-                 context_patient(token.get("appContext")))
+                 context_patient(token.get("appContext")), context_section(token.get("appContext")))

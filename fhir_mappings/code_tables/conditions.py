@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fhir_mappings.code_tables import exclusions
+
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"
 
@@ -69,16 +71,19 @@ _ROWS: list[ConditionCode] = [
     _icd("M35.00", "sjogren", "V"),
     _icd("M35.01", "sjogren", "V"),
     _icd("M35.02", "sjogren ild", "V"),
-    _icd("M35.03", "sjogren myositis", "V"),
-    _icd("M35.04", "sjogren renal-tubular-acidosis tubulo-interstitial-nephritis", "V"),
+    # M35.03 names myositis, not its EMG/biopsy proof: its own concept opens muscular, never decides it
+    _icd("M35.03", "sjogren myositis-diagnosis", "V"),
+    # M35.04 is tubulo-interstitial nephropathy: not proof of renal tubular acidosis (issue 12)
+    _icd("M35.04", "sjogren tubulo-interstitial-nephritis", "V"),
     _icd("M35.05", "sjogren arthritis", "V"),
     _icd("M35.06", "sjogren peripheral-neuropathy", "V"),
-    # §5.2 lists M35.07 ("with CNS involvement") under CNS vasculitis, marked P/G
-    _icd("M35.07", "sjogren cns-vasculitis", "P"),
+    # M35.07 says "with central nervous system involvement": CNS 2-3, not cerebral vasculitis (§5.2 P/G)
+    _icd("M35.07", "sjogren cns-involvement", "P"),
     _icd("M35.08", "sjogren", "V"),
     _icd("M35.09", "sjogren", "V"),
     _icd("M35.0A", "sjogren glomerulonephritis", "V"),
-    _icd("M35.0B", "sjogren cutaneous-vasculitis", "V"),
+    # M35.0B is vasculitis of unstated site: cutaneous, PNS, CNS or renal; it opens those, decides none
+    _icd("M35.0B", "sjogren vasculitis-unstated-site", "V"),
     _icd("M35.0C", "sjogren", "V"),
     _sct("83901003", "sjogren", "V", f"{ESSDAI}; {JAK}"),
     # --- lymphoma (Lymphadenopathy -> 3 while not in remission) ----------------------------------
@@ -105,11 +110,9 @@ _ROWS: list[ConditionCode] = [
     _sct("30746006", "lymphadenopathy", "V"),
     _icd("K11.1", "salivary-swelling", "P"),
     _pre("K11.2", "salivary-swelling", "P"),  # sialoadenitis: exclude if infective (attribution)
-    _icd("K11.5", "salivary-stone", "G", NOT_IN_DOCS),  # sialolithiasis; an ESSDAI exclusion
     _icd("M65.9", "arthritis", "P"),
     _sct("3723001", "arthritis", "P"),
     _icd("M25.50", "arthralgia", "P"),
-    _rng("M15-M19", "osteoarthritis", "G", NOT_IN_DOCS),  # arthrosis block; an ESSDAI exclusion
     # --- cutaneous ---------------------------------------------------------------------------------
     _icd("L51.8", "erythema-multiforme", "P"),
     _icd("L51.9", "erythema-multiforme", "P"),
@@ -136,10 +139,10 @@ _ROWS: list[ConditionCode] = [
     _icd("N11.8", "tubulo-interstitial-nephritis", "P"),
     _icd("N12", "tubulo-interstitial-nephritis", "P"),
     # --- muscular ----------------------------------------------------------------------------------
-    _icd("M60.9", "myositis", "P"),
-    _pre("M33.2", "myositis", "P"),  # polymyositis
-    _sct("26889001", "myositis", "P"),
-    _icd("G72.0", "steroid-myopathy", "G", f"{NOT_IN_DOCS}: drug-induced myopathy"),
+    # myositis diagnoses are not EMG/biopsy proof (S1 muscular): they open the domain (issue 12)
+    _icd("M60.9", "myositis-diagnosis", "P"),
+    _pre("M33.2", "myositis-diagnosis", "P"),  # polymyositis
+    _sct("26889001", "myositis-diagnosis", "P"),
     # --- peripheral nervous system -----------------------------------------------------------------
     _icd("G62.9", "peripheral-neuropathy", "P"),
     _pre("G63", "peripheral-neuropathy", "P"),
@@ -167,13 +170,10 @@ _ROWS: list[ConditionCode] = [
     _icd("D70.8", "neutropenia", "P"),
     _icd("D70.9", "neutropenia", "P"),
     _icd("D72.810", "lymphopenia", "P"),
-    # nutritional cytopenias: the C1 exclusion "vitamin or iron deficiency" (essdai-rules §1.11)
-    _pre("D50", "iron-deficiency-anaemia", "G", NOT_IN_DOCS),
-    _pre("D51", "b12-deficiency", "G", NOT_IN_DOCS),
-    _pre("D52", "folate-deficiency", "G", NOT_IN_DOCS),
     _icd("D47.2", "monoclonal-gammopathy", "G"),
     _icd("D89.0", "hypergammaglobulinaemia", "G"),
-    # --- infection (serious-infection value set: a small proposed set, jak-safety R09 [P]) ----------
+    # --- serious infection (JAK R09 value set: a small proposed set, jak-safety R09 [P]); the ESSDAI's wider
+    # "intercurrent-infection" (any infection explaining fever, nodes, glands) is in code_tables/exclusions.py
     _rng("A40-A41", "infection", "P", f"{JAK} R09 (proposed value set: sepsis)"),
     _rng("J12-J18", "infection", "P", f"{JAK} R09 (proposed value set: pneumonia)"),
     _pre("L03", "infection", "P", f"{JAK} R09 (proposed value set: cellulitis)"),
@@ -248,6 +248,9 @@ _ROWS: list[ConditionCode] = [
     _pre("K74.6", "severe-hepatic-impairment", "R", JAK),
     _pre("K70.3", "severe-hepatic-impairment", "R", JAK),
 ]
+# the other-cause exclusions, one cited table of their own (code_tables/exclusions.py)
+_ROWS += [ConditionCode(c.system, c.code, (cause.concept,), c.mark, c.source, c.match, excluding=c.excluding)
+          for cause in exclusions.OTHER_CAUSES for c in cause.codes]
 ROWS: tuple[ConditionCode, ...] = tuple(_ROWS)
 
 CONCEPTS: frozenset[str] = frozenset(c for row in ROWS for c in row.concepts) | {"chronic-infection"}

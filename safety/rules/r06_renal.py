@@ -197,6 +197,14 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     ]
 
 
+def _why_not_used(m: Measurement, ctx: Context, measure: str) -> str:
+    """The evidence note of a renal result that did not settle the check: too old for the window, or in
+    the window but not the measure these label rows need (a creatinine when the FDA rows read eGFR)."""
+    if (ctx.as_of - m.date).days > windows.RENAL.days:
+        return f"older than the renal window ({windows.RENAL.days} days)"
+    return f"within {windows.RENAL.days} days, but these label rows need {measure}"
+
+
 def _missing(rule: SafetyRule, ctx: Context) -> SafetyFinding:
     row = next(r for r in rule.rows(ctx) if r.case == "missing")
     measure = "creatinine or eGFR" if ctx.jurisdiction == EMA else "eGFR"
@@ -208,7 +216,7 @@ def _missing(rule: SafetyRule, ctx: Context) -> SafetyFinding:
         indicator=row.indicator,
         mark=weakest(row.mark, windows.RENAL.mark),
         status=Status.MISSING_DATA,
-        evidence=tuple(m.evidence(note="older than the renal window") for m in olds),
+        evidence=tuple(m.evidence(note=_why_not_used(m, ctx, measure)) for m in olds),
         suggestion=CREATININE.suggestion("baseline renal function"),
         override_reasons=(OVERRIDE_OUTSIDE_RESULT,),
         measure=measure,

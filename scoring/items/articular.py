@@ -5,6 +5,7 @@ from __future__ import annotations
 from fhir_mappings.facts import PatientFacts
 from scoring.items.base import (ItemResult, boolean_item, bounded, exclude, latest_finding, numeric_finding_item,
                                 silent, unknown)
+from scoring.other_causes import other_causes
 from scoring.thresholds import SYNOVITIS_COUNT_LEVEL
 
 
@@ -14,7 +15,7 @@ def arthralgia(facts: PatientFacts) -> ItemResult:
     found = boolean_item(facts, name, "arthralgia-morning-stiffness", 1)
     if found is None:
         return unknown(name, 1, "no arthralgia-morning-stiffness finding")
-    causes = tuple(c.evidence("documented other cause: osteoarthritis") for c in facts.conditions_of("osteoarthritis"))
+    causes = other_causes(facts, name, facts.windows.history)  # osteoarthritis: chronic
     return exclude(found, causes, "osteoarthritis")
 
 

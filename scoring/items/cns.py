@@ -19,6 +19,8 @@ FEATURE_LEVEL: dict[str, Grade] = {
     "ms-like-motor": (3, 3),
 }
 CONDITION_LEVEL = {
+    "cns-involvement": (2, 3),  # M35.07 "with CNS involvement": some CNS level, not which (issue 12)
+    "vasculitis-unstated-site": (0, 3),  # M35.0B: the vasculitis may be cerebral
     "cns-vasculitis": (3, 3),  # High row 'cerebral vasculitis with stroke or TIA'; stroke/TIA not checked [choice]
     "transverse-myelitis": (3, 3),
     "optic-neuritis": (2, 2),

@@ -1,11 +1,13 @@
 """Constitutional domain (max 2): fever, involuntary weight loss, night sweats. Exclude infectious
-fever and voluntary weight loss (S1)."""
+fever (an infection Condition active within the vitals window, code_tables/exclusions) and voluntary
+weight loss (S1)."""
 
 from __future__ import annotations
 
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, boolean_item, bounded, decided, exclude, finding_evidence,
                                 finding_flag, latest_finding, measured_range, unknown)
+from scoring.other_causes import other_causes
 from scoring.thresholds import TEMPERATURE_LEVEL, WEIGHT_LOSS_PCT_LEVEL
 
 
@@ -23,7 +25,7 @@ def fever(facts: PatientFacts) -> ItemResult:
     causes: list[Evidence] = []
     if (f := finding_flag(facts, "fever-infectious")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
-    causes += [c.evidence("documented other cause: infection") for c in facts.conditions_of("infection")]
+    causes += other_causes(facts, name, facts.windows.vitals, flag="fever-infectious")
     return exclude(result, tuple(causes), "fever of infectious origin")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fhir_mappings.facts import PatientFacts
 from scoring.items.base import ItemResult, boolean_item, bounded, decided, string_finding_item, unknown
 
+UNSTATED_SITE = "vasculitis of unstated site (M35.0B): cutaneous, PNS or CNS possible; a clinician should rate"
 VASCULITIS_EXTENT_LEVEL = {"none": 0, "limited": 2, "diffuse": 3}  # S1 cutaneous domain [V]
 
 
@@ -27,6 +28,8 @@ def vasculitis(facts: PatientFacts) -> ItemResult:
     if conditions := facts.conditions_of("cutaneous-vasculitis", "purpura"):
         return bounded(name, 2, 3, tuple(c.evidence("extent not documented") for c in conditions),
                        "extent not documented")
+    if conditions := facts.conditions_of("vasculitis-unstated-site"):  # M35.0B
+        return bounded(name, 0, 3, tuple(c.evidence(UNSTATED_SITE) for c in conditions), UNSTATED_SITE)
     return unknown(name, 3, "no cutaneous-vasculitis finding")
 
 

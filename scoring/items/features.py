@@ -48,6 +48,7 @@ def condition_item(facts: PatientFacts, name: str, code: str, grades: dict[str, 
         return silent(name)
     lo = max(grades[c.concept][0] for c in conditions)
     hi = max(grades[c.concept][1] for c in conditions)
-    notes = {c.concept: ("grade not documented; " if grades[c.concept][0] != grades[c.concept][1] else "") + PRESUMED
+    notes = {c.concept: ("diagnosis code only, grade not documented: a clinician should rate the domain; "
+                         if grades[c.concept][0] != grades[c.concept][1] else "") + PRESUMED
              for c in conditions}
     return bounded(name, lo, max(lo, hi), tuple(c.evidence(notes[c.concept]) for c in conditions))

@@ -5,21 +5,22 @@ from __future__ import annotations
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (ItemResult, bounded, exclude, finding_evidence, finding_flag, latest_finding,
                                 numeric_finding_item, silent, string_finding_item, unknown)
+from scoring.other_causes import other_causes
 from scoring.thresholds import PAROTID_SIZE_LEVEL
 
 SUBMANDIBULAR_LACRIMAL_LEVEL = {"none": 0, "limited": 1, "important": 2}  # S1 glandular domain [V]
 FINDING_CODES = ("parotid-size-cm", "submandibular-lacrimal-swelling")
 
 
-def _causes(facts: PatientFacts) -> tuple[Evidence, ...]:
-    causes = [c.evidence("documented other cause: salivary stone") for c in facts.conditions_of("salivary-stone")]
+def _causes(facts: PatientFacts, name: str) -> tuple[Evidence, ...]:
+    causes = list(other_causes(facts, name, facts.windows.clinician, flag="glandular-swelling-other-cause"))
     if (f := finding_flag(facts, "glandular-swelling-other-cause")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
     return tuple(causes)
 
 
 def _excluded(facts: PatientFacts, result: ItemResult) -> ItemResult:
-    return exclude(result, _causes(facts), "glandular swelling due to stone or infection")
+    return exclude(result, _causes(facts, result.name), "glandular swelling due to stone or infection")
 
 
 def parotid(facts: PatientFacts) -> ItemResult:

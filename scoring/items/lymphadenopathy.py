@@ -1,22 +1,28 @@
 """Lymphadenopathy and lymphoma domain (max 3): node size, inguinal node size, splenomegaly, current
-malignant B-cell proliferative disorder."""
+malignant B-cell proliferative disorder. Exclude infection (S1): node sizes only."""
 
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from scoring.items.base import (ItemResult, boolean_item, bounded, decided, numeric_finding_item, unknown)
+from scoring.items.base import ItemResult, boolean_item, bounded, decided, exclude, numeric_finding_item, unknown
+from scoring.other_causes import other_causes
 from scoring.thresholds import INGUINAL_NODE_SIZE_LEVEL, NODE_SIZE_LEVEL
+
+
+def _infective(facts: PatientFacts, result: ItemResult) -> ItemResult:
+    """Exclude infection (S1): an infection active within the clinician window explains the nodes."""
+    return exclude(result, other_causes(facts, result.name, facts.windows.clinician), "infective lymphadenopathy")
 
 
 def node_size(facts: PatientFacts) -> ItemResult:
     name = "lymphadenopathy.node-size"
     found = numeric_finding_item(facts, name, "lymph-node-size-cm", NODE_SIZE_LEVEL)
     if found is not None:
-        return found
+        return _infective(facts, found)
     conditions = facts.conditions_of("lymphadenopathy")
     if conditions:  # the feature exists, its size does not: lower bound 1, open up to 2
-        return bounded(name, 1, NODE_SIZE_LEVEL.max_level, tuple(c.evidence("node size not documented")
-                                                                  for c in conditions), "node size not documented")
+        return _infective(facts, bounded(name, 1, NODE_SIZE_LEVEL.max_level, tuple(
+            c.evidence("node size not documented") for c in conditions), "node size not documented"))
     return unknown(name, NODE_SIZE_LEVEL.max_level, "no lymph-node-size-cm finding")
 
 
@@ -24,7 +30,7 @@ def inguinal_node_size(facts: PatientFacts) -> ItemResult:
     name = "lymphadenopathy.inguinal-node-size"
     found = numeric_finding_item(facts, name, "inguinal-node-size-cm", INGUINAL_NODE_SIZE_LEVEL)
     if found is not None:
-        return found
+        return _infective(facts, found)
     return unknown(name, INGUINAL_NODE_SIZE_LEVEL.max_level, "no inguinal-node-size-cm finding")
 
 

@@ -1,30 +1,36 @@
 """Muscular domain (max 3): CK and weakness, gated by EMG/biopsy-proven myositis.
 
-Proven myositis (finding `myositis-proven` true or an active myositis Condition) is the gate: gate
-false -> 0; gate unknown with a raised CK or weakness -> open up to that level. Weakness from another
-cause (finding `weakness-other-cause`, steroid myopathy) excludes the muscular findings.
+Proven myositis (finding `myositis-proven` true: EMG or biopsy) is the gate: gate false -> 0; gate
+unknown with a raised CK or weakness -> open up to that level. A myositis diagnosis code (M35.03,
+M60.9, M33.2x, SNOMED 26889001) is not that proof (S1: "myositis proven by abnormal EMG or biopsy"):
+it opens the domain and is kept as evidence that a clinician must rate it. Weakness from another cause
+(finding `weakness-other-cause`, steroid myopathy in the exclusions table) excludes the muscular findings.
 """
 
 from __future__ import annotations
 
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, bad_value, bounded, decided, exclude, finding_evidence,
-                                finding_flag, latest_finding, number, unknown)
+                                finding_flag, latest_finding, number, silent, unknown)
+from scoring.other_causes import other_causes
 from scoring.thresholds import CK_ULN_LEVEL, MUSCLE_POWER_LEVEL
+
+NOT_PROOF = "myositis diagnosis code is not EMG/biopsy proof: a clinician should rate the muscular domain"
 
 
 def myositis_gate(facts: PatientFacts) -> tuple[bool | None, tuple[Evidence, ...]]:
     f = latest_finding(facts, "myositis-proven")
     if f is not None and isinstance(f.value, bool):
         return f.value, (finding_evidence(f),)
-    conditions = facts.conditions_of("myositis")
-    if conditions:
-        return True, tuple(c.evidence("myositis documented") for c in conditions)
-    return None, ()
+    return None, _diagnoses(facts)
 
 
-def _causes(facts: PatientFacts) -> tuple[Evidence, ...]:
-    causes = [c.evidence("documented other cause: steroid myopathy") for c in facts.conditions_of("steroid-myopathy")]
+def _diagnoses(facts: PatientFacts) -> tuple[Evidence, ...]:
+    return tuple(c.evidence(NOT_PROOF) for c in facts.conditions_of("myositis-diagnosis"))
+
+
+def _causes(facts: PatientFacts, name: str) -> tuple[Evidence, ...]:
+    causes = list(other_causes(facts, name, facts.windows.clinician, flag="weakness-other-cause"))
     if (f := finding_flag(facts, "weakness-other-cause")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
     return tuple(causes)
@@ -38,12 +44,13 @@ def _gated(facts: PatientFacts, name: str, lo: int, hi: int, evidence: tuple[Evi
     if proven is False:
         return decided(name, 0, evidence + gate_evidence, "myositis not proven: does not score", warning)
     if proven is None:
-        result = bounded(name, 0, hi, evidence, "scores only with EMG/biopsy-proven myositis", warning)
+        result = bounded(name, 0, hi, evidence + gate_evidence, "scores only with EMG/biopsy-proven myositis",
+                         warning)
     else:
         marked = tuple(Evidence(e.reference, e.display, e.value, e.unit, e.date, e.code,
                                 "; ".join(n for n in (e.note, PRESUMED) if n)) for e in evidence)
         result = bounded(name, lo, hi, marked + gate_evidence, warning=warning)
-    return exclude(result, _causes(facts), "weakness not due to Sjögren's")
+    return exclude(result, _causes(facts, name), "weakness not due to Sjögren's")
 
 
 def ck(facts: PatientFacts) -> ItemResult:
@@ -82,4 +89,13 @@ def weakness(facts: PatientFacts) -> ItemResult:
     return _gated(facts, name, level, level, (finding_evidence(f),))
 
 
-ITEMS = (ck, weakness)
+def diagnosis(facts: PatientFacts) -> ItemResult:
+    """A myositis diagnosis without EMG/biopsy proof: the domain is open 0-3 and needs a clinician."""
+    name = "muscular.diagnosis"
+    evidence = _diagnoses(facts)
+    if not evidence or latest_finding(facts, "myositis-proven") is not None:
+        return silent(name)
+    return bounded(name, 0, 3, evidence, NOT_PROOF)
+
+
+ITEMS = (ck, weakness, diagnosis)

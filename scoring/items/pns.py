@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from scoring.items.base import ItemResult, latest_finding, number
+from scoring.items.base import ItemResult, exclude, latest_finding, number
 from scoring.items.features import Grade, condition_item, feature_item
+from scoring.other_causes import other_causes
 from scoring.thresholds import PNS_MOTOR_POWER_LEVEL
 
 
@@ -37,6 +38,7 @@ CONDITION_LEVEL = {  # concept -> (lower bound, upper bound) when only the diagn
     "trigeminal-neuralgia": (1, 1),
     "cidp": (2, 3),  # severity not known
     "mononeuritis-multiplex": (3, 3),
+    "vasculitis-unstated-site": (0, 3),  # M35.0B: the vasculitis may be of the nerves
 }
 
 
@@ -45,7 +47,10 @@ def features(facts: PatientFacts) -> ItemResult:
 
 
 def conditions(facts: PatientFacts) -> ItemResult:
-    return condition_item(facts, "pns.conditions", "pns-feature", CONDITION_LEVEL)
+    """Neuropathy diagnoses; a documented other cause (drug, alcohol, diabetes, B12: exclusions table) excludes them."""
+    name = "pns.conditions"
+    found = condition_item(facts, name, "pns-feature", CONDITION_LEVEL)
+    return exclude(found, other_causes(facts, name, facts.windows.history), "neuropathy of another cause")
 
 
 ITEMS = (features, conditions)

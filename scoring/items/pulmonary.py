@@ -1,6 +1,11 @@
 """Pulmonary domain (max 3): cough/bronchial involvement, ILD, DLCO and FVC % predicted, NYHA dyspnoea.
 
-DLCO and FVC score directly (attribution presumed); dyspnoea scores only with documented ILD.
+DLCO and FVC grade *proven* lung involvement (C1 pulmonary: "ILD ... with DLCO ..."): they score
+only with ILD or bronchial involvement documented (HRCT finding, ILD diagnosis, clinician's
+bronchial-involvement finding). With neither documented they leave the item open 0..grade; with a
+normal HRCT (ild-hrct false) and no bronchial involvement they score 0. Dyspnoea scores only with
+documented ILD. A normal HRCT does not exclude Low (persistent cough / bronchial involvement with no
+radiographic abnormality, S1), so the cough item stays open without its finding.
 """
 
 from __future__ import annotations
@@ -8,7 +13,10 @@ from __future__ import annotations
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, bad_value, boolean_item, bounded, decided, finding_evidence,
                                 lab_item, latest_finding, number, unknown, window_note)
+from scoring.tables import ThresholdTable
 from scoring.thresholds import DLCO_PCT_LEVEL, FVC_PCT_LEVEL, NYHA_LEVEL
+
+NO_INVOLVEMENT = "DLCO/FVC grade only documented lung involvement (HRCT, diagnosis, bronchial finding): none documented"
 
 
 def ild_status(facts: PatientFacts) -> tuple[bool | None, tuple[Evidence, ...]]:
@@ -39,14 +47,44 @@ def ild(facts: PatientFacts) -> ItemResult:
     return decided(name, 1 if present else 0, evidence, warning=warning)
 
 
+def lung_involvement(facts: PatientFacts) -> tuple[bool | None, tuple[Evidence, ...]]:
+    """True: ILD (HRCT finding or diagnosis) or bronchial involvement documented; False: HRCT without
+    ILD and no bronchial involvement; None: neither documented nor excluded."""
+    present, evidence = ild_status(facts)
+    bronchial = latest_finding(facts, "cough-bronchial-involvement")
+    if present:
+        return True, evidence
+    if bronchial is not None and bronchial.value is True:
+        return True, (finding_evidence(bronchial),)
+    if present is False:
+        return False, evidence
+    return None, ()
+
+
+def _lung_function(facts: PatientFacts, name: str, analyte: str, table: ThresholdTable) -> ItemResult:
+    result = lab_item(facts, name, analyte, table)
+    if result is not None and result.max_level == 0:
+        return result
+    involved, evidence = lung_involvement(facts)
+    if result is None:
+        if involved is False:
+            return decided(name, 0, evidence, "HRCT without ILD, no bronchial involvement: does not score")
+        return unknown(name, 3, window_note(facts, analyte))
+    if involved:
+        return bounded(name, result.level, result.max_level, result.evidence + evidence, result.note)
+    plain = tuple(Evidence(e.reference, e.display, e.value, e.unit, e.date, e.code, NO_INVOLVEMENT)
+                  for e in result.evidence)
+    if involved is False:
+        return decided(name, 0, plain + evidence, "HRCT without ILD, no bronchial involvement: does not score")
+    return bounded(name, 0, result.max_level, plain, NO_INVOLVEMENT)
+
+
 def dlco(facts: PatientFacts) -> ItemResult:
-    name = "pulmonary.dlco"
-    return lab_item(facts, name, "dlco-pct", DLCO_PCT_LEVEL) or unknown(name, 3, window_note(facts, "dlco-pct"))
+    return _lung_function(facts, "pulmonary.dlco", "dlco-pct", DLCO_PCT_LEVEL)
 
 
 def fvc(facts: PatientFacts) -> ItemResult:
-    name = "pulmonary.fvc"
-    return lab_item(facts, name, "fvc-pct", FVC_PCT_LEVEL) or unknown(name, 3, window_note(facts, "fvc-pct"))
+    return _lung_function(facts, "pulmonary.fvc", "fvc-pct", FVC_PCT_LEVEL)
 
 
 def dyspnoea(facts: PatientFacts) -> ItemResult:

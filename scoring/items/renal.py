@@ -7,7 +7,7 @@ glomerular involvement (-> 3) or tubular acidosis (-> 2); with neither it leaves
 
 from __future__ import annotations
 
-from fhir_mappings.facts import Evidence, Measurement, PatientFacts
+from fhir_mappings.facts import ConditionFact, Evidence, Measurement, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, bad_value, bounded, decided, finding_evidence,
                                 latest_finding, measured_range, silent, string_finding_item, unknown)
 from scoring.thresholds import EGFR_FAILURE, GLOMERULAR_PROTEINURIA, PROTEINURIA_LEVEL
@@ -16,6 +16,7 @@ UPCR_NOTE = "UPCR (g/g) used as a g/day surrogate [implementation choice]"
 HISTOLOGY_LEVEL = {  # C1 renal domain: rate from histology first
     "none": 0, "membranous-gn": 2, "interstitial-infiltrate": 2, "proliferative-gn": 3, "cryoglobulinaemic": 3,
 }
+TIN_NOTE = "tubulo-interstitial nephropathy: tubular acidosis or interstitial infiltrate not documented"
 GN_CONCEPTS = ("glomerulonephritis", "membranous-gn", "proliferative-gn")
 
 
@@ -140,10 +141,36 @@ def histology(facts: PatientFacts) -> ItemResult:
     if c := facts.conditions_of("membranous-gn"):
         return decided(name, 2, tuple(x.evidence() for x in c))
     if c := facts.conditions_of("glomerulonephritis"):
-        return bounded(name, 1, 3, tuple(x.evidence("type and grade not documented") for x in c))
+        return _unstated_gn(facts, name, c)
     if c := facts.conditions_of("tubulo-interstitial-nephritis"):  # tubular acidosis (1-2) or infiltrate (2)
-        return bounded(name, 1, 2, tuple(x.evidence("grade not documented") for x in c))
+        return bounded(name, 0, 2, tuple(x.evidence(TIN_NOTE) for x in c), TIN_NOTE)
     return silent(name)
+
+
+def _unstated_gn(facts: PatientFacts, name: str, conditions: tuple[ConditionFact, ...]) -> ItemResult:
+    """A GN of unstated type has no level of its own: the index grades glomerular involvement by
+    proteinuria, haematuria and renal failure (C1 renal). Proteinuria certainly < 0.5 g/day with no
+    haematuria is the definition of no activity; otherwise the other renal items grade it."""
+    m, surrogate = _proteinuria_measurement(facts)
+    haem = _haematuria_negative(facts)
+    evidence = tuple(x.evidence("type not documented") for x in conditions)
+    if m is not None and m.value is not None and PROTEINURIA_LEVEL.levels_for(m.value, m.comparator)[1] == 0 \
+            and haem is not None:
+        note = "glomerulonephritis with proteinuria < 0.5 g/day and no haematuria: no activity (C1 renal level 0)"
+        return decided(name, 0, evidence + (m.evidence(surrogate), haem), note)
+    if m is not None and m.value is not None:  # proteinuria grades it; haematuria / eGFR items do the rest
+        return decided(name, 0, evidence, "type not documented: graded by proteinuria, haematuria and eGFR")
+    return bounded(name, 0, 3, evidence, "type and grade not documented; no proteinuria within the labs window")
+
+
+def _haematuria_negative(facts: PatientFacts) -> Evidence | None:
+    f = latest_finding(facts, "haematuria")
+    if f is not None and f.value is False:
+        return finding_evidence(f)
+    m = facts.latest("haematuria")
+    if m is not None and m.positive is False and (f is None or f.value is not True):
+        return m.evidence()
+    return None
 
 
 ITEMS = (proteinuria, haematuria, egfr, tubular_acidosis, histology)

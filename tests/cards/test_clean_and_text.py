@@ -90,3 +90,26 @@ def test_shortening_never_cuts_inside_a_number():
     short = shorten_at_word(text)
     assert len(short) < 140
     assert short.endswith("123456…")
+
+
+def test_narrow_table_has_at_most_four_columns_and_one_line_cells() -> None:
+    import pytest
+
+    from cards.table import narrow_table
+
+    assert narrow_table(["A", "B"], [["x\ny", "a|b"]]) == "| A | B |\n|---|---|\n| x y | a\\|b |"
+    with pytest.raises(ValueError, match="1 to 4 columns, not 5"):
+        narrow_table(["a", "b", "c", "d", "e"], [])
+    with pytest.raises(ValueError, match="row of 1 cells"):
+        narrow_table(["a", "b"], [["x"]])
+
+
+def test_dates_in_words_and_references_taken_out_of_finding_text() -> None:
+    from cards.text import date_words, without_references
+
+    assert date_words("2026-11-03") == "3 Nov 2026"
+    assert date_words("2026-11-12T08:30:00Z") == "12 Nov 2026"
+    assert date_words("sometime") == "sometime"
+    assert without_references("ALC 400/mm³ on 2026-11-13 (Observation/32ac-f2) is low") == "ALC 400/mm³ on 2026-11-13 is low"
+    assert without_references("Sjögren's (active, 2022-10-12, Condition/39a1).") == "Sjögren's (active, 2022-10-12)."
+    assert without_references("eGFR 45 mL/min/1.73 m²") == "eGFR 45 mL/min/1.73 m²"

@@ -223,11 +223,13 @@ def test_invalid_observation_is_never_emitted(ctx, monkeypatch, caplog):
 
 # --- detail -------------------------------------------------------------------------------------
 
-def test_detail_shows_domain_evidence_with_value_unit_date_and_reference(ctx):
+def test_detail_shows_domain_evidence_as_value_unit_date_in_words_without_references(ctx):
     detail = card_for(full_result(), ctx)["detail"]
-    assert ("| Haematological | 1 (low) | 2 | from the record | Neutrophils \\[\\#/volume\\] in Blood: 1200 /uL "
-            "(2024-05-02, Observation/neut-1), attribution to Sjögren's presumed |") in detail
-    assert "| Articular | 2 (moderate) | 4 | clinician rating | Synovitis count (28-joint count): 3 (2024-05-01, Observation/syn-1) |" in detail
+    assert ("| Haematological | 1 (low) | 2 | ANC 1200 /uL, 2 May 2024 (attribution to Sjögren's presumed) |"
+            in detail)
+    assert "| Articular | 2 (moderate) | 4 | Synovitis count (28-joint count) 3, 1 May 2024 |" in detail
+    table = detail.split("- **ClinESSDAI")[0]
+    assert "Observation/" not in table and "http" not in table
 
 
 def test_detail_other_scores_warnings_and_confidence_notes(ctx):
@@ -252,7 +254,7 @@ def test_detail_lists_undetermined_and_deciding_domains(ctx):
     assert detail.startswith("**ESSDAI between 3 and 40 (9 of 12 domains rated)**: eligibility (ESSDAI ≥5) not yet decided")
     assert "**Not yet rated (3):** Central nervous system, Haematological, Biological." in detail
     assert "Could still change eligibility or the activity category: Central nervous system, Haematological." in detail
-    assert "| Biological | 0–3 (not rated) | ≥ 0 |  | none |" in detail
+    assert "| Biological | 0–3 (not rated) | ≥ 0 | nothing in the record |" in detail
     assert "- **ESSPRI:** not recorded (needs the three patient-reported scales: dryness, fatigue, pain)" in detail
     assert "- **Change since the last recorded ESSDAI:** not available" in detail
     assert "- **2016 ACR/EULAR classification criteria:** not decided (score 3, at most 9 with the items not yet recorded)" in detail
@@ -261,10 +263,11 @@ def test_detail_lists_undetermined_and_deciding_domains(ctx):
 def test_fhir_sourced_text_is_escaped_in_the_detail(ctx):
     result = full_result()
     result["essdai"]["domains"]["biological"]["evidence"][0]["display"] = "IgG <img src=x onerror=alert(1)> **high**"
+    result["essdai"]["domains"]["biological"]["evidence"][0]["code"] = "urn:local|igg"  # no LOINC short label
     result["essdai"]["domains"]["biological"]["evidence"][0]["reference"] = "Observation/a|b"
     result["warnings"] = ["skipped Observation/z: unit '[click](http://evil)'"]
     detail = card_for(result, ctx)["detail"]
-    assert "IgG \\<img src=x onerror=alert(1)\\> \\*\\*high\\*\\*: 17.5 g/L (2024-05-02, Observation/a\\|b)" in detail
+    assert "IgG \\<img src=x onerror=alert(1)\\> \\*\\*high\\*\\* 17.5 g/L, 2 May 2024 |" in detail
     assert "- skipped Observation/z: unit '\\[click\\](http://evil)'" in detail
     assert re.search(r"(?<!\\)[<\[]", detail) is None  # no unescaped "<" or "[" anywhere
 
@@ -280,7 +283,7 @@ def test_unusable_result_gives_the_could_not_complete_card(ctx, result, caplog):
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         (card,) = essdai_cards(result, ctx=ctx)
     assert card["indicator"] == "warning"
-    assert card["summary"] == "Could not complete the ESSDAI assessment: its result could not be displayed"
+    assert card["summary"] == "Could not complete the ESSDAI assessment: its result could not be displayed."
     assert empty_paths(card) == []
     assert "card for the ESSDAI assessment could not be built" in caplog.text
 
@@ -295,5 +298,20 @@ def test_absent_members_are_read_as_null(ctx):
 def test_domain_order_follows_the_codesystem(ctx):
     detail = card_for(full_result(), ctx)["detail"]
     rows = [line.split("|")[1].strip() for line in detail.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert len(rows) == len(DOMAINS)
-    assert rows[0] == "Constitutional" and rows[-1] == "Biological"
+    assert rows == ["Glandular", "Articular", "Haematological", "Biological"]  # codesystem order
+    # the domains at 0 without evidence fold into one line, also in codesystem order
+    assert ("**8 domains at level 0:** Constitutional, Lymphadenopathy and lymphoma, Cutaneous, Pulmonary, Renal, "
+            "Muscular, Peripheral nervous system, Central nervous system.") in detail.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("entry", "suffix"),
+    [("met", ""), ("unknown", "; entry criterion (dryness or ESSDAI activity) unknown"),
+     ("not met", "; entry criterion (dryness or ESSDAI activity) not met")],
+)
+def test_classification_line_says_when_the_entry_criterion_is_not_met_or_unknown(ctx, entry, suffix):
+    result = full_result()
+    result["classification"] = {**result["classification"], "entry_criterion": entry}
+    detail = card_for(result, ctx)["detail"]
+    assert ("- **2016 ACR/EULAR classification criteria:** met (score 6, at most 7 with the items not yet recorded"
+            f"{suffix})") in detail.splitlines()

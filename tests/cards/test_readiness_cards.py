@@ -37,7 +37,8 @@ READINESS = [
 
 def test_readiness_card(ctx):
     card = readiness_card(READINESS, ctx=ctx)
-    assert card["summary"] == "Before starting a JAK inhibitor: 4 items to check"
+    # the critical finding is named (its own summary, as a sentence), the other three counted
+    assert card["summary"] == "R02 summary. 3 more to check before starting."
     assert card["indicator"] == "critical"  # the most severe finding
     assert card["selectionBehavior"] == "any"
     # one suggestion per missing test: R03 asks for the same CBC as R05
@@ -52,11 +53,13 @@ def test_readiness_card(ctx):
 def test_readiness_detail_sections(ctx):
     detail = readiness_card(READINESS, ctx=ctx)["detail"]
     assert detail.startswith("**Before starting a JAK inhibitor (FDA label rows)**\n\n"
-                             "### Baseline tests missing or out of date (3)\n\n"
-                             "**R05** (baricitinib, FDA label rows), missing data: No lymphocyte count in the last 30 days.")
-    assert "### Contraindications and cautions present (1)\n\n**R02** (baricitinib, FDA label rows): ALC 350/mm³ is below 500/mm³." in detail
+                             "### Critical (1)\n\n"
+                             "**R02** (baricitinib, FDA label rows): ALC 350/mm³ is below 500/mm³.")
+    assert ("### Baseline tests missing or out of date (3)\n\n"
+            "**R05** (baricitinib, FDA label rows), missing data: No lymphocyte count in the last 30 days.") in detail
+    assert "### Contraindications and cautions present" not in detail  # R02 is under Critical
     assert "### Reminders (1)\n\n**R00**" in detail
-    assert "| Lymphocytes \\[\\#/volume\\] in Blood | 350 | /uL | 2024-05-02 | Observation/alc-1 |" in detail
+    assert "| ALC | 350 /uL | 2 May 2024 |" in detail and "Observation/" not in detail
     assert "Threshold confidence: [P]. Threshold not confirmed against the label ([R]/[P])." in detail
 
 
@@ -71,7 +74,7 @@ def test_readiness_override_reasons(ctx):
 
 def test_readiness_with_only_reminders(ctx):
     card = readiness_card([READINESS[0]], ctx=ctx)
-    assert card["summary"] == "Before starting a JAK inhibitor: nothing flagged; 1 reminder"
+    assert card["summary"] == "Before starting a JAK inhibitor: nothing flagged, 1 reminder."
     assert card["indicator"] == "info"
     assert "suggestions" not in card and "selectionBehavior" not in card
 
@@ -82,7 +85,7 @@ def test_no_findings_no_readiness_card(ctx, findings):
 
 
 def test_one_item_is_singular(ctx):
-    assert readiness_card([READINESS[1]], ctx=ctx)["summary"] == "Before starting a JAK inhibitor: 1 item to check"
+    assert readiness_card([READINESS[1]], ctx=ctx)["summary"] == "Before starting a JAK inhibitor: 1 item to check."
 
 
 # --- monitoring ---------------------------------------------------------------------------------
@@ -131,7 +134,7 @@ def test_unavailable_card(ctx):
     card = unavailable_card("the JAK-inhibitor safety check", ctx=ctx)
     assert card == {
         "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{ctx.hook_instance}:unavailable:the JAK-inhibitor safety check")),
-        "summary": "Could not complete the JAK-inhibitor safety check: the FHIR server did not answer",
+        "summary": "Could not complete the JAK-inhibitor safety check: the FHIR server did not answer.",
         "indicator": "warning",
         "detail": "**Not completed:** the JAK-inhibitor safety check, because the FHIR server did not answer.\n\n"
                   "No result is shown for this check, so its absence does not mean that nothing was found.\n"
@@ -147,7 +150,7 @@ def test_unavailable_card(ctx):
 def test_unavailable_card_with_a_long_subject_stays_under_140(ctx):
     card = unavailable_card("the " + "very " * 40 + "long check", ctx=ctx)
     assert len(card["summary"]) < 140
-    assert card["summary"].startswith("Could not complete the very very")
+    assert card["summary"] == "A check could not be completed; the card says why."  # whole sentences, never cut
 
 
 # --- robustness and contract --------------------------------------------------------------------
@@ -161,8 +164,8 @@ def test_cards_that_cannot_be_built_degrade_to_the_could_not_complete_card(ctx, 
     monkeypatch.setattr(module, "render", broken)
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         ready, monitor = readiness_card(READINESS, ctx=ctx), monitoring_card(MONITORING, ctx=ctx)
-    assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist: its findings could not be displayed"
-    assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check: its findings could not be displayed"
+    assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist: its findings could not be displayed."
+    assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check: its findings could not be displayed."
     assert "card for the JAK-inhibitor readiness checklist could not be built" in caplog.text
     assert "card for the JAK-inhibitor monitoring check could not be built" in caplog.text
 

@@ -154,14 +154,14 @@ def test_detail_has_rule_message_evidence_table_mark_and_source(ctx):
     assert card["detail"] == (
         "**R02** (baricitinib, FDA label rows): ALC 350/mm³ on 2024-05-02 is below 500/mm³. Do not initiate; recheck CBC.\n"
         "\n"
-        "| Evidence | Value | Unit | Date | Reference |\n"
-        "|---|---|---|---|---|\n"
-        "| Lymphocytes \\[\\#/volume\\] in Blood | 350 | /uL | 2024-05-02 | Observation/alc-1 |\n"
+        "| Evidence | Result | Date |\n"
+        "|---|---|---|\n"
+        "| ALC | 350 /uL | 2 May 2024 |\n"
         "\n"
         "Threshold confidence: [V].\n"
         "\n"
-        "_Source: Olumiant (baricitinib) US prescribing information, Dosage and Administration "
-        "(https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=example)_"
+        "_Source: [Olumiant (baricitinib) US prescribing information]"
+        "(https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=example), Dosage and Administration_"
     )
 
 
@@ -215,10 +215,10 @@ def test_uuids_deterministic_from_hook_instance_rule_and_order(ctx):
 
 
 def test_fhir_sourced_text_is_escaped(ctx):
-    evil = replace(ALC_EVIDENCE, display="ALC <b>bold</b> | *x*", reference="Observation/a_b")
+    evil = replace(ALC_EVIDENCE, display="ALC <b>bold</b> | *x*", reference="Observation/a_b", code="urn:x|alc")
     card = safety_cards([alc_critical(evidence=(evil,))],
                         ctx=ctx, draft_orders=DRAFTS)[0]
-    assert "| ALC \\<b\\>bold\\</b\\> \\| \\*x\\* | 350 | /uL | 2024-05-02 | Observation/a\\_b |" in card["detail"]
+    assert "| ALC \\<b\\>bold\\</b\\> \\| \\*x\\* | 350 /uL | 2 May 2024 |" in card["detail"]
 
 
 # --- suggestions --------------------------------------------------------------------------------

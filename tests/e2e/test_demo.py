@@ -30,8 +30,8 @@ def test_missing_sandbox_jwks_file_is_refused(tmp_path: Path, capsys) -> None:
 
 def test_showcase_picks() -> None:
     picks = showcase(generate(seed=1, large_size=10_000).expected)
-    assert picks == {"eligible": "sjd-rated-5", "range": "sjd-range-2-4", "JAK order": "jak-lymphopenia",
-                     "on baricitinib": "on-baricitinib"}
+    assert picks == {"eligible": "sjd-rated-5", "range (undecided)": "sjd-range-3-9", "quiet": "quiet-no-sjogren",
+                     "JAK order": "jak-lymphopenia", "on baricitinib": "on-baricitinib"}
 
 
 @pytest.mark.integration
@@ -63,3 +63,23 @@ def test_demo_starts_everything_and_sigterm_stops_it(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def test_a_busy_port_is_one_line_naming_the_port_and_its_flag(capsys) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli_main(["demo", "--port", str(port), "--fhir-port", str(free_port())]) == 2
+        assert capsys.readouterr().err == (
+            f"essdai-cds demo: port {port} on 127.0.0.1 is already in use; choose another with --port N\n")
+        assert cli_main(["demo", "--fhir-port", str(port), "--port", str(free_port())]) == 2
+        assert capsys.readouterr().err.endswith("choose another with --fhir-port N\n")
+
+
+@pytest.mark.parametrize("origin", ["sandbox.example.org", "https://sandbox.example.org/app", "ftp://x.org"])
+def test_a_sandbox_origin_that_is_not_an_origin_is_refused(origin: str, capsys) -> None:
+    assert cli_main(["demo", "--sandbox-origin", origin]) == 2
+    assert "is not an origin" in capsys.readouterr().err

@@ -15,6 +15,7 @@ DOCUMENTED = {
     "dlco": "19911-7", "dlco-predicted": "19910-9", "fvc-pct": "19872-1 19871-3 19873-9",
     "fvc": "19870-5 19868-9", "fvc-predicted": "19869-7", "nyha": "88020-3",
     "anti-ssa": "17792-3 8093-7 33569-5 5352-0 53018-8 53019-6 53017-0 56549-9", "haematuria": "5794-3 13945-1",
+    "anti-ssb": "8094-5 17791-5 5354-6", "rf": "11572-5",  # issue 12 (public code lists, P)
     "creatinine": "2160-0", "alt": "1742-6", "ast": "1920-8", "bilirubin": "1975-2", "cholesterol": "2093-3",
     "ldl": "13457-7 18262-6", "hdl": "2085-9", "triglycerides": "2571-8", "lipid-panel": "24331-1",
     "hbsag": "5195-3 5196-1", "anti-hbc": "16933-4 13952-7", "anti-hbs": "22322-2 16935-9",

@@ -28,13 +28,13 @@ def concepts(*args, **kw):
         pytest.param("m35.00", {"sjogren"}, id="lower-case"),
         pytest.param("M35.0", {"sjogren"}, id="M35.0-pre-FY2023"),
         pytest.param("M35.02", {"sjogren", "ild"}, id="M35.02-lung"),
-        pytest.param("M35.03", {"sjogren", "myositis"}, id="M35.03-myopathy"),
-        pytest.param("M35.04", {"sjogren", "renal-tubular-acidosis", "tubulo-interstitial-nephritis"}, id="M35.04"),
+        pytest.param("M35.03", {"sjogren", "myositis-diagnosis"}, id="M35.03-myopathy-not-proof"),
+        pytest.param("M35.04", {"sjogren", "tubulo-interstitial-nephritis"}, id="M35.04-not-rta"),
         pytest.param("M35.05", {"sjogren", "arthritis"}, id="M35.05"),
         pytest.param("M35.06", {"sjogren", "peripheral-neuropathy"}, id="M35.06"),
-        pytest.param("M35.07", {"sjogren", "cns-vasculitis"}, id="M35.07-listed-under-CNS-vasculitis-P"),
+        pytest.param("M35.07", {"sjogren", "cns-involvement"}, id="M35.07-cns-involvement"),
         pytest.param("M35.0A", {"sjogren", "glomerulonephritis"}, id="M35.0A"),
-        pytest.param("M35.0B", {"sjogren", "cutaneous-vasculitis"}, id="M35.0B"),
+        pytest.param("M35.0B", {"sjogren", "vasculitis-unstated-site"}, id="M35.0B"),
         pytest.param("M35.1", set(), id="M35.1-not-sjogren"),
         pytest.param("C88.40", {"lymphoma", "malignancy"}, id="C88.40"),
         pytest.param("C83.01", {"lymphoma", "malignancy"}, id="C83.01-site-not-remission"),
@@ -50,9 +50,9 @@ def concepts(*args, **kw):
         pytest.param("D59.11", {"aiha"}, id="D59.11"),
         pytest.param("D59.1", {"aiha"}, id="D59.1-pre-FY2021"),
         pytest.param("D50.9", {"iron-deficiency-anaemia"}, id="D50.9"),
-        pytest.param("A41.9", {"infection"}, id="sepsis"),
-        pytest.param("J18.9", {"infection"}, id="pneumonia"),
-        pytest.param("A15.0", {"active-tb"}, id="active-tb"),
+        pytest.param("A41.9", {"infection", "intercurrent-infection"}, id="sepsis"),
+        pytest.param("J18.9", {"infection", "intercurrent-infection"}, id="pneumonia"),
+        pytest.param("A15.0", {"active-tb", "intercurrent-infection"}, id="active-tb"),
         pytest.param("R76.11", {"latent-tb"}, id="latent-tb"),
         pytest.param("B18.1", {"hepatitis-b"}, id="chronic-hbv"),
         pytest.param("I26.99", {"vte"}, id="pe"),
@@ -65,7 +65,7 @@ def concepts(*args, **kw):
         pytest.param("N18.5", {"ckd-severe"}, id="ckd5"),
         pytest.param("K74.60", {"severe-hepatic-impairment"}, id="cirrhosis"),
         pytest.param("F17.210", {"tobacco"}, id="tobacco"),
-        pytest.param("A87.2", set(), id="A87.2-not-lymphocytic-meningitis"),
+        pytest.param("A87.2", {"intercurrent-infection"}, id="A87.2-an-infection-not-lymphocytic-meningitis"),
     ],
 )
 def test_icd10cm_codes_map_to_concepts(code, expected):
@@ -92,7 +92,7 @@ def test_other_systems_never_match():
 
 
 def test_every_row_has_a_mark_and_a_source():
-    assert all(row.mark in {"V", "P", "G", "R"} and row.source for row in table.ROWS)
+    assert all(row.mark in {"V", "P", "G", "R", "UNVERIFIED"} and row.source for row in table.ROWS)
 
 
 # --- verification and clinical status -----------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_malformed_condition_never_raises():
 
 BRIEFED_CONCEPTS = """sjogren lymphoma splenomegaly lymphadenopathy salivary-swelling salivary-stone arthritis osteoarthritis
 erythema-multiforme cutaneous-vasculitis purpura scle cryoglobulinaemia ild glomerulonephritis membranous-gn
-proliferative-gn renal-tubular-acidosis myositis steroid-myopathy peripheral-neuropathy trigeminal-neuralgia
+proliferative-gn renal-tubular-acidosis myositis-diagnosis steroid-myopathy peripheral-neuropathy trigeminal-neuralgia
 mononeuritis-multiplex cidp cns-vasculitis transverse-myelitis optic-neuritis seizures lymphocytic-meningitis aiha itp
 neutropenia lymphopenia iron-deficiency-anaemia b12-deficiency folate-deficiency monoclonal-gammopathy
 hypergammaglobulinaemia infection head-neck-radiation hepatitis-c hiv sarcoidosis amyloidosis gvhd igg4-disease
@@ -217,4 +217,7 @@ def test_every_concept_scoring_and_safety_rely_on_exists():
     assert missing == set()
     # concepts added beyond that list, each documented in the code table
     assert table.CONCEPTS - set(BRIEFED_CONCEPTS) == {
-        "arthralgia", "tubulo-interstitial-nephritis", "gi-perforation", "peptic-ulcer"}
+        "arthralgia", "tubulo-interstitial-nephritis", "gi-perforation", "peptic-ulcer",
+        # issue 12: diagnosis codes that open a domain, and the other-cause exclusions table
+        "cns-involvement", "intercurrent-infection", "vasculitis-unstated-site", "drug-induced-neutropenia",
+        "infection-neutropenia", "drug-induced-aplasia", "drug-induced-anaemia", "other-neuropathy"}

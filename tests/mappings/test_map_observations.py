@@ -356,3 +356,49 @@ def test_no_derivation_from_a_censored_percentage_or_when_a_censored_count_exist
     censored_count = obs("a1", "731-0", valueQuantity=qty(0.1, "10*3/uL", comparator="<"))
     ms, _, _ = read(obs("w1", "6690-2", 5.1, "10*3/uL"), obs("p1", "736-9", 2, "%"), censored_count)
     assert [(m.value, m.comparator) for m in ms if m.analyte == "lymphocytes"] == [(100.0, "<")]
+
+
+# --- quantitative serology (issue 12): a number read against the lab's own range or flag -------------------
+@pytest.mark.parametrize(
+    ("code", "value", "fields", "expected"),
+    [
+        pytest.param("17792-3", 240, {"referenceRange": [{"high": qty(20, "U/mL")}], "interpretation": [concept(V3, "H")]},
+                     ("anti-ssa", True, "positive: 240 flagged H by the lab"), id="ssa-flagged-H"),
+        pytest.param("17792-3", 45, {"referenceRange": [{"high": qty(20, "U/mL")}]},
+                     ("anti-ssa", True, "positive: 45 above the reference high 20"), id="ssa-above-range"),
+        pytest.param("17792-3", 20, {"referenceRange": [{"high": qty(20, "U/mL")}]},
+                     ("anti-ssa", False, "negative: 20 within the reference high 20"), id="ssa-at-the-limit"),
+        pytest.param("17791-5", 3.1, {"referenceRange": [{"high": qty(7, "U/mL")}]},
+                     ("anti-ssb", False, "negative: 3.1 within the reference high 7"), id="ssb-within"),
+        pytest.param("11572-5", 64, {"referenceRange": [{"high": qty(14, "[IU]/mL")}]},
+                     ("rf", True, "positive: 64 above the reference high 14"), id="rf-above"),
+        pytest.param("17792-3", 12, {"interpretation": [concept(V3, "N")]},
+                     ("anti-ssa", False, "negative: 12 flagged N by the lab"), id="ssa-normal-flag-no-range"),
+    ],
+)
+def test_quantitative_serology_is_read_against_its_range_and_says_how(code, value, fields, expected):
+    unit = "[IU]/mL" if code == "11572-5" else "U/mL"
+    ms, _, sk = read(obs("s", code, value, unit, **fields))
+    assert sk == [] and (ms[0].analyte, ms[0].positive, ms[0].derived) == expected
+    assert ms[0].evidence().note == expected[2]
+
+
+def test_quantitative_serology_without_range_or_flag_is_skipped_and_reported():
+    ms, _, sk = read(obs("s", "17792-3", 45, "U/mL"))
+    assert ms == [] and sk == [Skipped("Observation/s", "anti-ssa 45 U/mL: a number without a reference range or "
+                                                        "interpretation cannot be read as positive or negative")]
+    ms, _, sk = read(obs("s", "17792-3", 40, "U/mL", referenceRange=[{"high": qty(20, "U/mL")}],
+                         valueQuantity={**qty(40, "U/mL"), "comparator": "<"}))
+    assert ms == [] and sk == [Skipped("Observation/s", "anti-ssa <40 U/mL: <40 cannot be read against the "
+                                                        "reference high 20")]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "per_minute"),
+    [pytest.param(qty(1.2, "mL/(15.min)"), 0.08, id="ucum-per-15-min"),
+     pytest.param({"value": 1.5, "unit": "mL/15 min"}, 0.1, id="text-per-15-min"),
+     pytest.param(qty(0.12, "mL/min"), 0.12, id="per-minute")],
+)
+def test_unstimulated_saliva_flow_per_15_minutes_or_per_minute(quantity, per_minute):
+    ms, fs, sk = read(obs("f", "unstimulated-saliva-flow", system=PROJECT, valueQuantity=quantity))
+    assert sk == [] and (fs[0].value, fs[0].unit) == (pytest.approx(per_minute), "mL/min")

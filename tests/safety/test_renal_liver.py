@@ -183,3 +183,11 @@ def test_r08_flagged_value_without_reference_range_is_reported_not_guessed():
     [f] = by_rule(check_order(order(B), patient(labs=labs)), "R08")
     assert (f.indicator, f.status) == (Indicator.INFO, Status.MISSING_DATA)
     assert "no reference range" in f.summary
+
+
+def test_r06_evidence_notes_say_which_window_a_result_missed():
+    """A creatinine 14 days old is inside the 30-day renal window: the FDA rows need eGFR, not a newer date."""
+    facts = patient(labs={"egfr": meas("egfr", 80, days_ago=40), "creatinine": meas("creatinine", 0.9, days_ago=14)})
+    [f] = by_rule(check_order(order(B, jurisdiction="FDA"), facts, "FDA"), "R06")
+    assert [e.note for e in f.evidence] == ["older than the renal window (30 days)",
+                                           "within 30 days, but these label rows need eGFR"]

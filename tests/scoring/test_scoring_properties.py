@@ -15,7 +15,10 @@ ANALYTES = ["temperature", "weight", "neutrophils", "lymphocytes", "platelets", 
 CONCEPTS = ["sjogren", "lymphoma", "splenomegaly", "lymphadenopathy", "salivary-swelling", "salivary-stone",
             "arthritis", "osteoarthritis", "ild", "glomerulonephritis", "membranous-gn", "renal-tubular-acidosis",
             "myositis", "steroid-myopathy", "peripheral-neuropathy", "cidp", "cns-vasculitis", "aiha", "itp",
-            "lymphopenia", "hypergammaglobulinaemia", "infection", "hiv", "hepatitis-c"]
+            "lymphopenia", "hypergammaglobulinaemia", "infection", "hiv", "hepatitis-c",
+            # issue 12: causes and codes that open a domain
+            "intercurrent-infection", "myositis-diagnosis", "cns-involvement", "vasculitis-unstated-site",
+            "tubulo-interstitial-nephritis", "drug-induced-anaemia", "other-neuropathy"]
 values = st.one_of(st.booleans(), st.integers(-2, 30), st.floats(-5, 300, allow_nan=False),
                    st.sampled_from(["none", "limited", "diffuse", "important", "pure-sensory-axonal", "seizures",
                                     "sensorimotor-axonal", "proliferative-gn", "junk"]))

@@ -148,7 +148,7 @@ def test_serve_runs_gunicorn_on_loopback_and_stops(tmp_path):
         assert (health.status_code, health.json()) == (200, {"status": "ok"})
         discovery = requests.get(f"{base}/cds-services", timeout=2)
         assert [s["id"] for s in discovery.json()["services"]] == [
-            "essdai-activity", "jak-inhibitor-safety", "jak-inhibitor-safety"]
+            "essdai-activity", "jak-inhibitor-safety", "jak-inhibitor-safety-order-select"]
         call = requests.post(f"{base}/cds-services/essdai-activity", timeout=5, json={
             "hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": {"patientId": "p1"},
             "prefetch": {"patient": PATIENT}})

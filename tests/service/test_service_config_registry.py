@@ -189,8 +189,8 @@ def test_real_discovery_has_no_empty_values_and_only_2_0_tokens(make_app):
 
     services = make_app(REGISTRY=REGISTRY).test_client().get("/cds-services").get_json()["services"]
     assert [(s["id"], s["hook"]) for s in services] == [
-        ("essdai-activity", "patient-view"), ("jak-inhibitor-safety", "order-select"),
-        ("jak-inhibitor-safety", "order-sign")]
+        ("essdai-activity", "patient-view"), ("jak-inhibitor-safety", "order-sign"),
+        ("jak-inhibitor-safety-order-select", "order-select")]
     assert list(_empty_members(services)) == []
     tokens = {t for s in services for q in s["prefetch"].values() for t in TOKEN_RE.findall(q)}
     assert tokens == {"context.patientId"}
@@ -203,3 +203,33 @@ def test_real_discovery_has_no_empty_values_and_only_2_0_tokens(make_app):
     assert view["observations"].endswith("&_sort=-date&_count=100")
     assert "http://loinc.org|731-0" in view["observations"].split("&code=")[1].split("&")[0].split(",")
 
+
+
+def test_discovery_lists_one_service_per_hook_each_answering_its_own_hook(make_app):
+    """A client keys services by id (the sandbox does): two entries under one id overwrite each other."""
+    from cds_service.services import REGISTRY
+
+    client = make_app(REGISTRY=REGISTRY).test_client()
+    services = client.get("/cds-services").get_json()["services"]
+    ids = [s["id"] for s in services]
+    assert len(ids) == len(set(ids)) == 3
+    assert all(isinstance(s["hook"], str) for s in services)
+    hooks = {"patient-view": {"patientId": "p1", "userId": "Practitioner/u1"},
+             "order-select": {"patientId": "p1", "userId": "Practitioner/u1", "selections": ["MedicationRequest/x"],
+                              "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": []}},
+             "order-sign": {"patientId": "p1", "userId": "Practitioner/u1",
+                            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": []}}}
+    for s in services:
+        others = [h for h in hooks if h != s["hook"]]
+        own = client.post(f"/cds-services/{s['id']}", json=_body(s["hook"], hooks[s["hook"]]))
+        assert own.status_code in (200, 412), (s["id"], own.status_code)  # routed (412: no FHIR data here)
+        for other in others:
+            wrong = client.post(f"/cds-services/{s['id']}", json=_body(other, hooks[other]))
+            expected = 200 if (s["id"], other) == ("jak-inhibitor-safety", "order-select") else 400
+            assert wrong.status_code == expected, (s["id"], other, wrong.status_code)
+
+
+def _body(hook: str, context: dict) -> dict:
+    import uuid
+
+    return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from worksheet_helpers import CHROMIUM, CHROMIUM_ARGS, LiveWorksheet, case_bundle
+from worksheet_helpers import LiveWorksheet, case_bundle
 
 from essdai_cds.app import create_app
 from fhir_access.client import FHIR_KEY
@@ -103,14 +103,5 @@ def live_worksheet(tmp_path_factory: pytest.TempPathFactory, ws_fhir: str, ws_to
             yield LiveWorksheet(base, log_path, ehr, key)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+# `browser` (one headless Chromium for the whole run) is in tests/conftest.py: Playwright's sync API allows one
+# instance per process, shared with the screening report test.

@@ -19,9 +19,7 @@ from essdai_devtools.fhir_builders import Record
 from essdai_devtools.synth_cases import core_cases
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 SEED = 11
 
 _CASES = {c.pid: c for c in core_cases(large_size=10)}

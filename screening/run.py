@@ -1,0 +1,294 @@
+"""One screen, end to end: acquire (a folder of NDJSON, or a Bulk Data export), load into the store, score
+(all patients, or after `--since` only those the export touched), then write what the privacy mode allows.
+
+Privacy: the default mode is counts only (attrition summary, report without identities). The identified
+outputs (candidate list CSV/NDJSON, the FHIR Group, the report's table) are written only with
+`identified=True`, and each such run appends an audit line (who, when, which Group, how many rows) to
+`<out>/audit.log`. Logs and progress lines carry counts, never a patient id, a resource or a token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from screening import candidates, report
+from screening.bulk_client import BulkClient, BulkError, Downloaded, origin
+from screening.engine_embedded import load_files, ndjson_files, score_patients
+from screening.export_request import ExportRequest, rule_reads
+from screening.group_resource import candidate_group
+from screening.progress import Phase
+from screening.rows import row_json
+from screening.smart_backend import BackendClient, TokenSource, token_endpoint
+from screening.store import LoadCounts, ScreenStore
+
+log = logging.getLogger("essdai_cds.screening")
+audit_log = logging.getLogger("essdai_cds.audit")
+
+IDENTIFIED_FILES = ("candidates.csv", "candidates.ndjson", "candidates-group.json")
+
+
+class ScreenError(Exception):
+    """A screen that cannot run as asked (bad option, refused server); one line, no PHI."""
+
+
+@dataclass
+class ScreenOptions:
+    out: Path
+    as_of: date
+    config: Mapping[str, Any]  # configuration.load_config(): windows, codesystem, jurisdiction, allowlist
+    input_dir: Path | None = None
+    fhir: str | None = None
+    level: str = "system"  # system | patient | group
+    group: str | None = None
+    since: str | None = None  # an instant, or "last" (the previous export's transactionTime)
+    client_id: str | None = None
+    private_key: Path | None = None
+    algorithm: str = "ES384"
+    key_id: str | None = None
+    scope: str = "system/*.read"
+    type_filter: bool = True
+    kickoff_method: str = "GET"
+    engine: str = "embedded"
+    master: str = "local[*]"
+    store: Path | None = None
+    identified: bool = False
+    requested_by: str | None = None
+    post_group: bool = False
+    quiet: bool = False
+    session: requests.Session | None = None
+    sleep: Callable[[float], None] | None = None
+
+
+@dataclass
+class ScreenSummary:
+    patients: int = 0
+    scored: int = 0
+    removed: int = 0
+    resources: int = 0
+    deleted: int = 0
+    candidates: int = 0
+    attrition: list[dict[str, Any]] = field(default_factory=list)
+    transaction_time: str | None = None
+    outputs: list[str] = field(default_factory=list)
+    scored_patients: set[str] = field(default_factory=set)  # for tests; never printed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"patients": self.patients, "scored": self.scored, "removed": self.removed,
+                "resources": self.resources, "deleted": self.deleted, "candidates": self.candidates,
+                "attrition": self.attrition, "transactionTime": self.transaction_time, "outputs": self.outputs}
+
+
+def _allowlist(options: ScreenOptions) -> Callable[[str], bool]:
+    from configuration import url_allowed_scheme
+
+    insecure = bool(options.config.get("ALLOW_INSECURE_FHIR"))
+    origins = {origin(u) for u in options.config.get("FHIR_ALLOWLIST") or ()}
+
+    def allowed(url: str) -> bool:
+        return url_allowed_scheme(url, insecure) and origin(url) in origins
+
+    return allowed
+
+
+def _windows_codesystem(config: Mapping[str, Any]) -> tuple[Any, str, str]:
+    from configuration import codesystem_url, windows
+
+    return windows(config), codesystem_url(config), str(config.get("JURISDICTION") or "FDA")
+
+
+def _export(options: ScreenOptions, store: ScreenStore, dest: Path) -> tuple[Downloaded, BulkClient]:
+    assert options.fhir is not None
+    allowed = _allowlist(options)
+    if not allowed(options.fhir):
+        raise ScreenError("the FHIR server is not in FHIR_ALLOWLIST (https, or http on loopback with "
+                          "ALLOW_INSECURE_FHIR)")
+    session = options.session or requests.Session()
+    tokens = None
+    if options.client_id:
+        if options.private_key is None:
+            raise ScreenError("--client-id needs --private-key (SMART Backend Services)")
+        client = BackendClient.from_files(options.client_id, options.private_key, algorithm=options.algorithm,
+                                          key_id=options.key_id, scope=options.scope)
+        token_url = token_endpoint(session, options.fhir, 30)
+        if not allowed(token_url):
+            raise ScreenError("the token endpoint is not on an allowlisted origin")
+        tokens = TokenSource(session, client, token_url)
+    since = options.since
+    if since == "last":
+        since = store.get_meta("transaction_time")
+        if since is None:
+            raise ScreenError("--since last: no previous export in the store")
+    types, filters = rule_reads(options.config)
+    if options.level != "system":  # Medication is not in the Patient compartment: read by reference after
+        types = tuple(t for t in types if t != "Medication")
+    request = ExportRequest(level=options.level, group_id=options.group, types=types,
+                            type_filters=filters if options.type_filter else (), since=since)
+    with Phase("export", "polls", quiet=options.quiet) as phase:
+        bulk = BulkClient(session, options.fhir, tokens=tokens, allowed=allowed, sleep=options.sleep or _sleep,
+                          on_progress=lambda note: (phase.tick(1), phase.status(note)))
+        status_url = bulk.kickoff(request, method=options.kickoff_method)
+        try:
+            manifest = bulk.wait(status_url)
+        except KeyboardInterrupt:
+            bulk.cancel(status_url)
+            raise
+    try:
+        with Phase("download", "lines", quiet=options.quiet) as phase:
+            downloaded = bulk.download(status_url, manifest, dest, tick=phase.tick)
+    except KeyboardInterrupt:
+        bulk.cancel(status_url)
+        raise
+    return downloaded, bulk
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def _group_members(bulk: BulkClient, group_id: str) -> set[str]:
+    response = bulk.request("GET", urljoin(bulk.base, f"Group/{group_id}"), headers={"Accept": "application/fhir+json"})
+    if response.status_code != 200:
+        raise ScreenError(f"Group/{group_id} could not be read (HTTP {response.status_code})")
+    members = set()
+    for m in response.json().get("member") or []:
+        ref = (m.get("entity") or {}).get("reference", "") if isinstance(m, dict) else ""
+        if "Patient/" in ref and not m.get("inactive"):
+            members.add(ref.rsplit("Patient/", 1)[-1].split("/")[0])
+    return members
+
+
+def run_screen(options: ScreenOptions) -> ScreenSummary:
+    if (options.input_dir is None) == (options.fhir is None):
+        raise ScreenError("give exactly one of --input DIR or --fhir URL")
+    if options.level == "group" and not options.group:
+        raise ScreenError("a Group-level export needs --group ID")
+    if options.post_group and not options.identified:
+        raise ScreenError("--post-group names patients: it needs --identified")
+    if options.since and options.input_dir is not None:
+        raise ScreenError("--since needs --fhir (a folder is always screened whole)")
+    options.out.mkdir(parents=True, exist_ok=True)
+    windows, codesystem, jurisdiction = _windows_codesystem(options.config)
+    summary = ScreenSummary()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    with ScreenStore(options.store or options.out / "screen.sqlite") as store:
+        counts = LoadCounts()
+        bulk = None
+        incremental = bool(options.since)
+        if options.input_dir is not None:
+            files = ndjson_files(options.input_dir)
+            deleted: list[tuple[str, str]] = []
+        else:
+            downloaded, bulk = _export(options, store, options.out / f"export-{stamp}")
+            files = [p for _t, p in downloaded.files]
+            deleted = downloaded.deleted
+            summary.transaction_time = downloaded.transaction_time
+        if not incremental:
+            store.clear_resources()
+        with Phase("load", "lines", quiet=options.quiet) as phase:
+            load_files(store, files, counts, tick=phase.tick)
+            store.delete(deleted, counts)
+        if bulk is not None:
+            missing = store.missing_medications(counts.medication_refs)
+            if missing:
+                extra = options.out / f"export-{stamp}" / "Medication-referenced.ndjson"
+                extra.write_bytes(b"".join(json.dumps(m).encode() + b"\n" for m in bulk.read_medications(missing)))
+                store.load_lines(extra.read_bytes().splitlines(), counts)
+        removed: set[str] = set()
+        if bulk is not None and options.level == "group" and options.group:
+            members = _group_members(bulk, options.group)
+            removed = (set(store.patients()) | store.row_patients()) - members
+            summary.removed = store.drop_patients(removed)
+            counts.touched -= removed
+        only = counts.touched if incremental else None
+        with Phase("score", "patients", total=len(only) if only is not None else store.patient_count(),
+                   quiet=options.quiet) as phase:
+            summary.scored = _score(options, store, only, windows, codesystem, jurisdiction, phase.tick)
+        summary.scored_patients = set(counts.touched if incremental else store.patients())
+        summary.resources, summary.deleted = counts.resources, counts.deleted
+        if summary.transaction_time:
+            store.set_meta("transaction_time", summary.transaction_time)
+        rows = list(store.rows())
+    _write_outputs(options, rows, summary, bulk)
+    return summary
+
+
+def _score(options: ScreenOptions, store: ScreenStore, only: set[str] | None, windows: Any, codesystem: str,
+           jurisdiction: str, tick: Callable[[int], None]) -> int:
+    if options.engine == "embedded":
+        return score_patients(store, as_of=options.as_of, windows=windows, codesystem=codesystem,
+                              jurisdiction=jurisdiction, only=only, tick=tick)
+    if options.engine != "spark":
+        raise ScreenError(f"unknown engine {options.engine!r} (embedded or spark)")
+    try:
+        from screening.engine_spark import run_spark  # optional extra: pyspark
+    except ImportError as exc:
+        raise ScreenError(f"--engine spark needs the [spark] extra ({exc.name} is not installed)") from None
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="essdai-spark-") as tmp:
+        store.write_ndjson(only, Path(tmp))
+        pending = []
+        for row in run_spark(Path(tmp), master=options.master, as_of=options.as_of):
+            pending.append((row["patient_id"], row_json(row)))
+            tick(1)
+        store.put_rows(pending)
+    return len(pending)
+
+
+def _write_outputs(options: ScreenOptions, rows: list[dict[str, Any]], summary: ScreenSummary,
+                   bulk: BulkClient | None) -> None:
+    out = options.out
+    entries = candidates.ranked(rows)
+    summary.patients, summary.candidates = len(rows), len(entries)
+    summary.attrition = candidates.attrition(rows)
+    mode = "identified" if options.identified else "counts-only"
+    meta = {"as_of": options.as_of.isoformat(), "group": options.group, "engine": options.engine, "mode": mode,
+            "source": urlsplit(options.fhir).netloc if options.fhir else "NDJSON folder"}
+    for name in IDENTIFIED_FILES:  # a counts-only run never leaves an older identified list behind
+        (out / name).unlink(missing_ok=True)
+    (out / "attrition.json").write_text(json.dumps({"meta": meta, **summary.to_json(), "outputs": None,
+                                                    "classification": candidates.classification_counts(rows)},
+                                                   indent=2) + "\n")
+    (out / "report.html").write_text(report.render(rows=rows, entries=entries, funnel=summary.attrition, meta=meta,
+                                                   identified=options.identified), encoding="utf-8")
+    summary.outputs = ["attrition.json", "report.html"]
+    if not options.identified:
+        return
+    (out / "candidates.csv").write_text(candidates.to_csv(entries), encoding="utf-8")
+    (out / "candidates.ndjson").write_text("".join(row_json(e) + "\n" for e in entries), encoding="utf-8")
+    identifier_system = f"{str(options.config.get('PUBLIC_BASE_URL') or 'urn:essdai-cds').rstrip('/')}/screen"
+    group = candidate_group(entries, as_of=options.as_of, source_group=options.group,
+                            identifier_system=identifier_system)
+    (out / "candidates-group.json").write_text(json.dumps(group, indent=2) + "\n", encoding="utf-8")
+    summary.outputs += list(IDENTIFIED_FILES)
+    if options.post_group and bulk is not None:
+        response = bulk.request("POST", urljoin(bulk.base, "Group"), json=group,
+                                 headers={"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"})
+        if response.status_code not in (200, 201):
+            raise ScreenError(f"POST Group refused (HTTP {response.status_code})")
+        summary.outputs.append("Group posted")
+    _audit(options, out, len(entries))
+
+
+def _audit(options: ScreenOptions, out: Path, rows: int) -> None:
+    """Who asked for identities, when, for which Group, how many rows: appended, never rewritten."""
+    line = {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "who": options.requested_by or os.environ.get("USER") or "unknown",
+            "group": f"Group/{options.group}" if options.group else "all patients",
+            "source": urlsplit(options.fhir).netloc if options.fhir else "NDJSON folder",
+            "rows": rows, "outputs": list(IDENTIFIED_FILES) + (["POST Group"] if options.post_group else [])}
+    with (out / "audit.log").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line, sort_keys=True) + "\n")
+    audit_log.info("identified screen output: %s", json.dumps(line, sort_keys=True))
