@@ -1,4 +1,4 @@
-"""Benchmark: the service under gunicorn (2 sync workers, loopback, JWT auth ON as in production).
+"""Benchmark: the service under gunicorn (2 gevent workers, loopback, JWT auth ON as in production).
 
 One patient-view request with full prefetch for a typical patient (about 300 relevant Observations,
 20 Conditions, 12 clinician domain ratings) at 1, 8 and 32 concurrent clients. Prints requests/s and
@@ -7,6 +7,12 @@ of the whole request through the Flask test client (no HTTP, no auth). Goal (iss
 p99 <= 50 ms at 8 concurrent clients on a 2-core machine. Not a test: figures are printed.
 
     python benchmarks/bench_service.py [--clients 1,8,32] [--seconds 10] [--workers 2] [--alg ES384|RS384]
+                                       [--worker-class gevent|gthread|sync] [--deployment [--deployment-clients 8,32]]
+    python benchmarks/bench_service.py --compare-workers sync,gevent [--rounds 5] [--seconds 10]
+
+`--deployment` then measures the reference deployment the same way: nginx (deploy/nginx.conf) in front of two
+instances (each `--workers` gevent workers) on a throwaway PostgreSQL, the requests through nginx; `cpu ms/req`
+then sums the workers of both instances (nginx and PostgreSQL not included).
 
 The load driver is `wrk` (Debian package `wrk`; one C thread, epoll) when it is on PATH, so the
 client takes little of the two cores the service runs on; otherwise (or with `--driver python`) a
@@ -163,6 +169,10 @@ class Service:
     base_url: str
     key: EhrKey
     process: ServiceProcess
+    others: list[ServiceProcess] = field(default_factory=list)  # more instances behind the same base_url
+
+    def worker_pids(self) -> list[int]:
+        return [pid for p in (self.process, *self.others) if p.pid for pid in worker_pids(p.pid)]
 
     def url(self, service_id: str, feedback: bool = False) -> str:
         return f"{self.base_url}/cds-services/{service_id}" + ("/feedback" if feedback else "")
@@ -173,15 +183,31 @@ class Service:
 
 @contextlib.contextmanager
 def running_service(workdir: Path, *, workers: int = 2, today: date = AS_OF,
-                    extra_env: dict[str, str] | None = None, alg: str = "ES384") -> Iterator[Service]:
+                    extra_env: dict[str, str] | None = None, alg: str = "ES384",
+                    worker_class: str = "gevent", reuse_connections: bool = False) -> Iterator[Service]:
     """gunicorn on 127.0.0.1 with auth ON: the devtools EHR key (`alg`) trusted through a JWKS file."""
     key = EhrKey.generate(alg)
     jwks = key.write_jwks(workdir / "ehr-jwks.json")
     process = ServiceProcess(workdir, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
                              fhir_allowlist=[], assessment_date=today, workers=workers,
-                             extra_env={"ESSDAI_CDS_LOG_LEVEL": "WARNING", **(extra_env or {})})
+                             extra_env={"ESSDAI_CDS_LOG_LEVEL": "WARNING", **(extra_env or {})},
+                             serve_args=["--worker-class", worker_class,
+                                         *(["--reuse-connections"] if reuse_connections else [])])
     with process as base_url:
         yield Service(base_url, key, process)
+
+
+@contextlib.contextmanager
+def running_deployment(workdir: Path, *, workers: int = 2, today: date = AS_OF,
+                       alg: str = "ES384") -> Iterator[Service]:
+    """nginx in front of two instances on a throwaway PostgreSQL (essdai_devtools.deployment), auth ON."""
+    from essdai_devtools.deployment import reference_deployment
+
+    key = EhrKey.generate(alg)
+    jwks = key.write_jwks(workdir / "ehr-jwks.json")
+    with reference_deployment(workdir, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)],
+                              workers=workers, extra_env={"ESSDAI_CDS_ASSESSMENT_DATE": today.isoformat()}) as d:
+        yield Service(d.base_url, key, d.instances[0], d.instances[1:])
 
 
 def worker_pids(master_pid: int) -> list[int]:
@@ -403,6 +429,62 @@ def machine_speed_ms() -> float:
     return statistics.median(times)
 
 
+def run_levels(service: Service, levels: Sequence[int], raw: bytes, loads_ms: float, driver: str,
+               seconds: float, workdir: Path) -> bool:
+    """Warm up, then one line per concurrency level; True if any level had errors."""
+    warm = fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
+    if warm.errors:
+        print(f"warm-up errors: {warm.errors[:5]}", file=sys.stderr)
+        return True
+    print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8} {'cpu ms/req':>10} {'ref ms':>6}")
+    failed = False
+    workers = service.worker_pids()
+    for clients in levels:
+        ref_ms = machine_speed_ms()
+        cpu_before = cpu_seconds(workers)
+        if driver == "wrk":
+            r = wrk_load(service, VIEW_SERVICE, raw, clients, seconds, workdir)
+        else:
+            r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=seconds))
+        print(f"{clients:>7} {r.requests:>8} {r.rate:>7.1f} {r.p50:>7.1f} {r.p95:>7.1f} {r.p99:>7.1f} "
+              f"{r.errors:>6} {loads_ms:>13.2f} {os.getloadavg()[0]:>8.2f} "
+              f"{(cpu_seconds(workers) - cpu_before) * 1000 / max(r.requests, 1):>10.2f} {ref_ms:>6.0f}", flush=True)
+        failed = failed or bool(r.errors)
+    return failed
+
+
+def compare_worker_classes(classes: Sequence[str], clients: int, rounds: int, seconds: float, raw: bytes,
+                           driver: str, alg: str, workers: int) -> None:
+    """One instance per worker class, all started together; short levels alternate between them (round
+    robin), so a slow spell of this shared VM falls on every class alike. Medians over the rounds."""
+    with contextlib.ExitStack() as stack:
+        services = {}
+        for wc in classes:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{wc}-")))
+            # "gevent+reuse": gevent workers with --reuse-connections (keep-alive to the client)
+            name, _, reuse = wc.partition("+")
+            services[wc] = (stack.enter_context(running_service(tmp, workers=workers, alg=alg, worker_class=name,
+                                                                reuse_connections=reuse == "reuse")), tmp)
+        for service, _tmp in services.values():
+            fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
+        rows: dict[str, list[tuple[float, float, float]]] = {wc: [] for wc in classes}
+        for _ in range(rounds):
+            for wc, (service, tmp) in services.items():
+                pids = service.worker_pids()
+                before = cpu_seconds(pids)
+                if driver == "wrk":
+                    r = wrk_load(service, VIEW_SERVICE, raw, clients, seconds, tmp)
+                else:
+                    r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=seconds))
+                rows[wc].append((r.p50, r.p99, (cpu_seconds(pids) - before) * 1000 / max(r.requests, 1)))
+    print(f"worker classes alternated: {rounds} rounds of {seconds:g} s at {clients} clients (medians)")
+    print(f"{'worker':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms/req':>10} {'p99 each round':>30}")
+    for wc, got in rows.items():
+        p50, p99, cpu = (statistics.median(x[i] for x in got) for i in range(3))
+        print(f"{wc:>8} {p50:>7.1f} {p99:>7.1f} {cpu:>10.2f}   {' '.join(f'{x[1]:.0f}' for x in got)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (default 1,8,32)")
@@ -412,8 +494,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="load driver: wrk when installed (auto), or the Python threads")
     parser.add_argument("--alg", choices=EhrKey.ALGORITHMS, default="ES384",
                         help="the EHR's JWT algorithm: ES384 (CDS Hooks sandbox; default) or RS384 (Epic's default)")
+    parser.add_argument("--worker-class", choices=("gevent", "gthread", "sync"), default="gevent",
+                        help="gunicorn worker model of the single instance (default gevent, as `essdai-cds serve`)")
+    parser.add_argument("--deployment", action="store_true",
+                        help="then the reference deployment: nginx -> 2 instances on PostgreSQL (needs the "
+                             "Debian packages nginx and postgresql)")
+    parser.add_argument("--deployment-clients", default="8,32", help="levels for --deployment (default 8,32)")
+    parser.add_argument("--compare-workers", metavar="CLASSES",
+                        help="only compare worker classes (e.g. sync,gevent) at 8 clients, alternating short levels")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds for --compare-workers (default 5)")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    deployment_levels = [int(c) for c in args.deployment_clients.split(",") if c.strip()]
     driver = args.driver
     if driver == "auto":
         driver = "wrk" if shutil.which("wrk") else "python"
@@ -426,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     raw = json.dumps(body, separators=(",", ":")).encode()
     n_obs = sum(1 for r in resources if r["resourceType"] == "Observation")
     n_cond = sum(1 for r in resources if r["resourceType"] == "Condition")
+    if args.compare_workers:
+        compare_worker_classes([c.strip() for c in args.compare_workers.split(",")], 8, args.rounds, args.seconds,
+                               raw, driver, args.alg, args.workers)
+        return 0
     loads_ms, inproc_ms = in_process_times(body, raw, repeat=30)
     print(f"patient-view, full prefetch: {n_obs} Observations (12 ratings), {n_cond} Conditions; "
           f"body {len(raw) / 1024:.0f} KiB; cpus {os.cpu_count()}, gunicorn workers {args.workers}, auth ON ({args.alg} JWTs)")
@@ -437,26 +533,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"driver: {'wrk (1 thread)' if driver == 'wrk' else 'Python threads + requests (wrk not used)'}; "
           f"load average before the run {os.getloadavg()[0]:.2f} (the column: 1-min load after each level)")
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp, running_service(
-            Path(tmp), workers=args.workers, alg=args.alg) as service:
-        warm = fixed_load(service, VIEW_SERVICE, raw, clients=2, seconds=2)
-        if warm.errors:
-            print(f"warm-up errors: {warm.errors[:5]}", file=sys.stderr)
-            return 1
-        print(f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'errors':>6} {'json.loads ms':>13} {'load avg':>8} {'cpu ms/req':>10} {'ref ms':>6}")
-        failed = False
-        workers = worker_pids(service.process.pid)
-        for clients in levels:
-            ref_ms = machine_speed_ms()
-            cpu_before = cpu_seconds(workers)
-            if driver == "wrk":
-                r = wrk_load(service, VIEW_SERVICE, raw, clients, args.seconds, Path(tmp))
-            else:
-                r = summarize(fixed_load(service, VIEW_SERVICE, raw, clients=clients, seconds=args.seconds))
-            print(f"{clients:>7} {r.requests:>8} {r.rate:>7.1f} {r.p50:>7.1f} {r.p95:>7.1f} {r.p99:>7.1f} "
-                  f"{r.errors:>6} {loads_ms:>13.2f} {os.getloadavg()[0]:>8.2f} "
-                  f"{(cpu_seconds(workers) - cpu_before) * 1000 / max(r.requests, 1):>10.2f} {ref_ms:>6.0f}")
-            failed = failed or bool(r.errors)
+            Path(tmp), workers=args.workers, alg=args.alg, worker_class=args.worker_class) as service:
+        print(f"single instance, SQLite, gunicorn {args.worker_class} workers {args.workers}")
+        failed = run_levels(service, levels, raw, loads_ms, driver, args.seconds, Path(tmp))
+    if args.deployment:
+        with tempfile.TemporaryDirectory(prefix="bench-deployment-") as tmp, running_deployment(
+                Path(tmp), workers=args.workers, alg=args.alg) as service:
+            print(f"nginx -> 2 instances (gevent workers {args.workers} each) on PostgreSQL; "
+                  "cpu ms/req = all 4 workers")
+            failed = run_levels(service, deployment_levels, raw, loads_ms, driver, args.seconds, Path(tmp)) or failed
     return 1 if failed else 0
 
 

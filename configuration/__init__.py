@@ -115,6 +115,15 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("MAX_REQUEST_BYTES", 5_000_000, "int", "Largest accepted request body, bytes (413 above)."),
     ConfigKey("DATABASE_URL", "sqlite:///essdai-cds.db", "str",
               "SQLAlchemy URL for feedback and JWT replay (jti) storage; default: SQLite file in the working dir."),
+    ConfigKey("DATABASE_POOL_SIZE", 5, "int",
+              "Pooled database connections kept per worker process (server databases; SQLite ignores it)."),
+    ConfigKey("DATABASE_MAX_OVERFLOW", 5, "int",
+              "Extra connections a worker may open at peaks beyond DATABASE_POOL_SIZE (closed when returned)."),
+    ConfigKey("DATABASE_POOL_TIMEOUT_S", 2.0, "float",
+              "Longest wait for a pooled connection, seconds; then the call fails cleanly instead of hanging."),
+    ConfigKey("DATABASE_CREATE_TABLES", True, "bool",
+              "Create missing tables at start (safe when many processes start at once). false: the schema comes "
+              "from the one-shot `essdai-cds db upgrade` step and a start without it fails."),
     ConfigKey("JURISDICTION", "FDA", "jurisdiction", "Label set used by the JAK-inhibitor rules: FDA or EMA."),
     ConfigKey("CODESYSTEM_BASE", DEFAULT_SYSTEM.rsplit("/CodeSystem/", 1)[0], "url",
               "Canonical base of the project CodeSystem; the system is <base>/CodeSystem/essdai (a value that "
@@ -376,6 +385,8 @@ def validate(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"TRUSTED_ISSUERS: jwks_url of {issuer['iss']!r} must be https")
     if config["HOOK_BUDGET_S"] <= 0 or config["FHIR_PAGE_CAP"] < 1:
         raise ConfigError("HOOK_BUDGET_S must be > 0 and FHIR_PAGE_CAP >= 1")
+    if config["DATABASE_POOL_SIZE"] < 1:
+        raise ConfigError("DATABASE_POOL_SIZE must be >= 1")
 
 
 def codesystem_url(config: Mapping[str, Any]) -> str:

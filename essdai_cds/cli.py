@@ -11,6 +11,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("essdai_cds.commands.score", "score a FHIR Bundle / NDJSON file offline and print JSON"),
     "screen": ("essdai_cds.commands.screen", "screen a population (Bulk Data or NDJSON) for JAK-inhibitor trial candidates"),
     "serve": ("essdai_cds.commands.serve", "run the CDS Hooks service under gunicorn"),
+    "db": ("essdai_cds.commands.db", "database schema: `db upgrade` creates missing tables (one-shot step)"),
     "synth": ("essdai_devtools.synth", "write a synthetic Sjögren's cohort (transaction Bundles + expectations)"),
     "call": ("essdai_devtools.ehr_client", "call the service like an EHR (discovery, prefetch, JWT)"),
     "demo": ("essdai_devtools.demo", "start a FHIR server, load the cohort, start the service"),

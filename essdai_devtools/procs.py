@@ -97,6 +97,12 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait(5)
 
 
+def record_group(pid: int) -> Path | None:
+    """Record the process group `pid` leads in ESSDAI_DEVTOOLS_PIDDIR (for CI's safety net); the
+    caller unlinks the returned path once the group is stopped."""
+    return _record(pid)
+
+
 def _record(pid: int) -> Path | None:
     piddir = os.environ.get(PIDDIR_ENV)
     if not piddir:

@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,16 +56,17 @@ def service_env(
     return env
 
 
-def serve_command(host: str, port: int, workers: int) -> list[str]:
+def serve_command(host: str, port: int, workers: int, extra_args: Sequence[str] = ()) -> list[str]:
     # `python -m essdai_cds.cli` = the `essdai-cds` script, without depending on PATH
     return [sys.executable, "-m", "essdai_cds.cli", "serve", "--host", host, "--port", str(port),
-            "--workers", str(workers)]
+            "--workers", str(workers), *extra_args]
 
 
 class ServiceProcess:
     """`with ServiceProcess(workdir, ...) as base_url:` runs the service under gunicorn until the block ends.
 
-    The SQLite database is `workdir/essdai-cds.sqlite` (or `database_path`), the log `workdir/service.log`.
+    The SQLite database is `workdir/essdai-cds.sqlite` (or `database_path`; `database_url`, e.g. a
+    PostgreSQL one, replaces it), the log `workdir/service.log`.
     """
 
     def __init__(
@@ -82,6 +83,8 @@ class ServiceProcess:
         database_path: Path | None = None,
         extra_env: Mapping[str, str] | None = None,
         timeout: float = 30,
+        serve_args: Sequence[str] = (),
+        database_url: str | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"refusing to bind {host!r}: the devtools service uses insecure settings, loopback only")
@@ -93,10 +96,11 @@ class ServiceProcess:
         self.database_path = Path(database_path) if database_path else self.workdir / "essdai-cds.sqlite"
         self.log_path = self.workdir / "service.log"
         self.timeout = timeout
+        self.serve_args = tuple(serve_args)  # more `essdai-cds serve` options (--worker-class ...)
         self.env = service_env(
             public_base_url=self.base_url, trusted_issuers=trusted_issuers, fhir_allowlist=fhir_allowlist,
             database_path=self.database_path, assessment_date=assessment_date, cors_origins=cors_origins,
-            extra=extra_env,
+            extra={**({f"{ENV_PREFIX}DATABASE_URL": database_url} if database_url else {}), **(extra_env or {})},
         )
         self._stack = contextlib.ExitStack()
         self.pid: int | None = None
@@ -105,7 +109,7 @@ class ServiceProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             proc = self._stack.enter_context(server_process(
-                serve_command(self.host, self.port, self.workers), f"{self.base_url}/healthz", self.log_path,
+                serve_command(self.host, self.port, self.workers, self.serve_args), f"{self.base_url}/healthz", self.log_path,
                 self.timeout, env=self.env, cwd=self.workdir))
             self.pid = proc.pid
         except BaseException:

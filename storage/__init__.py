@@ -1,7 +1,8 @@
 """Persistence (SQLAlchemy 2 Core): card feedback and the JWT `jti` replay list.
 
-Any SQLAlchemy URL works (`DATABASE_URL`); the default is a SQLite file. Tables are created at
-start-up. Nothing here stores a token or a JWT: the replay list keeps (iss, jti, expiry) only.
+Any SQLAlchemy URL works (`DATABASE_URL`); the default is a SQLite file, PostgreSQL
+(`postgresql+psycopg://`, the `postgres` extra) is the one for replicas. Tables are created at start-up
+(safe with many processes starting at once) or by the one-shot `essdai-cds db upgrade`. Nothing here stores a token or a JWT: the replay list keeps (iss, jti, expiry) only.
 
 Storage that is gone raises `StorageUnavailable` (the service answers 503), never a false
 acknowledgement:
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,11 +41,13 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 EXTENSION_KEY = "essdai_cds.storage"
@@ -90,7 +94,25 @@ FEEDBACK_FIELDS = ("service_id", "card", "outcome", "suggestion_id", "override_s
                    "override_display", "user_comment", "outcome_timestamp")
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connections per worker process for a server database (README "Production": workers x instances x
+    (size + overflow) must stay under the server's max_connections)."""
+
+    size: int = 5
+    max_overflow: int = 5
+    timeout_s: float = 2.0
+
+
+# pg_advisory_xact_lock key that serialises schema creation across processes ("essdaisc" in ASCII)
+SCHEMA_LOCK_KEY = 0x6573736461697363
+
+
+class SchemaMissing(RuntimeError):
+    """DATABASE_CREATE_TABLES is off and `essdai-cds db upgrade` has not been run on this database."""
+
+
+def make_engine(url: str, pool: PoolSettings | None = None) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
         # one shared in-memory database for every thread of this process (tests)
         return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -98,7 +120,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_wal)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    pool = pool or PoolSettings()
+    # pre-ping: a connection the server dropped (restart, failover) is replaced, not handed out
+    return create_engine(url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.max_overflow,
+                         pool_timeout=pool.timeout_s)
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -113,18 +138,36 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def create_tables(engine: Engine, tables: MetaData | None = None, attempts: int = 5) -> None:
-    """create_all, retried: gunicorn workers start together on a fresh file and race between "does the
-    table exist" and CREATE TABLE ("already exists", or "database is locked" while another worker
-    switches the file to WAL). A retry sees the other worker's tables and skips them."""
+def create_tables(engine: Engine, tables: MetaData | None = None, attempts: int = 5) -> list[str]:
+    """create_all, safe when many processes start together on a fresh database; the names it created.
+
+    PostgreSQL: one transaction under a transaction-level advisory lock, so processes create the schema
+    one after the other and the later ones find it there (without the lock 13-14 of 30 concurrent starts
+    failed on duplicate-table errors: create_all's "does it exist" check and CREATE TABLE race).
+    SQLite: workers race between the check and CREATE TABLE ("already exists", or "database is locked"
+    while another switches the file to WAL); a retry sees the other worker's tables and skips them.
+    Any such error is retried a few times on every backend."""
+    meta = tables if tables is not None else metadata
     for attempt in range(attempts):
         try:
-            (tables if tables is not None else metadata).create_all(engine)
-            return
-        except OperationalError:
+            with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                existing = set(inspect(conn).get_table_names())
+                meta.create_all(conn)
+            return [name for name in meta.tables if name not in existing]
+        except (OperationalError, ProgrammingError, IntegrityError):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+    return []
+
+
+def missing_tables(engine: Engine, tables: MetaData | None = None) -> list[str]:
+    meta = tables if tables is not None else metadata
+    with engine.connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+    return [name for name in meta.tables if name not in existing]
 
 
 def _insert_ignoring_duplicates(engine: Engine, table: Table) -> Any:
@@ -152,9 +195,13 @@ def _file_identity(path: str) -> tuple[int, int] | None:
 
 
 class Storage:
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        create_tables(self.engine)
+    def __init__(self, url: str, pool: PoolSettings | None = None, *, create: bool = True) -> None:
+        self.engine = make_engine(url, pool)
+        if create:
+            create_tables(self.engine)
+        elif missing := missing_tables(self.engine):
+            self.engine.dispose()
+            raise SchemaMissing(f"tables {', '.join(missing)} missing: run `essdai-cds db upgrade` first")
         self._last_purge = 0
         # built once: a statement built per call (`insert(...).values(...)`) costs SQLAlchemy a fresh
         # cache key each time, about half of the per-request replay check
@@ -240,7 +287,10 @@ class Storage:
 
 
 def init_app(app: Flask) -> Storage:
-    storage = Storage(app.config["DATABASE_URL"])
+    config = app.config
+    pool = PoolSettings(config["DATABASE_POOL_SIZE"], config["DATABASE_MAX_OVERFLOW"],
+                        config["DATABASE_POOL_TIMEOUT_S"])
+    storage = Storage(config["DATABASE_URL"], pool, create=config["DATABASE_CREATE_TABLES"])
     app.extensions[EXTENSION_KEY] = storage
     return storage
 

@@ -23,6 +23,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--worker-class", choices=WORKER_CLASSES, default="gevent",
+                        help="gunicorn worker model (default gevent: idle and slow connections cost a "
+                             "greenlet each, not a worker; see README 'Production')")
+    parser.add_argument("--worker-connections", type=int, default=1000,
+                        help="open connections per gevent worker (default 1000)")
+    parser.add_argument("--body-timeout", type=float, default=10.0,
+                        help="seconds a client gets to send a request body (gevent workers; 408 after; default 10)")
+    parser.add_argument("--reuse-connections", action="store_true",
+                        help="keep a client connection open after a response (default: close it; see README)")
+    parser.add_argument("--keepalive", type=int, default=5,
+                        help="seconds a client gets to send a request head, and an idle keep-alive "
+                             "connection is kept (default 5)")
     parser.add_argument("--config", metavar="FILE", help="TOML config file (same as ESSDAI_CDS_CONFIG)")
     parser.add_argument("--no-auth", action="store_true", help="do not verify client JWTs (loopback hosts only)")
     parser.add_argument("--allow-fhir", metavar="URL", action="append", default=[],
@@ -61,22 +73,44 @@ def environment(args: argparse.Namespace, base_env: dict[str, str]) -> dict[str,
     return env
 
 
+# gevent: the default (measured against sync and gthread in README 'Production'); gthread and sync stay
+# selectable for hosts without gevent, behind a buffering proxy only.
+WORKER_CLASSES = ("gevent", "gthread", "sync")
+
+
+def close_after_response(_worker: Any, req: Any) -> None:
+    """gunicorn pre_request hook: answer with `Connection: close`. A gevent worker keeps a kept-alive
+    connection to itself, so 8 busy clients could sit 6 on one worker and 2 on the other while CPU-bound
+    calls queue behind each other (p99 at 8 clients about 3x the sync workers', same CPU per call). A new
+    connection per request goes to whichever worker accepts first: the idle one, as with sync workers."""
+    req.must_close = True
+
+
 def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     host = f"[{args.host}]" if ":" in args.host else args.host
     return {
         "bind": f"{host}:{args.port}",
         "workers": args.workers,
-        "worker_class": "sync",
+        "worker_class": args.worker_class,
+        # gevent: each connection is a greenlet; gunicorn's async worker reads every request head
+        # (the first one too) under gevent.Timeout(keepalive), so `keepalive` is the header timeout
+        "worker_connections": args.worker_connections,
+        "keepalive": args.keepalive,
+        "threads": 8 if args.worker_class == "gthread" else 1,
         "timeout": 30,
         "graceful_timeout": 10,
+        **({} if args.reuse_connections else {"pre_request": close_after_response}),
         "accesslog": None,  # our own JSON access line replaces gunicorn's
         "errorlog": "-",
     }
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1 or not 0 < args.port < 65536:
-        print("essdai-cds serve: --workers must be >= 1 and --port 1-65535", file=sys.stderr)
+    if (args.workers < 1 or not 0 < args.port < 65536 or args.keepalive < 1 or args.worker_connections < 1
+            or not args.body_timeout > 0):
+        print("essdai-cds serve: --workers, --keepalive, --worker-connections must be >= 1, --body-timeout > 0 "
+              "and --port 1-65535",
+              file=sys.stderr)
         return 2
     try:
         env = environment(args, dict(os.environ))
@@ -89,7 +123,13 @@ def run(args: argparse.Namespace) -> int:
     # Build the app once here, in the master, before the workers start: the database tables, the
     # SQLite WAL switch and the worksheet secret are created now, so workers booting together on a
     # fresh file never race to create them (a lost race failed a worker's boot and took gunicorn down).
-    _prepare_database()
+    from storage import SchemaMissing
+
+    try:
+        _prepare_database()
+    except SchemaMissing as exc:
+        print(f"essdai-cds serve: {exc}", file=sys.stderr)
+        return 2
 
     from gunicorn.app.base import BaseApplication
 
@@ -105,7 +145,11 @@ def run(args: argparse.Namespace) -> int:
         def load(self) -> Any:
             from essdai_cds.wsgi import app
 
-            return app
+            if args.worker_class != "gevent":
+                return app
+            from essdai_cds.admission import OneRequestAtATime
+
+            return OneRequestAtATime(app, body_timeout_s=args.body_timeout, max_bytes=app.config["MAX_REQUEST_BYTES"])
 
     _Server().run()
     return 0

@@ -178,9 +178,9 @@ def test_jwts_and_access_tokens_never_reach_logs_or_the_database(make_app, tmp_p
 # --- insecure settings and the bind address ---------------------------------------------------------------------
 
 def _serve_args(**kw: Any) -> argparse.Namespace:
-    base = {"host": "127.0.0.1", "port": 8080, "workers": 2, "config": None, "no_auth": False, "allow_fhir": [],
-            "public_base_url": None}
-    return argparse.Namespace(**{**base, **kw})
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)  # every option at its default, then the test's values
+    return argparse.Namespace(**{**vars(parser.parse_args([])), **kw})
 
 
 @pytest.mark.parametrize(("host", "flags", "env", "refused"), [

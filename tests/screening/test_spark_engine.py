@@ -1,0 +1,132 @@
+"""The Spark engine on real Spark: `local[2]` and a standalone master with two workers started here.
+
+Both must give the embedded engine's rows, byte for byte after sorting (`row_json`). The cohort is the synthetic one as a Bulk Data export delivers it (NDJSON by type),
+twice over under new ids, with Medication resources that MedicationRequests reference.
+
+Spark start-ups are the cost here (a JVM each: 6–25 s on the loaded CI machine), so the module starts one
+`local[2]` context and one cluster (master + 2 workers + one application) and runs every check on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import orjson
+import pytest
+
+from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
+from screening.engine_embedded import ndjson_files, run_embedded
+
+pytest.importorskip("pyspark", reason="the Spark engine needs the [spark] extra")
+
+from essdai_devtools import synth  # noqa: E402
+from essdai_devtools.spark_cluster import SparkCluster, spark_cluster, wait_for_executors  # noqa: E402
+from essdai_devtools.synth_ndjson import patient_ids, write_ndjson  # noqa: E402
+from screening import engine_spark  # noqa: E402
+from screening.rows import row_json  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+TODAY = date(2026, 3, 1)
+COPIES = 2
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cohort() -> synth.Cohort:
+    return synth.generate(seed=3, today=TODAY, large_size=300)
+
+
+@pytest.fixture(scope="module")
+def export_dir(cohort: synth.Cohort, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("spark-export")
+    write_ndjson(cohort.bundles, out, copies=COPIES, medication_resources=True)
+    # what real exports hold too: a truncated line and blank lines (skipped, counted, nothing lost), and a
+    # resource exported twice (a second file of the type): its last copy wins in both engines
+    first = orjson.loads((out / "Observation.ndjson").read_bytes().split(b"\n", 1)[0])
+    first["status"] = "entered-in-error"
+    (out / "Observation.2.ndjson").write_bytes(
+        b'\n{"resourceType": "Observation", "subject": \n\n' + orjson.dumps(first) + b"\n")
+    return out
+
+
+def canonical(rows: Iterator[dict]) -> list[str]:
+    return sorted(row_json(row) for row in rows)
+
+
+@pytest.fixture(scope="module")
+def expected(export_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The embedded engine's rows: the reference both Spark runs must equal byte for byte."""
+    store = tmp_path_factory.mktemp("embedded") / "screen.sqlite"
+    return canonical(run_embedded(ndjson_files(export_dir), store, as_of=TODAY, codesystem=DEFAULT_SYSTEM))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkCluster]:
+    with spark_cluster(workers=2, cores_per_worker=1, root=tmp_path_factory.mktemp("spark-cluster")) as c:
+        yield c
+
+
+def test_reference_covers_every_patient(expected: list[str], cohort: synth.Cohort) -> None:
+    rows = [orjson.loads(line) for line in expected]
+    assert sorted(r["patient_id"] for r in rows) == sorted(patient_ids(cohort.bundles, COPIES))
+    assert len(rows) == COPIES * len(cohort.bundles)
+    # every copy is scored like its original (its resources all reached it)
+    by_id = {r["patient_id"]: r for r in rows}
+    for pid in cohort.bundles:
+        copy = by_id[f"{pid}.1"]
+        assert (copy["essdai_score"], copy["essdai_max"], copy["eligible"]) == (
+            by_id[pid]["essdai_score"], by_id[pid]["essdai_max"], by_id[pid]["eligible"]), pid
+
+
+SKIPPED = "1 input line(s) skipped (not a JSON object with an id, or no patient)"
+
+
+def test_local_gives_the_same_rows(export_dir: Path, expected: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="screening.engine_spark"):
+        assert canonical(engine_spark.run_spark(export_dir, master="local[2]", as_of=TODAY)) == expected
+    assert SKIPPED in caplog.text
+
+
+def test_standalone_cluster_with_two_workers_gives_the_same_rows(
+        cluster: SparkCluster, export_dir: Path, expected: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    status = cluster.status()
+    assert [(w["host"], w["cores"], w["state"]) for w in status["workers"]] == [("127.0.0.1", 1, "ALIVE")] * 2
+    with engine_spark.spark_context(cluster.master_url) as spark:
+        assert wait_for_executors(spark, 2) == 2  # one on each worker
+        with caplog.at_level(logging.WARNING, logger="screening.engine_spark"):
+            rows = canonical(engine_spark.run_spark(export_dir, master=cluster.master_url, as_of=TODAY, spark=spark))
+        assert rows == expected
+        assert SKIPPED in caplog.text
+
+        # the Medication side table: every Medication the MedicationRequests reference, by reference
+        files = engine_spark.input_files(export_dir)
+        table = engine_spark._medication_table(spark.union([spark.textFile(str(p)) for p in files]))
+    requests = [orjson.loads(line) for line in (export_dir / "MedicationRequest.ndjson").read_bytes().splitlines()]
+    assert len(requests) == 4 * COPIES
+    assert sorted(table) == sorted(r["medicationReference"]["reference"] for r in requests)
+    assert all(table[key]["resourceType"] == "Medication" for key in table)
+
+
+def test_an_empty_folder_gives_no_rows(tmp_path: Path) -> None:
+    assert list(engine_spark.run_spark(tmp_path, master="local[1]", as_of=TODAY)) == []
+
+
+def test_the_shipped_zip_holds_every_project_package_the_row_code_imports() -> None:
+    # a fresh interpreter: which of this repository's top-level packages does the row code pull in?
+    code = ("import sys, datetime, screening.rows, screening.grouping, screening.engine_spark\n"
+            "screening.rows.screen_row('p', [{'resourceType': 'Patient', 'id': 'p'}], {}, datetime.date(2026, 3, 1))\n"
+            f"root = {str(REPO)!r}\n"
+            "print(sorted({n.split('.')[0] for n, m in list(sys.modules.items())"
+            " if (getattr(m, '__file__', None) or '').startswith(root + '/')}))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    imported = set(eval(out.stdout))  # noqa: S307 (our own repr of a list)
+    assert {"screening", "pipeline", "fhir_mappings", "scoring"} <= imported  # the check sees the lazy imports
+    assert imported <= set(engine_spark.SHIPPED_PACKAGES)
