@@ -49,7 +49,9 @@ def _outcome(code: str, diagnostics: str) -> dict:
 
 
 @pytest.mark.parametrize(("request_bytes", "status_line", "outcome"), [
-    pytest.param(b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414 URI Too Long",
+    # 5,000 bytes: over limit_request_line (4094) but read whole; far more is left unread and the gevent
+    # worker's close then resets the connection before the client reads the 414
+    pytest.param(b"GET /" + b"a" * 5_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414 URI Too Long",
                  _outcome("too-long", "URI Too Long"), id="request-line-too-long"),
     pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 10_000 + b"\r\n\r\n",
                  "HTTP/1.1 431 Request Header Fields Too Large",
