@@ -179,6 +179,11 @@ def _insert_ignoring_duplicates(engine: Engine, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
+def _count(result: Any) -> int:
+    """Rows a statement wrote: the RETURNING rows when it has them, else the driver's rowcount."""
+    return len(result.fetchall()) if result.returns_rows else result.rowcount
+
+
 def _sqlite_file(url: str) -> str | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
@@ -207,7 +212,8 @@ class Storage:
         # cache key each time, about half of the per-request replay check
         self._insert_jti = insert(jti_table)
         self._purge_jti = delete(jti_table).where(jti_table.c.expires_at < bindparam("now"))
-        self._insert_feedback = _insert_ignoring_duplicates(self.engine, feedback_table)
+        # RETURNING: psycopg's rowcount of an ON CONFLICT DO NOTHING insert is not the rows inserted
+        self._insert_feedback = _insert_ignoring_duplicates(self.engine, feedback_table).returning(feedback_table.c.id)
         self._file = _sqlite_file(url)
         self._identity = _file_identity(self._file) if self._file else None
         self.created_at = self._created_at()
@@ -231,7 +237,7 @@ class Storage:
         self._check_file()
         try:
             with self.engine.begin() as conn:
-                counts = [conn.execute(statement, row).rowcount for row in (rows if isinstance(rows, list) else [rows])]
+                counts = [_count(conn.execute(statement, row)) for row in (rows if isinstance(rows, list) else [rows])]
         except IntegrityError:
             raise
         except SQLAlchemyError as exc:
