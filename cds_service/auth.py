@@ -157,7 +157,8 @@ class Authenticator:
         except jwt.PyJWTError as exc:
             raise AuthFailed(f"claims:{type(exc).__name__}", iss) from None
         self._check_claims(claims, issuer, iss)
-        if not get_storage().remember_jti(iss, claims["jti"], int(claims["exp"]) + self.leeway, int(time.time())):
+        if not get_storage().remember_jti(iss, claims["jti"], int(claims["exp"]) + self.leeway, int(time.time()),
+                                           issued_at=int(claims["iat"])):
             raise AuthFailed("jti-replayed", iss)
         return claims
 

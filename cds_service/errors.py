@@ -17,6 +17,8 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from storage import StorageUnavailable
+
 log = logging.getLogger("essdai_cds.errors")
 
 UNAUTHORIZED_BODY = {"error": "unauthorized"}
@@ -30,6 +32,7 @@ _DEFAULT_ISSUES: dict[int, tuple[str, str]] = {
     413: ("too-costly", "request body too large"),
     415: ("not-supported", "request body must be application/json"),
     500: ("exception", "internal error"),
+    503: ("transient", "storage unavailable"),  # FHIR IssueType `transient`: try again later
 }
 
 
@@ -82,6 +85,14 @@ def init_app(app: Flask) -> None:
         valid_methods = getattr(exc, "valid_methods", None)
         if status == 405 and valid_methods:
             resp.headers["Allow"] = ", ".join(valid_methods)
+        return resp
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage(exc: StorageUnavailable) -> Response:
+        # the cause (deleted file, read-only, full disk, server down) goes to the log, not to the client
+        log.error("storage unavailable (%s)", exc)
+        resp = error_response(503)
+        resp.headers["Retry-After"] = "5"
         return resp
 
     @app.errorhandler(Exception)

@@ -4,6 +4,12 @@ Accepts the 2.0 wrapper `{"feedback": [...]}` and a bare feedback object (HAPI's
 are validated before anything is stored; one invalid item rejects the request (400, naming the item
 index and field). Rows are keyed by (service id, card, outcome, suggestion id): an accepted item
 gives one row per accepted suggestion. The answer is 200 `{"stored": n, "duplicates": m}`.
+
+Bounded work: at most MAX_ITEMS items and MAX_SUGGESTIONS accepted suggestions per item (a card of
+this service offers at most a handful), so at most MAX_ITEMS * MAX_SUGGESTIONS rows; beyond either is
+400 before anything is stored (both are `maxItems` of the OpenAPI schema: a schema-violating request
+is a 400, as for any other invalid field; 413 stays the answer to a body over MAX_REQUEST_BYTES). One post is stored in one transaction: all or nothing
+(storage unavailable -> 503, nothing stored).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ bp = Blueprint("feedback", __name__)
 
 OUTCOMES = ("accepted", "overridden")
 MAX_ITEMS = 100
+MAX_SUGGESTIONS = 20  # accepted suggestions per feedback item
 MAX_ID_LEN = 255
 MAX_COMMENT_LEN = 4000
 
@@ -72,6 +79,8 @@ def parse_item(item: Any, index: int) -> list[dict[str, Any]]:
             raise RequestRejected(f"{where}.overrideReason is only allowed when overridden")
         if not isinstance(accepted, list) or not accepted:
             raise RequestRejected(f"{where}.acceptedSuggestions is required when accepted")
+        if len(accepted) > MAX_SUGGESTIONS:
+            raise RequestRejected(f"{where}: at most {MAX_SUGGESTIONS} acceptedSuggestions per item")
         ids = []
         for j, suggestion in enumerate(accepted):
             if not isinstance(suggestion, dict) or not _id_str(suggestion.get("id")):

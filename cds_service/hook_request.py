@@ -17,6 +17,7 @@ import orjson as json
 from flask import current_app, request
 
 from cds_service.errors import RequestRejected
+from configuration.urls import UnusableUrl, parse_url
 from fhir_access.gather import FhirAccess
 from fhir_access.registry import FHIR_ID_RE, ORDER_HOOKS
 
@@ -112,8 +113,11 @@ def parse_hook_request(body: dict[str, Any]) -> HookRequest:
 def _fhir_access(body: dict[str, Any]) -> FhirAccess:
     server = body.get("fhirServer")
     auth = body.get("fhirAuthorization")
-    if server is not None and (not _nonempty_str(server) or not server.lower().startswith(("https://", "http://"))):
-        raise RequestRejected("fhirServer must be an absolute http(s) URL")
+    if server is not None:
+        try:
+            parse_url(server)  # the strict parse: bad port, control character, `..`, userinfo -> 400
+        except UnusableUrl:
+            raise RequestRejected("fhirServer must be an absolute http(s) URL") from None
     if auth is None:
         return FhirAccess(server, None)
     if server is None:

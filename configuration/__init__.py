@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from configuration.urls import UnusableUrl, parse_url
 
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
 from fhir_mappings.facts import Windows
@@ -62,7 +62,11 @@ WORKSHEET_CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("WORKSHEET_SCOPES", DEFAULT_WORKSHEET_SCOPES, "str",
               "Scopes asked for, besides `launch` (EHR launch) or `launch/patient` (standalone launch)."),
     ConfigKey("WORKSHEET_REDIRECT_URI", None, "url",
-              "OAuth redirect URI registered for the worksheet; default <PUBLIC_BASE_URL>/worksheet/callback."),
+              "OAuth redirect URI registered for the worksheet; default <PUBLIC_BASE_URL>/worksheet/callback "
+              "(never taken from the Host header: with neither set, SMART launch answers 503 not-configured)."),
+    ConfigKey("WORKSHEET_FRAME_ANCESTORS", [], "url-list",
+              "Origins (scheme://host[:port]) of the EHRs that may embed the worksheet in a frame (CSP "
+              "`frame-ancestors`); empty: no page may frame it (`frame-ancestors 'none'`)."),
     ConfigKey("WORKSHEET_STANDALONE_ISS", None, "url",
               "FHIR base offered for a standalone launch when none is given (must be in FHIR_ALLOWLIST)."),
     ConfigKey("WORKSHEET_SECRET_KEY", None, "str",
@@ -217,9 +221,10 @@ def _url(value: Any, text: bool) -> str | None:
     s = _str(value, text)
     if s is None:
         return None
-    parts = urlsplit(s)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise ConfigError("expected an http(s) URL without credentials")
+    try:
+        parse_url(s)
+    except UnusableUrl:
+        raise ConfigError("expected an http(s) URL without credentials, `..` or control characters") from None
     return s.rstrip("/")
 
 
@@ -356,11 +361,15 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def url_allowed_scheme(url: str, allow_insecure: bool) -> bool:
-    """https always; http only for loopback hosts when ALLOW_INSECURE_FHIR is on (development)."""
-    parts = urlsplit(url)
+    """https always; http only for loopback hosts when ALLOW_INSECURE_FHIR is on (development).
+    A URL that fails the strict parse (configuration.urls) is allowed with no scheme."""
+    try:
+        parts = parse_url(url)
+    except UnusableUrl:
+        return False
     if parts.scheme == "https":
         return True
-    return parts.scheme == "http" and allow_insecure and is_loopback_host(parts.hostname)
+    return parts.scheme == "http" and allow_insecure and is_loopback_host(parts.host)
 
 
 def validate(config: Mapping[str, Any]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from configuration import ENV_PREFIX, ConfigError, ConfigKey, coerce
+from configuration.urls import parse_url
 
 from configuration import DEFAULT_WORKSHEET_SCOPES as DEFAULT_SCOPES  # noqa: E402
 from configuration import WORKSHEET_CONFIG_KEYS  # noqa: E402
@@ -26,6 +27,7 @@ class WorksheetSettings:
     client_secret: str | None
     scopes: str
     redirect_uri: str | None
+    frame_ancestors: tuple[str, ...]
     standalone_iss: str | None
     secret_key: str | None
     open_access: bool
@@ -44,6 +46,7 @@ class WorksheetSettings:
             client_secret=v["WORKSHEET_CLIENT_SECRET"],
             scopes=v["WORKSHEET_SCOPES"] or DEFAULT_SCOPES,
             redirect_uri=v["WORKSHEET_REDIRECT_URI"],
+            frame_ancestors=_origins(v["WORKSHEET_FRAME_ANCESTORS"]),
             standalone_iss=v["WORKSHEET_STANDALONE_ISS"],
             secret_key=v["WORKSHEET_SECRET_KEY"],
             open_access=v["WORKSHEET_OPEN_ACCESS"],
@@ -52,6 +55,17 @@ class WorksheetSettings:
             fhir_budget=v["WORKSHEET_FHIR_BUDGET_S"],
             http_timeout=v["WORKSHEET_HTTP_TIMEOUT_S"],
         )
+
+
+def _origins(urls: list[str]) -> tuple[str, ...]:
+    """CSP source expressions for frame-ancestors: bare origins only (a path or query there would be a typo)."""
+    out = []
+    for url in urls:
+        parsed = parse_url(url)  # the config coercion already refused what does not parse
+        if parsed.segments or parsed.query:
+            raise ConfigError("WORKSHEET_FRAME_ANCESTORS: expected origins (scheme://host[:port]) without a path")
+        out.append(url.rstrip("/"))
+    return tuple(out)
 
 
 def read(name: str, config: Mapping[str, Any], environ: Mapping[str, str]) -> Any:

@@ -166,7 +166,9 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
                              cors_origins=[args.sandbox_origin.rstrip("/")],
                              # demo only, loopback only: the ESSDAI card links the worksheet with an
                              # `absolute` link (iss + patient, no secret) against the open FHIR server
-                             extra_env={"ESSDAI_CDS_WORKSHEET_OPEN_ACCESS": "true"})
+                             extra_env={"ESSDAI_CDS_WORKSHEET_OPEN_ACCESS": "true",
+                                        # the sandbox may show the worksheet in a frame: allow its origin
+                                        "ESSDAI_CDS_WORKSHEET_FRAME_ANCESTORS": json.dumps([args.sandbox_origin.rstrip("/")])})
     service_base = stack.enter_context(service)
     print(f"CDS service (gunicorn):           {service_base}   [log {service.log_path}]")
     print(f"discovery:                        {service_base}/cds-services   (needs a signed JWT)")

@@ -17,7 +17,6 @@ queries) or a token: debug logs name the resource type, status and duration only
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -25,13 +24,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
-
+import orjson
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
 from configuration import url_allowed_scheme
+from configuration.urls import ParsedUrl, UnusableUrl, is_under, parse_url
 from fhir_access.registry import RELATIVE_URL_RE
 
 log = logging.getLogger("essdai_cds.fhir")
@@ -128,19 +127,18 @@ class SearchResult:
     partial: bool  # a `next` page was left unread (page cap, budget, or a link we may not follow)
 
 
-def _origin_and_path(url: str) -> tuple[str, str, int | None, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port, parts.path.rstrip("/")
-
-
 def _under(url: str, base: str) -> bool:
-    """`url` is `base` itself or below it, on the same scheme, host and port, with no credentials."""
-    parts = urlsplit(url)
-    if parts.username or parts.password or parts.fragment:
+    """`url` is `base` itself or below it after the strict parse (same scheme, host and port, no
+    credentials, no `..`): anything that does not parse is not under any base (configuration.urls)."""
+    return is_under(url, base)
+
+
+def _same_base(parsed: ParsedUrl, allowed: str) -> bool:
+    try:
+        other = parse_url(allowed)
+    except UnusableUrl:  # configuration refuses these at start-up; never a match
         return False
-    scheme, host, port, path = _origin_and_path(url)
-    b_scheme, b_host, b_port, b_path = _origin_and_path(base)
-    return (scheme, host, port) == (b_scheme, b_host, b_port) and (path == b_path or path.startswith(b_path + "/"))
+    return (parsed.origin, parsed.segments) == (other.origin, other.segments)
 
 
 def bundle_resources(bundle: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -206,15 +204,13 @@ class FhirClient:
 
     def allowed_base(self, base: str) -> bool:
         """`base` equals an allowlisted FHIR base and uses an allowed scheme."""
-        if not isinstance(base, str):
+        try:
+            parsed = parse_url(base)
+        except UnusableUrl:
             return False
-        base = base.rstrip("/")
-        parts = urlsplit(base)
-        if parts.username or parts.password or parts.query or parts.fragment:
+        if parsed.query or not url_allowed_scheme(base, self.settings.allow_insecure):
             return False
-        if not url_allowed_scheme(base, self.settings.allow_insecure):
-            return False
-        return any(_origin_and_path(base) == _origin_and_path(a) for a in self.settings.allowlist)
+        return any(_same_base(parsed, allowed) for allowed in self.settings.allowlist)
 
     def bind(self, base: str, token: str | None, deadline: Deadline) -> BoundFhir:
         if not self.allowed_base(base):
@@ -257,8 +253,8 @@ class FhirClient:
             raise FhirUnavailable("FHIR server unreachable") from None
         finally:
             log.debug("fhir GET %s -> %s in %d ms", label, status, (time.monotonic() - started) * 1000)
-        try:
-            data = json.loads(bytes(body))
+        try:  # orjson: nesting deeper than 1024 is a ValueError (json.loads raised RecursionError, a 500)
+            data = orjson.loads(bytes(body))
         except ValueError:
             raise FhirBadResponse("response is not valid JSON", status=status) from None
         if not isinstance(data, dict):

@@ -234,7 +234,9 @@ def _read_missing_medications(bound: BoundFhir, client: FhirClient, deadline: De
     present = {r.get("id") for r in resources if r.get("resourceType") == "Medication"}
     wanted: list[str] = []
     for ref in _medication_refs(resources):
-        if ref.startswith(bound.base + "/"):
+        if "://" in ref:  # absolute: only at or below the base after the strict parse (no `..`, no bad port)
+            if not bound.under_base(ref) or not ref.startswith(bound.base + "/"):
+                continue
             ref = ref[len(bound.base) + 1:]
         match = REFERENCE_RE.match(ref)  # contained ("#x"), urn:uuid and foreign URLs are not read
         if match and match.group(1) == "Medication" and match.group(2) not in present and ref not in wanted:

@@ -3,10 +3,22 @@
 Any SQLAlchemy URL works (`DATABASE_URL`); the default is a SQLite file, PostgreSQL
 (`postgresql+psycopg://`, the `postgres` extra) is the one for replicas. Tables are created at start-up
 (safe with many processes starting at once) or by the one-shot `essdai-cds db upgrade`. Nothing here stores a token or a JWT: the replay list keeps (iss, jti, expiry) only.
+
+Storage that is gone raises `StorageUnavailable` (the service answers 503), never a false
+acknowledgement:
+- any SQLAlchemy error on a write (read-only file, full disk, server down) becomes StorageUnavailable;
+- a SQLite file deleted (or replaced) while running: an open connection keeps writing to the unlinked
+  inode and every commit "succeeds" into nothing. The (st_dev, st_ino) of the file at start-up is
+  compared with the path's before each write and after its commit; a mismatch or a missing file is
+  StorageUnavailable until the process restarts (the file is not recreated behind the operator's back:
+  readiness fails, the orchestrator restarts the instance and the operator sees why);
+- the replay list is complete only since the store was created (`storage_meta.created_at`): a token
+  issued before that is refused, so a database lost and recreated cannot accept again a jti it had seen.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,7 +45,9 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 EXTENSION_KEY = "essdai_cds.storage"
@@ -63,6 +77,18 @@ jti_table = Table(
     Column("jti", String(255), primary_key=True),
     Column("expires_at", Integer, nullable=False, index=True),  # epoch seconds (token exp + leeway)
 )
+
+meta_table = Table(
+    "storage_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be written now (gone, read-only, full, unreachable): answer 503."""
+
 
 FEEDBACK_FIELDS = ("service_id", "card", "outcome", "suggestion_id", "override_system", "override_code",
                    "override_display", "user_comment", "outcome_timestamp")
@@ -144,6 +170,35 @@ def missing_tables(engine: Engine, tables: MetaData | None = None) -> list[str]:
     return [name for name in meta.tables if name not in existing]
 
 
+def _insert_ignoring_duplicates(engine: Engine, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite >= 3.24, PostgreSQL): a duplicate is not an error, so
+    one transaction can hold a whole post (an IntegrityError would abort it on PostgreSQL)."""
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(engine.dialect.name)
+    if dialect is None:
+        raise ValueError(f"unsupported database dialect {engine.dialect.name!r} (SQLite or PostgreSQL)")
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def _count(result: Any) -> int:
+    """Rows a statement wrote: the RETURNING rows when it has them, else the driver's rowcount."""
+    return len(result.fetchall()) if result.returns_rows else result.rowcount
+
+
+def _sqlite_file(url: str) -> str | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return os.path.abspath(parsed.database)
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class Storage:
     def __init__(self, url: str, pool: PoolSettings | None = None, *, create: bool = True) -> None:
         self.engine = make_engine(url, pool)
@@ -157,36 +212,74 @@ class Storage:
         # cache key each time, about half of the per-request replay check
         self._insert_jti = insert(jti_table)
         self._purge_jti = delete(jti_table).where(jti_table.c.expires_at < bindparam("now"))
+        # RETURNING: psycopg's rowcount of an ON CONFLICT DO NOTHING insert is not the rows inserted
+        self._insert_feedback = _insert_ignoring_duplicates(self.engine, feedback_table).returning(feedback_table.c.id)
+        self._file = _sqlite_file(url)
+        self._identity = _file_identity(self._file) if self._file else None
+        self.created_at = self._created_at()
 
     PURGE_INTERVAL_S = 60  # expired jti rows are purged at most once a minute, not on every call
 
-    def remember_jti(self, iss: str, jti: str, expires_at: int, now: int) -> bool:
-        """Record a token id; False if it was already seen and has not expired (a replay)."""
-        if now - self._last_purge >= self.PURGE_INTERVAL_S:
-            self._last_purge = now
-            with self.engine.begin() as conn:
-                conn.execute(self._purge_jti, {"now": now})
+    def _created_at(self) -> int:
+        """When this store's replay list began (set once, by the first process on a fresh database)."""
+        with self.engine.begin() as conn:
+            conn.execute(_insert_ignoring_duplicates(self.engine, meta_table),
+                         {"key": "created_at", "value": str(int(time.time()))})
+            return int(conn.execute(select(meta_table.c.value).where(meta_table.c.key == "created_at")).scalar_one())
+
+    def _check_file(self) -> None:
+        if self._file is not None and _file_identity(self._file) != self._identity:
+            raise StorageUnavailable("the database file was deleted or replaced while running")
+
+    def _write(self, statement: Any, rows: list[dict[str, Any]] | dict[str, Any]) -> list[int]:
+        """Execute `statement` once per row in ONE transaction; rowcount per row. Checked against a
+        deleted file before and after the commit, so nothing is acknowledged that went nowhere."""
+        self._check_file()
         try:
             with self.engine.begin() as conn:
-                conn.execute(self._insert_jti, {"iss": iss, "jti": jti, "expires_at": expires_at})
+                counts = [_count(conn.execute(statement, row)) for row in (rows if isinstance(rows, list) else [rows])]
         except IntegrityError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(type(exc).__name__) from None
+        self._check_file()
+        return counts
+
+    def check_writable(self) -> None:
+        """Readiness: one real write transaction (StorageUnavailable if it cannot be made)."""
+        self._write(meta_table.delete().where(meta_table.c.key == "ready-probe"), {})
+        self._write(insert(meta_table), {"key": "ready-probe", "value": str(int(time.time()))})
+
+    def remember_jti(self, iss: str, jti: str, expires_at: int, now: int, issued_at: int | None = None) -> bool:
+        """Record a token id; False if it was already seen and has not expired (a replay), or if it was
+        issued before this store's replay list began (it may have been seen by a lost database)."""
+        if issued_at is not None and issued_at < self.created_at:
+            self._check_file()
+            return False
+        if now - self._last_purge >= self.PURGE_INTERVAL_S:
+            self._last_purge = now
+            self._write(self._purge_jti, {"now": now})
+        try:
+            self._write(self._insert_jti, {"iss": iss, "jti": jti, "expires_at": expires_at})
+        except IntegrityError:
+            self._check_file()
             return False
         return True
 
     def store_feedback(self, rows: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
-        """Insert each row unless its (service, card, outcome, suggestion) is stored: (stored, duplicates)."""
-        stored = duplicates = 0
+        """Store a post's rows in one transaction (all or nothing); a row whose (service, card, outcome,
+        suggestion) is stored already counts as a duplicate: (stored, duplicates)."""
         received = datetime.now(UTC)
+        values = []
         for row in rows:
-            values = {name: row.get(name) for name in FEEDBACK_FIELDS}
-            values["suggestion_id"] = values["suggestion_id"] or ""
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(feedback_table).values(**values, received_at=received))
-                stored += 1
-            except IntegrityError:
-                duplicates += 1
-        return stored, duplicates
+            value = {name: row.get(name) for name in FEEDBACK_FIELDS}
+            value["suggestion_id"] = value["suggestion_id"] or ""
+            values.append({**value, "received_at": received})
+        if not values:
+            return 0, 0
+        counts = self._write(self._insert_feedback, values)
+        stored = sum(1 for c in counts if c == 1)
+        return stored, len(values) - stored
 
     def feedback_rows(self, service_id: str | None = None) -> list[dict[str, Any]]:
         query = select(*[feedback_table.c[name] for name in FEEDBACK_FIELDS]).order_by(feedback_table.c.id)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
+import orjson
 import requests
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
@@ -175,7 +176,7 @@ def post_transaction(client: FhirClient, base: str, token: str | None, bundle: d
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype in FHIR_JSON_TYPES and len(resp.content) <= RESPONSE_MAX_BYTES:
             try:
-                body = resp.json()
+                body = orjson.loads(resp.content)  # depth-capped, unlike resp.json()
             except ValueError:
                 body = None
         error = error_for_status(resp.status_code)

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 import scoring
 from configuration import as_of, codesystem_url
+from configuration.urls import UnusableUrl, parse_url
 from fhir_access.client import FhirClient
 from fhir_access.client import FHIR_KEY
 from fhir_access.registry import FHIR_ID_RE
@@ -87,7 +88,9 @@ def _headers(resp: Response) -> Response:
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     if resp.mimetype == "text/html":
-        resp.headers["Content-Security-Policy"] = CSP
+        s = current_app.extensions.get(EXTENSION_KEY)
+        ancestors = " ".join(s.settings.frame_ancestors) if s and s.settings.frame_ancestors else "'none'"
+        resp.headers["Content-Security-Policy"] = f"{CSP}; frame-ancestors {ancestors}"
     return resp
 
 
@@ -131,7 +134,25 @@ def _client() -> FhirClient:
 
 
 def _redirect_uri() -> str:
-    return state().settings.redirect_uri or url_for("worksheet.callback", _external=True)
+    """WORKSHEET_REDIRECT_URI, else PUBLIC_BASE_URL + the callback path; never the request's Host header
+    (a forged Host would send the authorization code elsewhere if the EHR's registration were loose)."""
+    configured = state().settings.redirect_uri
+    if configured:
+        return configured
+    public = current_app.config.get("PUBLIC_BASE_URL")
+    if not public:
+        raise WorksheetProblem("not-configured", "set WORKSHEET_REDIRECT_URI or PUBLIC_BASE_URL")
+    return public.rstrip("/") + url_for("worksheet.callback")
+
+
+def _usable_url(url: str | None) -> bool:
+    """`iss` passes the strict parse (configuration.urls): a bad port, a control character, `..` or
+    userinfo is a bad launch (400), before the allowlist is even asked."""
+    try:
+        parse_url(url)
+    except UnusableUrl:
+        return False
+    return True
 
 
 @bp.get("/launch")
@@ -139,7 +160,7 @@ def launch() -> Response:
     s = state().settings
     iss = request.args.get("iss") or s.standalone_iss
     launch_id = request.args.get("launch")
-    if not iss or (launch_id is not None and not LAUNCH_RE.match(launch_id)):
+    if not _usable_url(iss) or (launch_id is not None and not LAUNCH_RE.match(launch_id)):
         raise WorksheetProblem("bad-launch")
     if not s.client_id:
         raise WorksheetProblem("not-configured")
@@ -192,7 +213,7 @@ def open_demo() -> Response:
     if not s.open_access:
         raise WorksheetProblem("open-disabled")
     iss, patient = request.args.get("iss", ""), request.args.get("patient", "")
-    if not iss or not FHIR_ID_RE.match(patient):
+    if not _usable_url(iss) or not FHIR_ID_RE.match(patient):
         raise WorksheetProblem("bad-launch")
     if not _client().allowed_base(iss):
         raise WorksheetProblem("iss-not-allowed")
@@ -264,12 +285,7 @@ def _render(session: WorksheetSession, chart: Chart, form: ParsedForm, *, status
 def page() -> Response:
     session = _session()
     chart = _read(session)
-    message = ""
-    saved = request.args.get("saved", "")
-    if saved.isdigit():
-        total = request.args.get("total", "")
-        message = f"Saved {saved} Observation{'s' if saved != '1' else ''} to the chart" + (
-            f", including the ESSDAI total {total}." if total.isdigit() else ".")
+    message = _saved_banner(session)
     return _render(session, chart, ParsedForm(), message=message, message_kind="success" if message else "info")
 
 
@@ -321,8 +337,28 @@ def save() -> Response:
         log.warning("worksheet: save failed (%s)", exc.reason)
         lead = "The save may be incomplete" if exc.maybe_written else "Nothing was saved"
         return _render(session, chart, form, status=502, message_kind="error", message=f"{lead}: {exc.reason}.")
-    total = result["essdai"]["score"] if with_total else ""
-    return redirect(url_for("worksheet.page", saved=created, total=total), 303)
+    total = result["essdai"]["score"] if with_total else None
+    receipt = state().sealer.seal({"patient": session.patient, "saved": created, "total": total})
+    return redirect(url_for("worksheet.page", saved=receipt), 303)
+
+
+SAVED_RECEIPT_TTL_S = 120  # the banner shows on the page the save redirects to, not on a bookmark days later
+
+
+def _saved_banner(session: WorksheetSession) -> str:
+    """The "saved" banner, only from a receipt sealed by `save` for this patient (a plain `?saved=5`
+    is ignored: a link could otherwise claim a save that never happened)."""
+    try:
+        receipt = state().sealer.unseal(request.args.get("saved"), SAVED_RECEIPT_TTL_S)
+    except Unsealed:
+        return ""
+    if not isinstance(receipt, dict) or receipt.get("patient") != session.patient:
+        return ""
+    saved, total = receipt.get("saved"), receipt.get("total")
+    if not isinstance(saved, int) or isinstance(saved, bool):
+        return ""
+    return f"Saved {saved} Observation{'s' if saved != 1 else ''} to the chart" + (
+        f", including the ESSDAI total {total}." if isinstance(total, int) else ".")
 
 
 def launch_url_for(app: Any) -> str:

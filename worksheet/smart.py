@@ -9,11 +9,11 @@ must be https (http only for loopback with ALLOW_INSECURE_FHIR, as for FHIR call
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
@@ -108,7 +108,7 @@ def _context_member(app_context: object, member: str) -> str | None:
     if not isinstance(app_context, str):
         return None
     try:
-        data = json.loads(app_context)
+        data = orjson.loads(app_context)  # depth-capped (1024), unlike json.loads
     except ValueError:
         return None
     value = data.get(member) if isinstance(data, dict) else None
@@ -135,7 +135,7 @@ def exchange_code(settings: WorksheetSettings, launch: LaunchState, code: str) -
         with _session(settings, launch.redirect_uri) as oauth:
             token = oauth.fetch_token(launch.token_endpoint, code=code, code_verifier=launch.verifier,
                                       timeout=settings.http_timeout, allow_redirects=False)
-    except (AuthlibBaseError, requests.RequestException, ValueError) as exc:
+    except (AuthlibBaseError, requests.RequestException, ValueError, RecursionError) as exc:  # json.loads inside authlib
         log.warning("token request failed (%s)", type(exc).__name__)
         raise WorksheetProblem("token-failed") from None
     access_token = token.get("access_token")

@@ -133,6 +133,10 @@ def run(args: argparse.Namespace) -> int:
 
     from gunicorn.app.base import BaseApplication
 
+    from essdai_cds import gunicorn_errors
+
+    gunicorn_errors.install()  # JSON, not HTML, for what gunicorn answers itself (400/414/431/501)
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in gunicorn_options(args).items():

@@ -139,8 +139,6 @@ def test_postgres_restarted_the_service_recovers_without_a_restart_and_keeps_not
     assert (deployment.feedback_count(lost_card), deployment.feedback_count(card)) == (0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="503 + OperationOutcome when storage is gone is issue 15 item 5 (helper "
-                                       "15b's branch); today the service answers 500. Remove this mark when it lands.")
 def test_postgres_down_calls_fail_cleanly_with_503(deployment: Live) -> None:
     hook, post = _outage(deployment, f"outage-{uuid.uuid4()}")
     for r in (hook, post):

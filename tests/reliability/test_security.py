@@ -28,6 +28,7 @@ from reliability_helpers import (
     view_body,
 )
 
+from cds_service.errors import operation_outcome
 from essdai_cds.commands import serve
 from configuration import ConfigError
 from essdai_devtools.ehr_client import EhrKey
@@ -48,9 +49,7 @@ SSRF_SERVERS = [
     pytest.param("https://[fd00::1]/fhir", id="private-ipv6"),
     pytest.param("https://localhost/fhir", id="localhost"),
     pytest.param("https://fhir.example.org.attacker.example/r4", id="suffix-host"),
-    pytest.param("https://fhir.example.org@attacker.example/r4", id="userinfo-trick"),
     pytest.param("https://attacker.example/r4?u=https://fhir.example.org/r4", id="allowlisted-in-query"),
-    pytest.param("https://fhir.example.org/r4/../../admin", id="dot-segments"),
     pytest.param("http://fhir.example.org/r4", id="downgrade-to-http"),
     pytest.param("https://fhir.example.org:8443/r4", id="other-port"),
 ]
@@ -68,6 +67,20 @@ def test_fhir_server_not_allowlisted_is_never_contacted(client, caplog, server):
     assert (bare.status_code, bare.get_json()) == (412, patient_412())
     assert (with_patient.status_code, with_patient.get_json()) == (200, safety_unavailable(body))
     assert leaks(log_text(caplog.records), (FHIR_TOKEN, *PHI_MARKERS)) == []
+
+
+@pytest.mark.parametrize("server", [
+    pytest.param("https://fhir.example.org@attacker.example/r4", id="userinfo-trick"),
+    pytest.param("https://fhir.example.org/r4/../../admin", id="dot-segments"),
+    pytest.param("https://fhir.example.org/r4/%2e%2e/admin", id="encoded-dot-segments"),
+])
+def test_unusable_fhir_server_is_a_400_and_never_contacted(client, server):
+    """Not merely "not allowlisted": a URL that fails the strict parse (configuration.urls) is a bad request."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        resp = client.post("/cds-services/essdai-activity", json=view_body(server=server))
+        attempts = len(rsps.calls)
+    assert (attempts, resp.status_code, resp.get_json()) == (
+        0, 400, operation_outcome(400, "fhirServer must be an absolute http(s) URL"))
 
 
 def test_loopback_fhir_server_not_allowlisted_gets_no_connection(make_app):

@@ -169,8 +169,10 @@ def test_refused_tokens_get_401_without_detail(auth_client, ec_key, reason, make
     pytest.param(300, 30, 200, id="nbf-30s-ahead-inside-leeway"),
     pytest.param(300, 90, 401, id="nbf-90s-ahead-outside-leeway"),
 ])
-def test_leeway_edges(auth_client, ec_key, exp_offset, nbf_offset, status):
+def test_leeway_edges(auth_app, auth_client, ec_key, exp_offset, nbf_offset, status):
     now = int(time.time())
+    # the tokens are issued 200 s ago: the store must be older (its replay list refuses tokens issued before it)
+    auth_app.extensions["essdai_cds.storage"].created_at = now - 300
     claims: dict[str, Any] = {"exp": now + exp_offset, "iat": now - 200}
     if nbf_offset is not None:
         claims["nbf"] = now + nbf_offset

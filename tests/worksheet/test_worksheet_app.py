@@ -150,7 +150,7 @@ def test_save_writes_one_transaction_and_patient_view_then_agrees(
     resp = client.post("/worksheet/save", data=form_of(
         page, **{"parotid-size-cm": "2", "submandibular-lacrimal-swelling": "none", "biological": "0"}))
     assert resp.status_code == 303
-    assert resp.headers["Location"] == "/worksheet/?saved=4&total=5"
+    assert resp.headers["Location"].startswith("/worksheet/?saved=")  # a sealed receipt, not a count
 
     written = [o for o in fhir_observations(ws_fhir, patient) if o["id"] not in {b["id"] for b in before}]
     by_code = {o["code"]["coding"][0]["code"]: o for o in written}

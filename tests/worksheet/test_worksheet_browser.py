@@ -115,7 +115,7 @@ def test_rate_the_missing_domains_save_and_get_a_determined_score(
 
         count_before = len(fhir_observations(ws_fhir, patient))
         page.click("#save")
-        page.wait_for_url(re.compile(r".*/worksheet/\?saved=4&total=5$"))
+        page.wait_for_url(re.compile(r".*/worksheet/\?saved=[^&]+$"))  # a sealed receipt
         assert page.locator("#message").inner_text() == (
             "Saved 4 Observations to the chart, including the ESSDAI total 5.")
         assert total(page) == "5"
