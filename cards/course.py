@@ -37,7 +37,7 @@ def _current(course: dict) -> dict | None:
 
 
 def response_summary(course: Any) -> str | None:
-    """"ESSDAI 6 at week 24 of baricitinib vs baseline 11: response (fall ≥ 3) met", or None when
+    """"ESSDAI is 6 at week 24 of baricitinib vs baseline 11; response (fall ≥ 3) is met.", or None when
     there is nothing to judge (not on a JAK inhibitor, no baseline ESSDAI, no response yet)."""
     if not isinstance(course, dict) or _current(course) is None:
         return None
@@ -52,9 +52,9 @@ def response_summary(course: Any) -> str | None:
     now, base = _range(visits[-1].get("essdai")), _range(baseline["essdai"])
     drug, weeks = response.get("drug", "JAK inhibitor"), response.get("weeks")
     return fit_summary([
-        f"ESSDAI {now} at week {weeks} of {drug} vs baseline {base}: response (fall ≥ {need}) {state}",
-        f"ESSDAI {now} at week {weeks} vs baseline {base}: response (fall ≥ {need}) {state}",
-        f"ESSDAI response (fall ≥ {need}) {state} at week {weeks}",
+        f"ESSDAI is {now} at week {weeks} of {drug} vs baseline {base}; response (fall ≥ {need}) is {state}.",
+        f"ESSDAI is {now} at week {weeks} vs baseline {base}; response (fall ≥ {need}) is {state}.",
+        f"ESSDAI response (fall ≥ {need}) is {state} at week {weeks}.",
     ])
 
 

@@ -89,29 +89,36 @@ def _threshold_clause(e: _Essdai) -> str | None:
     return None
 
 
+def _verdict(e: _Essdai) -> str:
+    """The eligibility verdict as the end of a sentence (", which meets the ≥5 threshold")."""
+    name = f"the ≥{e.threshold} threshold" if e.threshold is not None else "the eligibility threshold"
+    return {True: f", which meets {name}", False: f", which is below {name}"}.get(e.met, "")
+
+
 def _summary(e: _Essdai) -> str:
-    clause = _threshold_clause(e)
-    tail = f": {clause}" if clause else ""
+    """One whole sentence; dynamic parts are dropped from the longest candidate down, never cut."""
+    verdict = _verdict(e)
     if e.determined:
         return fit_summary([
-            f"ESSDAI {e.score} ({e.category}){tail}" if e.category else f"ESSDAI {e.score}{tail}",
-            f"ESSDAI {e.score}{tail}",
+            f"ESSDAI is {e.score} ({e.category}){verdict}." if e.category else f"ESSDAI is {e.score}{verdict}.",
+            f"ESSDAI is {e.score}{verdict}.",
         ])
     rated = f"{e.rated} of {e.total_domains} domains"
     if e.met is True or e.met is False:
         # only the bound that decides eligibility is claimed; the category only if the result gives one
-        lead = f"ESSDAI at least {e.score}" if e.met else f"ESSDAI at most {e.max}"
+        lead = f"ESSDAI is at least {e.score}" if e.met else f"ESSDAI is at most {e.max}"
         parts = [p for p in (e.category, f"{rated} rated") if p]
-        return fit_summary([f"{lead} ({'; '.join(parts)}){tail}", f"{lead} ({rated} rated){tail}", f"{lead}{tail}"])
+        return fit_summary([f"{lead} ({'; '.join(parts)}){verdict}.", f"{lead} ({rated} rated){verdict}.",
+                            f"{lead}{verdict}."])
     if e.score == 0 and e.rated == 0:
-        return fit_summary([f"ESSDAI not scored: none of {e.total_domains} domains could be rated from the record",
-                            "ESSDAI not scored: no domain could be rated"])
+        return fit_summary([f"ESSDAI was not scored because none of {e.total_domains} domains could be rated "
+                            "from the record.", "ESSDAI was not scored because no domain could be rated."])
     if e.threshold is None and e.met is None and not e.deciding and not e.undetermined:
-        return fit_summary([f"ESSDAI at least {e.score} from {rated}"])
+        return fit_summary([f"ESSDAI is at least {e.score} from {rated}."])
     to_rate = len(e.deciding) or len(e.undetermined)
     return fit_summary([
-        f"ESSDAI at least {e.score} from {rated}: rate {to_rate} more to decide eligibility",
-        f"ESSDAI at least {e.score} from {rated}",
+        f"ESSDAI is at least {e.score} from {rated}; rating {to_rate} more decides eligibility.",
+        f"ESSDAI is at least {e.score} from {rated}.",
     ])
 
 

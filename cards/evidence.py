@@ -15,7 +15,8 @@ from cards.text import date_words, escape_markdown, format_value
 from fhir_mappings.code_tables.loinc import ANALYTES, CODES, LOINC
 
 RATING_NOTE = "clinician rating"  # the note fhir_mappings puts on an ESSDAI domain rating
-_KEYS = ("reference", "display", "value", "unit", "date", "code", "note")
+_KEYS = ("reference", "display", "value", "unit", "date", "code", "note", "threshold")
+_OP_WORDS = {">=": "≥", "<=": "≤"}  # the scoring tables' operators as a clinician reads them
 
 
 def evidence_view(item: Any) -> dict[str, str]:
@@ -55,9 +56,17 @@ def evidence_words(view: dict[str, str], *, rating: bool = False) -> str:
             text += f" {md(view['value'])}" + (f" {md(view['unit'])}" if view["unit"] else "")
     text += f", {md(when)}" if when else ", undated"
     note = "" if rating and view["note"] == RATING_NOTE else view["note"]  # "rated by a clinician" says it
-    if note:
-        text += f" ({md(note)})"
+    # the cut-off that decided the level comes first: "IgG 18 g/L, 13 Nov 2026 (> 16; attribution ...)"
+    said = "; ".join(x for x in (threshold_words(view["threshold"]), note) if x)
+    if said:
+        text += f" ({md(said)})"
     return text
+
+
+def threshold_words(threshold: str) -> str:
+    """"> 16", ">= 1500" as "> 16", "≥ 1500" ("" stays "")."""
+    op, _, limit = threshold.partition(" ")
+    return f"{_OP_WORDS.get(op, op)} {limit}" if limit else threshold
 
 
 def evidence_table(views: list[dict[str, str]]) -> str:

@@ -18,7 +18,7 @@ from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, findi
                             severity_rank, status_of, suggestion_kind, unique_keys)
 from cards.ids import card_uuid
 from cards.render import render
-from cards.text import fit_summary, plural
+from cards.text import fit_summary, plural, sentence
 from cards.unavailable import built_or_unavailable, unavailable_card
 
 __all__ = ["readiness_card", "monitoring_card", "unavailable_card"]
@@ -55,7 +55,7 @@ def _own_reasons(findings: list[Any]) -> list[tuple[str, str]]:
 
 
 def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
-    """"Before starting a JAK inhibitor: N items to check" (N = warning and critical findings), or
+    """"Before starting a JAK inhibitor, N items need checking." (N = warning and critical findings), or
     None when there is nothing to show. Never raises."""
     items = _findings(findings)
     if not items:
@@ -64,23 +64,20 @@ def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict 
                                 ctx=ctx, reason="its findings could not be displayed")
 
 
-def _sentence(text: str) -> str:
-    text = " ".join(text.split()).rstrip(" .;:")
-    return f"{text}." if text else ""
-
-
 def _readiness_summary(critical: list[Any], to_check: list[Any], reminders: list[Any]) -> str:
     """A whole sentence; a critical finding is named in it (its own summary), the rest counted."""
     if critical:
-        first = _sentence(str(getattr(critical[0], "summary", "") or ""))
+        first = sentence(str(getattr(critical[0], "summary", "") or ""))
         others = len(to_check) - 1
-        more = f" {others} more to check before starting." if others else ""
+        more = f" {plural(others, 'more item needs', 'more items need')} checking before starting." if others else ""
         return fit_summary([f"{first}{more}", first,
-                            f"Before starting a JAK inhibitor: {plural(len(critical), 'critical finding')}, "
-                            f"{plural(len(to_check), 'item')} to check."])
+                            f"Before starting a JAK inhibitor, {plural(len(critical), 'critical finding')} and "
+                            f"{plural(len(to_check), 'item')} in all need checking."])
     if to_check:
-        return fit_summary([f"Before starting a JAK inhibitor: {plural(len(to_check), 'item')} to check."])
-    return fit_summary([f"Before starting a JAK inhibitor: nothing flagged, {plural(len(reminders), 'reminder')}."])
+        return fit_summary([f"Before starting a JAK inhibitor, {plural(len(to_check), 'item needs', 'items need')} "
+                            "checking."])
+    return fit_summary([f"Before starting a JAK inhibitor, nothing is flagged; "
+                        f"{plural(len(reminders), 'reminder applies', 'reminders apply')}."])
 
 
 def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
@@ -123,7 +120,7 @@ def _short_name(f: Any) -> str:
 
 
 def monitoring_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
-    """"On <drug>: lipids due, CBC due, ..." for a patient on a JAK inhibitor, or None when nothing
+    """"On <drug>, lipid panel is due and CBC/LFT needs review." for a patient on a JAK inhibitor, or None when nothing
     is due. Never raises."""
     items = _findings(findings)
     if not items:
@@ -137,9 +134,11 @@ def _monitoring_card(items: list[Any], ctx: CardContext) -> dict:
     drug = drugs[0] if len(drugs) == 1 else "a JAK inhibitor"
     # a finding with a test to order is "due"; anything else (e.g. a result that rose) is "to review"
     phrases = list(dict.fromkeys(
-        f"{_short_name(f)} {'due' if suggestion_kind(f) == 'order-test' else 'to review'}" for f in items))
-    summary = fit_summary([f"On {drug}: {', '.join(phrases)}",
-                           f"On {drug}: {plural(len(items), 'monitoring item')} due or to review"])
+        (f"{_short_name(f)} is due" if suggestion_kind(f) == 'order-test' else f"review of {_short_name(f)} is due") for f in items))
+    listed = phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
+    summary = fit_summary([f"On {drug}, {listed}.",
+                           f"On {drug}, {plural(len(items), 'monitoring item is', 'monitoring items are')} "
+                           "due or need review."])
     suggestions, notes = _order_test_suggestions(items, ctx)
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, "monitoring"),

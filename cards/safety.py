@@ -19,7 +19,7 @@ from cards.findings import (NOT_CONFIRMED, build_suggestion, finding_json, findi
                             selection_behavior, severity_rank, status_of, suggestion_kind, unique_keys)
 from cards.ids import card_uuid
 from cards.render import render
-from cards.text import fit_summary, shorten_at_word
+from cards.text import fit_summary, plural, sentence
 
 log = logging.getLogger("essdai_cds.cards")
 
@@ -81,13 +81,13 @@ def minimal_card(f: Any, key: str, ctx: CardContext, merged: bool = False) -> di
     """The fallback card: enough for the clinician to see that the rule fired."""
     rule = str(getattr(f, "rule", "") or "?")
     if merged:
-        return {"uuid": card_uuid(ctx.hook_instance, "reminders"), "summary": REMINDERS_TITLE, "indicator": "info",
+        return {"uuid": card_uuid(ctx.hook_instance, "reminders"), "summary": f"{REMINDERS_TITLE} apply.", "indicator": "info",
                 "detail": "The details of these reminders could not be displayed.",
                 "source": {"label": "JAK-inhibitor safety rules"}}
     indicator = indicator_of(f) if indicator_of(f) in ("critical", "warning") else "warning"
     return {"uuid": card_uuid(ctx.hook_instance, key),
-            "summary": shorten_at_word(" ".join(str(getattr(f, "summary", "") or "").split())
-                                       or f"JAK-inhibitor safety rule {rule} fired"),
+            "summary": fit_summary([sentence(str(getattr(f, "summary", "") or "")),
+                                    f"JAK-inhibitor safety rule {rule} fired."]),
             "indicator": indicator,
             "detail": f"The details of rule {rule} could not be displayed; check the order against the label.",
             "source": {"label": f"JAK-inhibitor safety rule {rule}"}}
@@ -104,7 +104,7 @@ def _finding_card(f: Any, key: str, ctx: CardContext, draft_orders: Any) -> dict
     label = f"JAK-inhibitor safety rule {view['rule']}" + (f" — {view['source_label']}" if view["source_label"] else "")
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, key),
-        "summary": fit_summary([" ".join(view["summary"].split()) or f"{label}: see details"]),
+        "summary": fit_summary([sentence(view["summary"]) or f"JAK-inhibitor safety rule {view['rule']} fired; see the details."]),
         "indicator": view["indicator"],
         "detail": render("safety.md.j2", f=view, notes=[note] if note else [], not_confirmed=NOT_CONFIRMED),
         "source": {"label": label, "url": view["source_url"] or None, "topic": topic(ctx, "medication-safety")},
@@ -131,9 +131,9 @@ def _reminders_card(findings: list[Any], ctx: CardContext, draft_orders: Any) ->
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, "reminders"),
         # one reminder: its own sentence says more than a rule id; several: the count and the rule ids
-        "summary": fit_summary(([views[0]["summary"]] if len(views) == 1 else [])
-                               + [f"{REMINDERS_TITLE} ({len(views)}): {', '.join(rules)}",
-                                  f"{REMINDERS_TITLE} ({len(views)})"]),
+        "summary": fit_summary(([sentence(views[0]["summary"])] if len(views) == 1 else [])
+                               + [f"{plural(len(views), 'monitoring and counselling reminder applies', 'monitoring and counselling reminders apply')} ({', '.join(rules)}).",
+                                  f"{plural(len(views), 'monitoring and counselling reminder applies', 'monitoring and counselling reminders apply')}."]),
         "indicator": "info",
         "detail": render("reminders.md.j2", findings=views, notes=notes, not_confirmed=NOT_CONFIRMED),
         "source": {"label": f"JAK-inhibitor safety rules {', '.join(rules)}", "url": ctx.source_url,

@@ -79,6 +79,16 @@ def fit_summary(candidates: Iterable[str]) -> str:
     return shorten_at_word(last)
 
 
+def sentence(text: str) -> str:
+    """`text` as one sentence: whitespace collapsed, capitalised, ending with a full stop ("" stays "")."""
+    text = " ".join(str(text or "").split()).rstrip(" .;:,")
+    if not text:
+        return ""
+    if text[:1].islower() and text.split(" ", 1)[0].islower():  # "baricitinib ..." but not "eGFR ..."
+        text = text[:1].upper() + text[1:]
+    return f"{text}."
+
+
 def plural(n: int, word: str, plural_word: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural_word or word + 's')}"
 

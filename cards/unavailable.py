@@ -26,7 +26,7 @@ def unavailable_card(what: str, *, ctx: CardContext, reason: str = DEFAULT_REASO
     # whole sentences only: a reason cut mid-sentence ("...were not…") reads as a different claim
     named = what.split(" (", 1)[0]  # "JAK-inhibitor safety check (unavailable: ...)" -> the check's name
     summary = fit_summary([
-        f"Could not complete {what}: {reason}.",
+        f"Could not complete {what} because {reason}.",
         f"Could not complete {what}.",
         f"Could not complete {named}; the card says why.",
         "A check could not be completed; the card says why.",

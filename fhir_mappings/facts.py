@@ -34,6 +34,9 @@ class Evidence:
     date: date | None = None
     code: str | None = None  # "http://loinc.org|731-0"
     note: str | None = None  # e.g. "attribution to Sjögren's presumed"
+    # the cut-off of the scoring table that decided the level, in the table's unit ("> 16" for IgG
+    # 18 g/L); set by scoring (scoring.tables.ThresholdTable.deciding), None when no table decided it
+    threshold: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _drop_none(
@@ -45,6 +48,7 @@ class Evidence:
                 "date": self.date.isoformat() if self.date else None,
                 "code": self.code,
                 "note": self.note,
+                "threshold": self.threshold,
             }
         )
 

@@ -31,6 +31,8 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
 }
 
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -55,6 +57,18 @@ class ThresholdTable:
 
     def level(self, value: float) -> int:
         return next((lvl for op, lim, lvl in self.rows if OPS[op](value, lim)), self.otherwise)
+
+    def deciding(self, value: float, comparator: str | None = None) -> str | None:
+        """The cut-off that decided `value`'s level, as shown beside the value: the first matching row
+        ("> 20"), or, when none matches, the last row negated ("< 16"). None for a value given with a
+        comparator ("<0.5"): its level may rest on more than one row."""
+        if comparator not in (None, "", "=") or not self.rows:
+            return None
+        for op, lim, _ in self.rows:
+            if OPS[op](value, lim):
+                return f"{op} {lim:g}"
+        op, lim, _ = self.rows[-1]
+        return f"{NEGATED[op]} {lim:g}"
 
     @property
     def max_level(self) -> int:

@@ -8,7 +8,7 @@ Absence of a Condition or finding is never evidence of absence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from fhir_mappings.code_tables.essdai_codesystem import CODES
@@ -63,7 +63,7 @@ def exclude(result: ItemResult, causes: tuple[Evidence, ...], why: str) -> ItemR
 def _without_presumed(e: Evidence) -> Evidence:
     if e.note and PRESUMED in e.note:
         rest = "; ".join(p for p in e.note.split("; ") if p != PRESUMED) or None
-        return Evidence(e.reference, e.display, e.value, e.unit, e.date, e.code, rest)
+        return replace(e, note=rest)
     return e
 
 
@@ -149,7 +149,14 @@ def lab_item(facts: PatientFacts, name: str, analyte: str, table: ThresholdTable
     lo, hi = rng
     note = note_if_abnormal if hi > 0 else None
     comp = f"value {m.comparator}{m.value:g} spans levels {lo}-{hi}" if lo != hi else None
-    return bounded(name, lo, hi, (m.evidence(note),), note=comp)
+    return bounded(name, lo, hi, (with_threshold(m.evidence(note), table, m),), note=comp)
+
+
+def with_threshold(e: Evidence, table: ThresholdTable, m: Measurement) -> Evidence:
+    """`e` carrying the cut-off of `table` that decided `m`'s level (shown beside the value on cards)."""
+    if m.value is None:
+        return e
+    return replace(e, threshold=table.deciding(m.value, m.comparator))
 
 
 def window_note(facts: PatientFacts, analyte: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fhir_mappings.facts import Measurement, PatientFacts
-from scoring.items.base import PRESUMED, ItemResult, bounded, decided, unknown, window_note
+from scoring.items.base import PRESUMED, ItemResult, bounded, decided, unknown, window_note, with_threshold
 from scoring.thresholds import IGG_FALL, IGG_LEVEL
 
 LOW_INTERPRETATIONS = frozenset({"L", "LL"})
@@ -24,7 +24,7 @@ def igg(facts: PatientFacts) -> ItemResult:
         return unknown(name, 2, window_note(facts, "igg"))
     lo, hi = IGG_LEVEL.levels_for(m.value, m.comparator)
     fall_lo, fall_hi = IGG_FALL.levels_for(m.value, m.comparator)
-    evidence = (m.evidence(PRESUMED if hi > 0 else None),)
+    evidence = (with_threshold(m.evidence(PRESUMED if hi > 0 else None), IGG_LEVEL, m),)
     if fall_hi:  # the value is, or may be, below 5 g/L
         fall = _recent_fall(facts, m)
         if fall is None:

@@ -11,6 +11,8 @@ autoimmune diagnosis of that cell line (AIHA, ITP) outweighs a drug or deficienc
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (ItemResult, bounded, exclude, finding_evidence, finding_flag, lab_item, unknown)
 from scoring.other_causes import clinician_denies, other_causes
@@ -42,8 +44,7 @@ def _anaemia_attribution(facts: PatientFacts, result: ItemResult) -> ItemResult:
     """Low Hb without haemolysis or an autoimmune cause documented: from 0 up to its grade."""
     if result.max_level == 0 or facts.conditions_of("aiha"):
         return result
-    evidence = tuple(e if not e.reference.startswith("Observation/") else
-                     type(e)(e.reference, e.display, e.value, e.unit, e.date, e.code, NOT_AUTOIMMUNE_YET)
+    evidence = tuple(e if not e.reference.startswith("Observation/") else replace(e, note=NOT_AUTOIMMUNE_YET)
                      for e in result.evidence)
     return bounded(result.name, 0, result.max_level, evidence, NOT_AUTOIMMUNE_YET, result.warning)
 

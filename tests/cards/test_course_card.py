@@ -34,10 +34,10 @@ def _card(result: dict, ctx, **link) -> dict:
 
 
 @pytest.mark.parametrize(("pid", "summary"), [
-    ("course-responder", "ESSDAI 3 at week 24 of baricitinib vs baseline 12: response (fall ≥ 3) met"),
-    ("course-non-responder", "ESSDAI 6 at week 24 of baricitinib vs baseline 8: response (fall ≥ 3) not met"),
-    ("course-straddle", "ESSDAI 4–8 at week 24 of baricitinib vs baseline 9: response (fall ≥ 3) not yet decided"),
-    ("course-stop-restart", "ESSDAI 6 at week 12 of baricitinib vs baseline 11: response (fall ≥ 3) met"),
+    ("course-responder", "ESSDAI is 3 at week 24 of baricitinib vs baseline 12; response (fall ≥ 3) is met."),
+    ("course-non-responder", "ESSDAI is 6 at week 24 of baricitinib vs baseline 8; response (fall ≥ 3) is not met."),
+    ("course-straddle", "ESSDAI is 4–8 at week 24 of baricitinib vs baseline 9; response (fall ≥ 3) is not yet decided."),
+    ("course-stop-restart", "ESSDAI is 6 at week 12 of baricitinib vs baseline 11; response (fall ≥ 3) is met."),
 ])
 def test_the_summary_states_the_response(cohort, ctx, pid: str, summary: str) -> None:
     assert _card(_result(cohort, pid), ctx)["summary"] == summary
@@ -66,14 +66,14 @@ def test_the_detail_shows_the_last_visits(cohort, ctx) -> None:
 def test_no_course_keeps_the_card_as_it_was(cohort, ctx) -> None:
     card = _card(_result(cohort, "sjd-rated-5"), ctx, worksheet_url="https://ws/worksheet/open?iss=x&patient=y",
                  worksheet_link_type="absolute")
-    assert card["summary"] == "ESSDAI 5 (moderate activity): meets the ESSDAI ≥5 threshold"
+    assert card["summary"] == "ESSDAI is 5 (moderate activity), which meets the ≥5 threshold."
     assert "Course on" not in card["detail"]
     assert card["links"][0]["url"] == "https://ws/worksheet/open?iss=x&patient=y"
 
 
 def test_on_a_jak_inhibitor_without_a_baseline_says_so(cohort, ctx) -> None:
     card = _card(_result(cohort, "on-baricitinib"), ctx)
-    assert card["summary"] == "ESSDAI 7 (moderate activity): meets the ESSDAI ≥5 threshold"
+    assert card["summary"] == "ESSDAI is 7 (moderate activity), which meets the ≥5 threshold."
     assert "response not judged — no ESSDAI recorded in the 90 days before the start." in card["detail"]
 
 

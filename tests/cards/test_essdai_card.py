@@ -24,29 +24,29 @@ def card_for(result, ctx):
 
 SUMMARY_CASES = [
     pytest.param(dict(score=9, max_=9, category="moderate", met=True),
-                 "ESSDAI 9 (moderate activity): meets the ESSDAI ≥5 threshold", id="determined-moderate"),
+                 "ESSDAI is 9 (moderate activity), which meets the ≥5 threshold.", id="determined-moderate"),
     pytest.param(dict(score=3, max_=3, category="low", met=False),
-                 "ESSDAI 3 (low activity): below the ESSDAI ≥5 threshold", id="determined-low"),
+                 "ESSDAI is 3 (low activity), which is below the ≥5 threshold.", id="determined-low"),
     pytest.param(dict(score=5, max_=5, category="moderate", met=True),
-                 "ESSDAI 5 (moderate activity): meets the ESSDAI ≥5 threshold", id="determined-at-threshold"),
+                 "ESSDAI is 5 (moderate activity), which meets the ≥5 threshold.", id="determined-at-threshold"),
     pytest.param(dict(score=4, max_=4, category="low", met=False),
-                 "ESSDAI 4 (low activity): below the ESSDAI ≥5 threshold", id="determined-just-below"),
+                 "ESSDAI is 4 (low activity), which is below the ≥5 threshold.", id="determined-just-below"),
     pytest.param(dict(score=16, max_=16, category="high", met=True),
-                 "ESSDAI 16 (high activity): meets the ESSDAI ≥5 threshold", id="determined-high"),
+                 "ESSDAI is 16 (high activity), which meets the ≥5 threshold.", id="determined-high"),
     pytest.param(dict(score=3, max_=40, category=None, met=None, rated=4),
-                 "ESSDAI at least 3 from 4 of 12 domains: rate 8 more to decide eligibility", id="range-undecided"),
+                 "ESSDAI is at least 3 from 4 of 12 domains; rating 8 more decides eligibility.", id="range-undecided"),
     pytest.param(dict(score=3, max_=40, category=None, met=None, rated=4, deciding=3),
-                 "ESSDAI at least 3 from 4 of 12 domains: rate 3 more to decide eligibility", id="range-few-deciding"),
+                 "ESSDAI is at least 3 from 4 of 12 domains; rating 3 more decides eligibility.", id="range-few-deciding"),
     pytest.param(dict(score=7, max_=50, category=None, met=True, rated=4),
-                 "ESSDAI at least 7 (4 of 12 domains rated): meets the ESSDAI ≥5 threshold", id="range-met"),
+                 "ESSDAI is at least 7 (4 of 12 domains rated), which meets the ≥5 threshold.", id="range-met"),
     pytest.param(dict(score=2, max_=4, category="low", met=False, rated=9),
-                 "ESSDAI at most 4 (low activity; 9 of 12 domains rated): below the ESSDAI ≥5 threshold",
+                 "ESSDAI is at most 4 (low activity; 9 of 12 domains rated), which is below the ≥5 threshold.",
                  id="range-below"),
     pytest.param(dict(score=15, max_=60, category="high", met=True, rated=6),
-                 "ESSDAI at least 15 (high activity; 6 of 12 domains rated): meets the ESSDAI ≥5 threshold",
+                 "ESSDAI is at least 15 (high activity; 6 of 12 domains rated), which meets the ≥5 threshold.",
                  id="range-high"),
     pytest.param(dict(score=0, max_=123, category=None, met=None, rated=0),
-                 "ESSDAI not scored: none of 12 domains could be rated from the record", id="no-data"),
+                 "ESSDAI was not scored because none of 12 domains could be rated from the record.", id="no-data"),
 ]
 
 
@@ -283,7 +283,7 @@ def test_unusable_result_gives_the_could_not_complete_card(ctx, result, caplog):
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         (card,) = essdai_cards(result, ctx=ctx)
     assert card["indicator"] == "warning"
-    assert card["summary"] == "Could not complete the ESSDAI assessment: its result could not be displayed."
+    assert card["summary"] == "Could not complete the ESSDAI assessment because its result could not be displayed."
     assert empty_paths(card) == []
     assert "card for the ESSDAI assessment could not be built" in caplog.text
 

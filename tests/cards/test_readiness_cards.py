@@ -38,7 +38,7 @@ READINESS = [
 def test_readiness_card(ctx):
     card = readiness_card(READINESS, ctx=ctx)
     # the critical finding is named (its own summary, as a sentence), the other three counted
-    assert card["summary"] == "R02 summary. 3 more to check before starting."
+    assert card["summary"] == "R02 summary. 3 more items need checking before starting."
     assert card["indicator"] == "critical"  # the most severe finding
     assert card["selectionBehavior"] == "any"
     # one suggestion per missing test: R03 asks for the same CBC as R05
@@ -74,7 +74,7 @@ def test_readiness_override_reasons(ctx):
 
 def test_readiness_with_only_reminders(ctx):
     card = readiness_card([READINESS[0]], ctx=ctx)
-    assert card["summary"] == "Before starting a JAK inhibitor: nothing flagged, 1 reminder."
+    assert card["summary"] == "Before starting a JAK inhibitor, nothing is flagged; 1 reminder applies."
     assert card["indicator"] == "info"
     assert "suggestions" not in card and "selectionBehavior" not in card
 
@@ -85,7 +85,7 @@ def test_no_findings_no_readiness_card(ctx, findings):
 
 
 def test_one_item_is_singular(ctx):
-    assert readiness_card([READINESS[1]], ctx=ctx)["summary"] == "Before starting a JAK inhibitor: 1 item to check."
+    assert readiness_card([READINESS[1]], ctx=ctx)["summary"] == "Before starting a JAK inhibitor, 1 item needs checking."
 
 
 # --- monitoring ---------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ MONITORING = [
 
 def test_monitoring_card(ctx):
     card = monitoring_card(MONITORING, ctx=ctx)
-    assert card["summary"] == "On baricitinib: lipid panel due, CBC with differential due, HBV DNA due"
+    assert card["summary"] == "On baricitinib, lipid panel is due, CBC with differential is due and HBV DNA is due."
     assert card["indicator"] == "info"
     assert card["selectionBehavior"] == "any"
     assert [s["label"] for s in card["suggestions"]] == ["Order lipid panel", "Order CBC with differential",
@@ -112,7 +112,7 @@ def test_monitoring_card(ctx):
 def test_monitoring_result_to_review_and_several_drugs(ctx):
     rose = finding("R26", "warning", "fired", drug="tofacitinib", message="LDL rose from 120 to 190 mg/dL.")
     card = monitoring_card([MONITORING[0], rose], ctx=ctx)
-    assert card["summary"] == "On a JAK inhibitor: lipids to review, lipid panel due"
+    assert card["summary"] == "On a JAK inhibitor, review of lipids is due and lipid panel is due."
     assert card["indicator"] == "warning"
 
 
@@ -120,7 +120,7 @@ def test_monitoring_summary_falls_back_to_a_count_when_long(ctx):
     # placeholder codes, not LOINC: only the length of the summary is under test
     many = [finding(f"R{n}", "info", suggestion=Suggestion("order-test", f"Order test number {n} with a long name",
                                                           loinc=((f"placeholder-{n}", "x"),))) for n in range(10, 20)]
-    assert monitoring_card(many, ctx=ctx)["summary"] == "On baricitinib: 10 monitoring items due or to review"
+    assert monitoring_card(many, ctx=ctx)["summary"] == "On baricitinib, 10 monitoring items are due or need review."
 
 
 @pytest.mark.parametrize("findings", [[], None])
@@ -134,7 +134,7 @@ def test_unavailable_card(ctx):
     card = unavailable_card("the JAK-inhibitor safety check", ctx=ctx)
     assert card == {
         "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{ctx.hook_instance}:unavailable:the JAK-inhibitor safety check")),
-        "summary": "Could not complete the JAK-inhibitor safety check: the FHIR server did not answer.",
+        "summary": "Could not complete the JAK-inhibitor safety check because the FHIR server did not answer.",
         "indicator": "warning",
         "detail": "**Not completed:** the JAK-inhibitor safety check, because the FHIR server did not answer.\n\n"
                   "No result is shown for this check, so its absence does not mean that nothing was found.\n"
@@ -164,8 +164,8 @@ def test_cards_that_cannot_be_built_degrade_to_the_could_not_complete_card(ctx, 
     monkeypatch.setattr(module, "render", broken)
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         ready, monitor = readiness_card(READINESS, ctx=ctx), monitoring_card(MONITORING, ctx=ctx)
-    assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist: its findings could not be displayed."
-    assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check: its findings could not be displayed."
+    assert ready["summary"] == "Could not complete the JAK-inhibitor readiness checklist because its findings could not be displayed."
+    assert monitor["summary"] == "Could not complete the JAK-inhibitor monitoring check because its findings could not be displayed."
     assert "card for the JAK-inhibitor readiness checklist could not be built" in caplog.text
     assert "card for the JAK-inhibitor monitoring check could not be built" in caplog.text
 

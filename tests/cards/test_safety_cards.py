@@ -110,10 +110,10 @@ def test_one_card_per_warning_or_critical_finding_and_one_merged_info_card(ctx):
     cards = safety_cards([off_label(), egfr_dose(), lipids_info(), alc_critical(), missing_tb()], ctx=ctx,
                          draft_orders=DRAFTS)
     assert [(c["indicator"], c["summary"]) for c in cards] == [
-        ("critical", "ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate"),
-        ("warning", "eGFR 45: baricitinib dose should be 1 mg once daily (FDA)"),
-        ("warning", "No TB screening (IGRA) in the last 12 months"),
-        ("info", "Monitoring and counselling reminders (2): R00, R26"),
+        ("critical", "ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate."),
+        ("warning", "eGFR 45: baricitinib dose should be 1 mg once daily (FDA)."),
+        ("warning", "No TB screening (IGRA) in the last 12 months."),
+        ("info", "2 monitoring and counselling reminders apply (R00, R26)."),
     ]
     merged = cards[-1]
     assert [f["rule"] for f in merged["extension"]["essdai-cds"]["findings"]] == ["R00", "R26"]
@@ -124,7 +124,7 @@ def test_one_card_per_warning_or_critical_finding_and_one_merged_info_card(ctx):
 
 def test_a_single_reminder_card_reads_as_that_reminder(ctx):
     [card] = safety_cards([off_label()], ctx=ctx, draft_orders=DRAFTS)
-    assert (card["indicator"], card["summary"]) == ("info", off_label().summary)
+    assert (card["indicator"], card["summary"]) == ("info", "Off-label: no JAK inhibitor is licensed for Sjögren's.")
     assert card["source"]["label"] == "JAK-inhibitor safety rules R00"
 
 
@@ -346,8 +346,8 @@ def test_a_card_that_cannot_be_rendered_still_reaches_the_clinician(ctx, monkeyp
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         cards = safety_cards([alc_critical(), off_label()], ctx=ctx, draft_orders=DRAFTS)
     assert [(c["indicator"], c["summary"]) for c in cards] == [
-        ("critical", "ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate"),
-        ("info", "Monitoring and counselling reminders"),
+        ("critical", "ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate."),
+        ("info", "Monitoring and counselling reminders apply."),
     ]
     assert all(empty_paths(c) == [] for c in cards)
     assert "safety card for rule R02 could not be built; minimal card sent" in caplog.text

@@ -43,10 +43,10 @@ def test_essdai_card_from_scoring(ctx):
     essdai = result["essdai"]
     rated = len(essdai["domains"]) - len(essdai["undetermined"])
     if essdai["score"] == essdai["max"]:
-        assert card["summary"].startswith(f"ESSDAI {essdai['score']}")
+        assert card["summary"].startswith(f"ESSDAI is {essdai['score']}")
     elif result["eligibility"]["met"]:
-        assert card["summary"].startswith(f"ESSDAI at least {essdai['score']} (")
-        assert f"{rated} of 12 domains rated): meets the ESSDAI ≥5 threshold" in card["summary"]
+        assert card["summary"].startswith(f"ESSDAI is at least {essdai['score']} (")
+        assert card["summary"].endswith(f"{rated} of 12 domains rated), which meets the ≥5 threshold.")
 
 
 def _safety():

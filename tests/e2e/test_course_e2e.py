@@ -20,10 +20,10 @@ pytestmark = pytest.mark.integration
 
 CASES = {c.pid: c for c in core_cases(large_size=10) if c.pid.startswith("course-")}
 SUMMARIES = {
-    "course-responder": "ESSDAI 3 at week 24 of baricitinib vs baseline 12: response (fall ≥ 3) met",
-    "course-non-responder": "ESSDAI 6 at week 24 of baricitinib vs baseline 8: response (fall ≥ 3) not met",
-    "course-straddle": "ESSDAI 4–8 at week 24 of baricitinib vs baseline 9: response (fall ≥ 3) not yet decided",
-    "course-stop-restart": "ESSDAI 6 at week 12 of baricitinib vs baseline 11: response (fall ≥ 3) met",
+    "course-responder": "ESSDAI is 3 at week 24 of baricitinib vs baseline 12; response (fall ≥ 3) is met.",
+    "course-non-responder": "ESSDAI is 6 at week 24 of baricitinib vs baseline 8; response (fall ≥ 3) is not met.",
+    "course-straddle": "ESSDAI is 4–8 at week 24 of baricitinib vs baseline 9; response (fall ≥ 3) is not yet decided.",
+    "course-stop-restart": "ESSDAI is 6 at week 12 of baricitinib vs baseline 11; response (fall ≥ 3) is met.",
 }
 
 
@@ -68,4 +68,4 @@ def test_a_patient_without_history_has_no_course(ehr, course_patients, fhir_serv
     load_bundle(fhir_server.base_url, record.bundle(), token=fhir_server.token)
     [card] = essdai_cards(ehr.patient_view("i13-no-history", "full"))
     assert "course" not in extension(card)  # null, left out of the extension
-    assert card["summary"] == "ESSDAI 5 (moderate activity): meets the ESSDAI ≥5 threshold"
+    assert card["summary"] == "ESSDAI is 5 (moderate activity), which meets the ≥5 threshold."
