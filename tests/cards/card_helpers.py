@@ -158,3 +158,20 @@ def validate_r4b(resource: dict) -> None:
     from fhir.resources.R4B import get_fhir_model_class
 
     get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def summary_problems(summary: str) -> list[str]:
+    """Why `summary` is not one whole sentence a clinician reads at a glance ([] when it is): under 140
+    characters (CDS Hooks), ending with a full stop, never cut ("…"), capitalised, one line."""
+    problems = []
+    if len(summary) >= 140:
+        problems.append(f"{len(summary)} characters")
+    if not summary.endswith(".") or summary.endswith(".."):
+        problems.append("does not end with one full stop")
+    if "…" in summary:
+        problems.append("cut mid-sentence")
+    if not summary[:1].isupper() and not summary[:1].isdigit() and not summary[:2] == "eG":
+        problems.append("does not start with a capital")
+    if "\n" in summary or "  " in summary:
+        problems.append("not one line")
+    return problems
