@@ -113,3 +113,15 @@ def test_dates_in_words_and_references_taken_out_of_finding_text() -> None:
     assert without_references("ALC 400/mm³ on 2026-11-13 (Observation/32ac-f2) is low") == "ALC 400/mm³ on 2026-11-13 is low"
     assert without_references("Sjögren's (active, 2022-10-12, Condition/39a1).") == "Sjögren's (active, 2022-10-12)."
     assert without_references("eGFR 45 mL/min/1.73 m²") == "eGFR 45 mL/min/1.73 m²"
+
+
+# --- lab evidence shows the cut-off that decided it (issue 14 point 3) -------------------------------
+def test_evidence_words_show_the_deciding_cut_off_before_the_note():
+    from cards.evidence import evidence_view, evidence_words
+    igg = {"reference": "Observation/igg", "display": "IgG [Mass/volume] in Serum", "value": 17.2, "unit": "g/L",
+           "date": "2026-11-03", "code": "http://loinc.org|2465-3", "threshold": ">= 16",
+           "note": "attribution to Sjögren's presumed"}
+    assert evidence_words(evidence_view(igg)) == "IgG 17.2 g/L, 3 Nov 2026 (≥ 16; attribution to Sjögren's presumed)"
+    assert evidence_words(evidence_view(igg | {"threshold": "> 20", "note": None})) == "IgG 17.2 g/L, 3 Nov 2026 (\\> 20)"  # markdown-escaped, renders "> 20"
+    assert evidence_words(evidence_view({k: v for k, v in igg.items() if k not in ("threshold", "note")})) \
+        == "IgG 17.2 g/L, 3 Nov 2026"

@@ -387,3 +387,30 @@ def test_bad_finding_values_are_ignored_with_a_warning():
 def test_non_boolean_ild_finding_is_reported_and_a_condition_still_counts():
     r = pulmonary.ild(facts(finding("ild-hrct", "yes", ref="Observation/h"), condition("ild")))
     assert (rng(r), r.warning) == ((1, 1), "ignored Observation/h: ild-hrct value 'yes' is not true/false")
+
+
+# --- the cut-off that decided a lab's level travels with its evidence (issue 14: "IgG 17.2 g/L (> 16)") ---
+@pytest.mark.parametrize(("value", "threshold"), [
+    pytest.param(17.2, ">= 16", id="IgG-17.2-level-1"), pytest.param(16.0, ">= 16", id="IgG-16-boundary"),
+    pytest.param(21.0, "> 20", id="IgG-21-level-2"), pytest.param(12.0, "< 16", id="IgG-12-normal"),
+])
+def test_igg_evidence_carries_the_deciding_cut_off(value, threshold):
+    [e] = biological.igg(facts(lab("igg", value, ref="Observation/igg"))).evidence
+    assert (e.value, e.unit, e.threshold) == (value, "g/L", threshold)
+    assert e.to_json()["threshold"] == threshold
+
+
+@pytest.mark.parametrize(("analyte", "value", "threshold"), [
+    pytest.param("neutrophils", 800, "<= 1000", id="N-800"), pytest.param("neutrophils", 400, "< 500", id="N-400"),
+    pytest.param("neutrophils", 1500, ">= 1500", id="N-1500-normal"),
+    pytest.param("lymphocytes", 500, "<= 500", id="L-500"), pytest.param("platelets", 120_000, "< 150000", id="Plt-120k"),
+])
+def test_count_evidence_carries_the_deciding_cut_off(analyte, value, threshold):
+    [e] = getattr(hematological, analyte)(facts(lab(analyte, value))).evidence
+    assert e.threshold == threshold
+
+
+def test_a_value_with_a_comparator_claims_no_single_cut_off():
+    [e] = hematological.neutrophils(facts(lab("neutrophils", 1200, comparator="<"))).evidence
+    assert e.threshold is None
+    assert "threshold" not in e.to_json()  # absent member == null, as for every evidence member
