@@ -106,7 +106,7 @@ def test_cards_meet_the_contract_bars(name: str, client, bench, cohort) -> None:
     assert empty_members(response) == []
     assert response["cards"]
     for card in response["cards"]:
-        assert len(card["summary"]) < 140 and not card["summary"].endswith("…"), card["summary"]
+        assert len(card["summary"]) < 140 and card["summary"].endswith(".") and "…" not in card["summary"], card["summary"]
         detail = card.get("detail", "")
         assert RESOURCE_ID.search(detail) is None, RESOURCE_ID.search(detail)
         assert "http://loinc.org" not in detail and "snomed.info" not in detail

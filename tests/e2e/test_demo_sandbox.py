@@ -116,7 +116,7 @@ def test_discovery_answers_the_sandbox_with_one_service_per_hook(demo: Demo, san
 def test_patient_view_and_feedback_from_the_sandbox(demo: Demo, sandbox_key) -> None:
     client = _sandbox_client(demo, sandbox_key[0])
     cards = client.patient_view("sjd-rated-5")["cards"]
-    essdai = next(c for c in cards if c["summary"].startswith("ESSDAI 5"))
+    essdai = next(c for c in cards if c["summary"].startswith("ESSDAI is 5"))
     assert essdai["indicator"] == "warning" or essdai["indicator"] == "info"
     assert all(len(c["summary"]) < 140 for c in cards)
     # the sandbox sends the 2.0 wrapper with reason.code/system only

@@ -134,7 +134,7 @@ def test_rate_the_missing_domains_save_and_get_a_determined_score(
     ext = extension(after)
     assert (ext["essdai"]["score"], ext["essdai"]["max"], ext["eligibility"]["met"]) == (5, 5, True)
     assert ext["essdai"]["category"] == "moderate"
-    assert after["summary"] == "ESSDAI 5 (moderate activity): meets the ESSDAI ≥5 threshold"
+    assert after["summary"] == "ESSDAI is 5 (moderate activity), which meets the ≥5 threshold."
 
 
 def test_declined_consent_ends_on_a_clear_page(browser: Any, live_worksheet: LiveWorksheet,

@@ -32,7 +32,7 @@ def test_the_card_link_opens_the_course(browser: Any, live_worksheet: LiveWorksh
     patient = load_case("course-stop-restart")
     ehr = EhrClient(live.base_url, ws_fhir, DEFAULT_ISSUER, live.ehr_key, today=ws_today)
     [card] = essdai_cards(ehr.patient_view(patient))
-    assert card["summary"] == "ESSDAI 6 at week 12 of baricitinib vs baseline 11: response (fall ≥ 3) met"
+    assert card["summary"] == "ESSDAI is 6 at week 12 of baricitinib vs baseline 11; response (fall ≥ 3) is met."
     [link] = card["links"]
     assert link["type"] == "smart" and json.loads(link["appContext"]) == {"patient": patient, "section": "course"}
 
