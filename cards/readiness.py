@@ -69,7 +69,7 @@ def _readiness_summary(critical: list[Any], to_check: list[Any], reminders: list
     if critical:
         first = sentence(str(getattr(critical[0], "summary", "") or ""))
         others = len(to_check) - 1
-        more = f" {plural(others, 'more item needs', 'more items need')} checking before starting." if others else ""
+        more = f" {plural(others, 'more item needs', 'more items need')} checking." if others else ""
         return fit_summary([f"{first}{more}", first,
                             f"Before starting a JAK inhibitor, {plural(len(critical), 'critical finding')} and "
                             f"{plural(len(to_check), 'item')} in all need checking."])

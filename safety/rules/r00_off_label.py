@@ -26,7 +26,7 @@ OFF_LABEL = Row(Mark.V, Indicator.INFO, "no JAK inhibitor is licensed for Sjögr
 
 TEXTS = {
     "off-label": Text(
-        "No JAK inhibitor is licensed for Sjögren's; RA label rows applied ({drug}, {jurisdiction})",
+        "No JAK inhibitor is licensed for Sjögren's, so RA label rows are applied ({drug}, {jurisdiction})",
         "No JAK inhibitor is licensed for Sjögren's by FDA or EMA, so this {drug} order is off-label. The "
         "safety checks apply the {jurisdiction} label rows for rheumatoid arthritis. Evidence in primary "
         "Sjögren's: a pilot of baricitinib 2 mg/day (n=11, 24 weeks) and an ongoing open-label RCT of "

@@ -34,7 +34,7 @@ THRESHOLDS = {
 
 TEXTS = {
     "fired": Text(
-        "ALC {value}{unit} below {drug} start threshold ({limit}{unit}): do not initiate; recheck CBC",
+        "ALC {value}{unit} is below the {drug} start threshold of {limit}{unit}; do not initiate and recheck CBC",
         "{observed} is below the {drug} start threshold of {limit}{unit} ({jurisdiction} label: {says}). "
         "Do not initiate; recheck CBC. If the lymphopenia is chronic and Sjögren's-related, document the "
         "benefit-risk judgement when overriding.",

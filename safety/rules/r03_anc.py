@@ -32,7 +32,7 @@ THRESHOLDS = {
 
 TEXTS = {
     "fired": Text(
-        "ANC {value}{unit} below {limit}{unit}: {drug} should not be started",
+        "ANC {value}{unit} is below {limit}{unit}, so {drug} should not be started",
         "{observed} is below the {drug} start threshold of {limit}{unit} ({jurisdiction} label: {says}). "
         "Do not initiate; recheck CBC.",
     ),

@@ -32,7 +32,7 @@ THRESHOLDS = {
 
 TEXTS = {
     "fired": Text(
-        "Hb {value} {unit} below {drug} start threshold ({limit} {unit}): do not initiate",
+        "Hb {value} {unit} is below the {drug} start threshold of {limit} {unit}; do not initiate",
         "{observed} is below the {drug} start threshold of {limit} {unit} ({jurisdiction} label: {says}). "
         "Do not initiate; recheck CBC and look for the cause of the anaemia.",
     ),

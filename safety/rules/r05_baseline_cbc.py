@@ -28,7 +28,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "missing": Text(
-        "No {missing} within {days} days: order a baseline CBC with differential before {drug}",
+        "Order a baseline CBC with differential before {drug}; there is no {missing} within {days} days",
         "No {missing} within the last {days} days (window [P]); {last}. All labels require a baseline CBC "
         "with differential before starting {drug}.",
     ),

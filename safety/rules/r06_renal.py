@@ -93,7 +93,7 @@ TEXTS = {
         "{observed}. {jurisdiction} label: {says}.{note}",
     ),
     "missing": Text(
-        "No {measure} within {days} days: check renal function before starting {drug}",
+        "Check renal function before starting {drug}; there is no {measure} within {days} days",
         "No {measure} within the last {days} days (window [P]); {last}. Baseline renal function is "
         "required before starting {drug}; the {jurisdiction} dose depends on it.",
     ),

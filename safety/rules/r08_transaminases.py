@@ -66,7 +66,7 @@ TEXTS = {
         "normal (and by how much) could not be decided.",
     ),
     "missing": Text(
-        "No ALT/AST within {days} days: check liver tests before starting {drug}",
+        "Check liver tests before starting {drug}; there is no ALT/AST within {days} days",
         "No ALT or AST within the last {days} days (window [P]); {last}. Labels require baseline liver "
         "tests before starting {drug}.",
     ),

@@ -53,7 +53,7 @@ TEXTS = {
         "least 1 month of prophylaxis before starting; window [P].",
     ),
     "missing": Text(
-        "No TB test (IGRA) within {days} days: screen before starting {drug}",
+        "Screen for TB before starting {drug}; there is no TB test (IGRA) within {days} days",
         "No IGRA result within the last {days} days (window [P]); {last}. Labels require TB testing before "
         "starting {drug}; EULAR 2022 prefers IGRA to TST.",
     ),

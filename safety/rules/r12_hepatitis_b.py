@@ -68,7 +68,7 @@ TEXTS = {
         "{observed}; HBsAg not positive. {dna}. Monitor HBV DNA during therapy (every 3 months [P/S]).",
     ),
     "missing": Text(
-        "No {missing} on file: screen for hepatitis B before starting {drug}",
+        "Screen for hepatitis B before starting {drug}; there is no {missing} on file",
         "No {missing} result on file. All labels require HBV screening per clinical guidelines before "
         "starting {drug}.",
     ),

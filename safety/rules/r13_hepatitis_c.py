@@ -47,7 +47,7 @@ TEXTS = {
         "treatment.",
     ),
     "missing": Text(
-        "No hepatitis C screening on file: order HCV antibody before starting {drug}",
+        "Order an HCV antibody before starting {drug}; there is no hepatitis C screening on file",
         "No HCV antibody or HCV RNA result on file. Labels require viral hepatitis screening before starting "
         "{drug}.",
     ),

@@ -57,7 +57,7 @@ TEXTS = {
         "Pregnant: {observed}. {jurisdiction} label: {says}. {advice}",
     ),
     "no-test": Text(
-        "No pregnancy test within {days} days: verify pregnancy status before starting {drug}",
+        "Verify pregnancy status before starting {drug}; there is no pregnancy test within {days} days",
         "Patient may be of child-bearing potential ({who}); no hCG or pregnancy status within the last "
         "{days} days (window [P]). {jurisdiction} label: {says}.",
     ),

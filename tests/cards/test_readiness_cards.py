@@ -38,7 +38,7 @@ READINESS = [
 def test_readiness_card(ctx):
     card = readiness_card(READINESS, ctx=ctx)
     # the critical finding is named (its own summary, as a sentence), the other three counted
-    assert card["summary"] == "R02 summary. 3 more items need checking before starting."
+    assert card["summary"] == "R02 summary. 3 more items need checking."
     assert card["indicator"] == "critical"  # the most severe finding
     assert card["selectionBehavior"] == "any"
     # one suggestion per missing test: R03 asks for the same CBC as R05

@@ -34,6 +34,7 @@ def test_every_snapshot_summary_is_a_whole_sentence() -> None:
                  for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
     assert len(summaries) == 12  # six reviewed cases, each card's summary is its "## " heading
     assert {s: summary_problems(s) for s in summaries if summary_problems(s)} == {}
+    assert [s for s in summaries if ":" in s] == []  # no "label: verdict" log phrasing on the reviewed cards
 
 
 ESSDAI_CASES = [dict(score=5, max_=5, category="moderate", met=True), dict(score=3, max_=3, category="low", met=False),

@@ -121,7 +121,7 @@ def test_cards_meet_the_contract_bars(name: str, client, bench, cohort) -> None:
 def test_a_critical_card_names_its_critical_finding_first(client, bench, cohort) -> None:
     checklist = next(c for c in _response(client, bench, cohort, "jak-lymphopenia", "patient-view")["cards"]
                      if c["indicator"] == "critical")
-    assert checklist["summary"].startswith("ALC 400/mm³ below baricitinib start threshold")
+    assert checklist["summary"].startswith("ALC 400/mm³ is below the baricitinib start threshold")
     first_section = checklist["detail"].split("### ")[1]
     assert first_section.startswith("Critical (1)") and "**R02**" in first_section
 

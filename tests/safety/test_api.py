@@ -97,7 +97,7 @@ def test_is_jak_inhibitor(medication, expected):
 def test_r00_off_label_notice_with_active_sjogren(drug, jur):
     [f] = by_rule(check_order(order(drug, jurisdiction=jur), patient(cond("sjogren")), jur), "R00")
     assert (f.indicator, f.mark, f.status) == (Indicator.INFO, Mark.V, Status.FIRED)
-    assert f.summary == f"No JAK inhibitor is licensed for Sjögren's; RA label rows applied ({drug}, {jur})"
+    assert f.summary == f"No JAK inhibitor is licensed for Sjögren's, so RA label rows are applied ({drug}, {jur})"
     assert f.source.url == "https://doi.org/10.1186/s13063-023-07087-5"
 
 

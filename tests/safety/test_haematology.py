@@ -56,7 +56,7 @@ def test_r02_alc_400_baricitinib_is_critical_with_value_and_date_as_evidence():
     alc = meas("lymphocytes", 400, days_ago=5, ref="Observation/alc-400")
     [f] = by_rule(check_order(order(B), patient(labs={"lymphocytes": alc})), "R02")
     assert f.indicator == Indicator.CRITICAL and f.status == Status.FIRED
-    assert f.summary == "ALC 400/mm³ below baricitinib start threshold (500/mm³): do not initiate; recheck CBC"
+    assert f.summary == "ALC 400/mm³ is below the baricitinib start threshold of 500/mm³; do not initiate and recheck CBC"
     [e] = f.evidence
     assert (e.reference, e.value, e.unit, e.date) == ("Observation/alc-400", 400, "/uL", ago(5))
     assert "ALC 400/mm³ on 2025-11-15 (Observation/alc-400)" in f.message
@@ -118,7 +118,7 @@ def test_r05_cbc_window_edges(days_ago, fires):
 def test_r05_no_alc_within_30_days_is_a_missing_data_warning_with_cbc_order(drug, jur):
     [f] = by_rule(check_order(order(drug, jurisdiction=jur), patient(labs={"lymphocytes": None}), jur), "R05")
     assert (f.indicator, f.status, f.mark, f.confirmed) == (Indicator.WARNING, Status.MISSING_DATA, Mark.P, False)
-    assert f.summary == f"No ALC within 30 days: order a baseline CBC with differential before {drug}"
+    assert f.summary == f"Order a baseline CBC with differential before {drug}; there is no ALC within 30 days"
     assert f.suggestion is not None and f.suggestion.kind == SuggestionKind.ORDER_TEST
     assert [c for c, _ in f.suggestion.loinc] == ["58410-2", "731-0", "751-8", "718-7"]
 

@@ -122,7 +122,7 @@ def test_r12_anti_hbc_positive_orders_hbv_dna():
 def test_r12_no_hbv_serology_is_a_warning_with_the_three_markers_ordered(drug, jur):
     [f] = _run("R12", drug=drug, jur=jur, labs={"hbsag": None, "anti-hbc": None, "anti-hbs": None})
     assert (f.indicator, f.status) == (WARN, Status.MISSING_DATA)
-    assert f.summary == f"No HBsAg or anti-HBc on file: screen for hepatitis B before starting {drug}"
+    assert f.summary == f"Screen for hepatitis B before starting {drug}; there is no HBsAg or anti-HBc on file"
     assert [c for c, _ in f.suggestion.loinc] == ["5195-3", "16933-4", "22322-2"]
 
 
