@@ -53,18 +53,30 @@ def _page(pw: Any, page_html: str) -> tuple[Any, Any]:
     return browser, page
 
 
-def panel_overflow(cards: list[dict[str, Any]]) -> list[str]:
-    """Summaries of the cards whose content is wider than the panel, as Chromium lays them out."""
+_OVERFLOWING = ("els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
+                ".map(e => e.querySelector('h2').textContent)")
+
+
+def panel_overflow(cards: list[dict[str, Any]], browser: Any = None) -> list[str]:
+    """Summaries of the cards whose content is wider than the panel, as Chromium lays them out.
+
+    `browser`: an already running Playwright Chromium (the test suite's shared one: Playwright's sync API
+    allows one instance per process); without it, one is launched for this call."""
+    if browser is not None:
+        page = browser.new_page(viewport={"width": PANEL_PX + 40, "height": 800})
+        try:
+            page.set_content(panel_html(cards))
+            return page.eval_on_selector_all(".card", _OVERFLOWING)
+        finally:
+            page.close()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser, page = _page(pw, panel_html(cards))
+        own, page = _page(pw, panel_html(cards))
         try:
-            return page.eval_on_selector_all(
-                ".card", "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
-                         ".map(e => e.querySelector('h2').textContent)")
+            return page.eval_on_selector_all(".card", _OVERFLOWING)
         finally:
-            browser.close()
+            own.close()
 
 
 def screenshot(cards: list[dict[str, Any]], png: Path) -> None:

@@ -75,7 +75,7 @@ def test_candidate_list_equals_the_generator_expectations_for_every_patient(syst
     assert sorted(m["entity"]["reference"] for m in group["member"]) == sorted(f"Patient/{p}" for p in want)
 
 
-def test_each_screening_row_equals_essdai_cds_score_for_that_patient(system_screen, tmp_path,
+def test_each_screening_row_equals_essdai_cds_score_for_that_patient(system_screen, bulk_server, tmp_path,
                                                                      assessment_date) -> None:
     out, _summary = system_screen
     store = ScreenStore(out / "screen.sqlite")
@@ -89,7 +89,7 @@ def test_each_screening_row_equals_essdai_cds_score_for_that_patient(system_scre
             assert cli_main(["score", str(path), "--at", assessment_date.isoformat(), "--patient", pid]) == 0
         assert (pid, json.loads(buffer.getvalue())) == (pid, rows[pid]["assessment"])
         compared += 1
-    assert compared == len(rows) == 48
+    assert compared == len(rows) == len(bulk_server.expected["patients"])
 
 
 def _put_rating(base_url: str, token: str, pid: str, level: int, as_of: date) -> None:
@@ -110,7 +110,7 @@ def _put_rating(base_url: str, token: str, pid: str, level: int, as_of: date) ->
 def test_since_rescoring_touches_only_the_changed_patient(bulk_server, tmp_path, assessment_date) -> None:
     out = tmp_path / "screen"
     first = run_screen(_options(bulk_server, out, assessment_date, type_filter=False))
-    assert first.scored == 48 and first.transaction_time
+    assert first.scored == len(bulk_server.expected["patients"]) and first.transaction_time
     before = {r["patient_id"]: r for r in ScreenStore(out / "screen.sqlite").rows()}
     assert before["sjd-rated-4"]["essdai_score"] == 4 and before["sjd-rated-4"]["eligible"] is False
     _put_rating(bulk_server.base_url, bulk_server.load_token, "sjd-rated-4", 3, assessment_date)
@@ -120,7 +120,7 @@ def test_since_rescoring_touches_only_the_changed_patient(bulk_server, tmp_path,
     assert sorted(after) == sorted(before)
     assert {p for p in after if after[p] != before[p]} == {"sjd-rated-4"}
     assert after["sjd-rated-4"]["eligible"] is True and after["sjd-rated-4"]["essdai_score"] > 4
-    assert second.to_json()["attrition"][0] == {"step": "patients screened", "patients": 48}
+    assert second.to_json()["attrition"][0] == {"step": "patients screened", "patients": len(bulk_server.expected["patients"])}
 
 
 def _put_group(bulk: Any, members: list[str]) -> None:
@@ -145,14 +145,14 @@ def test_cli_group_export_and_a_patient_who_leaves_the_group_leaves_the_list(
     assert cli_main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     listed = [e["patient_id"] for e in csv.DictReader(io.StringIO((out / "candidates.csv").read_text()))]
-    assert "sjd-rated-14" in listed and first["patients"] == 48
+    assert "sjd-rated-14" in listed and first["patients"] == len(everyone)
 
     _put_group(bulk_server, [p for p in everyone if p != "sjd-rated-14"])
     assert cli_main([*argv, "--since", "last"]) == 0
     second = json.loads(capsys.readouterr().out)
     after = [e["patient_id"] for e in csv.DictReader(io.StringIO((out / "candidates.csv").read_text()))]
     assert after == [p for p in listed if p != "sjd-rated-14"]
-    assert (second["patients"], second["removed"], second["scored"]) == (47, 1, 0)
+    assert (second["patients"], second["removed"], second["scored"]) == (len(everyone) - 1, 1, 0)
     audit = [json.loads(x) for x in (out / "audit.log").read_text().splitlines()]
     assert [(a["who"], a["group"], a["rows"]) for a in audit] == [
         ("recruiter-1", "Group/screen-cohort", len(listed)), ("recruiter-1", "Group/screen-cohort", len(listed) - 1)]
@@ -212,8 +212,8 @@ def test_the_spark_engine_gives_the_embedded_rows_through_run_screen(system_scre
     assert sorted(row_json(r) for r in ScreenStore(spark_out / "screen.sqlite").rows()) == embedded
 
 
-def test_cli_screen_of_an_exported_folder_gives_the_same_rows(system_screen, tmp_path, assessment_date,
-                                                               capsys) -> None:
+def test_cli_screen_of_an_exported_folder_gives_the_same_rows(system_screen, bulk_server, tmp_path,
+                                                               assessment_date, capsys) -> None:
     from screening.rows import row_json
 
     out, _summary = system_screen
@@ -221,6 +221,6 @@ def test_cli_screen_of_an_exported_folder_gives_the_same_rows(system_screen, tmp
     folder_out = tmp_path / "folder"
     assert cli_main(["screen", "--input", str(export_dir), "--out", str(folder_out), "--at",
                      assessment_date.isoformat(), "--quiet"]) == 0
-    assert json.loads(capsys.readouterr().out)["patients"] == 48
+    assert json.loads(capsys.readouterr().out)["patients"] == len(bulk_server.expected["patients"])
     assert sorted(row_json(r) for r in ScreenStore(folder_out / "screen.sqlite").rows()) == \
         sorted(row_json(r) for r in ScreenStore(out / "screen.sqlite").rows())
