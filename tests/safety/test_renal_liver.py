@@ -6,7 +6,7 @@ import pytest
 
 from safety import check_order, readiness
 from safety.model import Indicator, Mark, Status, SuggestionKind
-from safety_factories import USUAL, born_aged, by_rule, cond, meas, order, patient
+from safety_factories import USUAL, born_aged, by_rule, cond, finding, meas, order, patient
 
 B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
 CRIT, WARN = Indicator.CRITICAL, Indicator.WARNING
@@ -28,7 +28,7 @@ FDA_EDGES = [
 ]
 # EMA, and tofacitinib FDA, without body weight: eGFR is the CrCl proxy (mark [P])
 EMA_PROXY_EDGES = [
-    (T, "FDA", 49.9, (WARN, 5, 1)), (T, "FDA", 50, None),
+    (T, "FDA", 50, (WARN, 5, 1)), (T, "FDA", 50.1, None),  # USPI 2.3 Table 1: moderate RI is CLcr <= 50
     (B, "EMA", 29.9, (CRIT, None, None)), (B, "EMA", 30, (WARN, 2, 1)), (B, "EMA", 60, (WARN, 2, 1)),
     (B, "EMA", 60.1, None),
     (T, "EMA", 29.9, (WARN, 5, 1)), (T, "EMA", 30, None),
@@ -188,13 +188,37 @@ def test_r08_flagged_value_without_reference_range_is_reported_not_guessed():
 
 def test_r06_tofacitinib_fda_is_dosed_by_cockcroft_gault_creatinine_clearance():
     """Issue 11: tofacitinib FDA renal dosing is by creatinine clearance (Cockcroft-Gault from age,
-    weight, sex and serum creatinine), not eGFR. 60-year-old man, 60 kg, creatinine 1.6 mg/dL:
-    CrCl = (140-60) x 60 / (72 x 1.6) = 41.7 mL/min < 50 -> 5 mg once daily, though eGFR is 65.
-    (The 50 mL/min cut-off stays [R]: the US label passage was not retrieved here.)"""
+    weight, sex and serum creatinine), not eGFR.
+
+    XELJANZ USPI, 2 Dosage and Administration (2.3, Table 1, "Recommended Dosage in Patients with Renal
+    Impairment (RI)"; also cited from 8.6 Renal Impairment), as retrieved from
+    pfizermedical.com/xeljanz/dosage-admin: "the severity of renal impairment was defined based on
+    creatinine clearance (CLcr) estimated using the Cockcroft-Gault equation: CLcr >80 mL/min (normal
+    renal function); >50 and <=80 mL/min (mild renal impairment); >=30 and <=50 mL/min (moderate renal
+    impairment); <30 mL/min (severe renal impairment)." Rows: "Mild RI (CLcr >50 and <=80 mL/min) | 5 mg
+    twice daily | 11 mg once daily"; "Moderate RI (CLcr >=30 and <=50 mL/min) | 5 mg once daily | XELJANZ
+    tablets 5 mg once daily"; "Severe RI (CLcr <30 mL/min) | 5 mg once daily | XELJANZ tablets 5 mg once
+    daily". So the cut-off is CrCl <= 50 mL/min (50 itself is moderate), now [V].
+
+    60-year-old man, 60 kg, creatinine 1.6 mg/dL: CrCl = (140-60) x 60 / (72 x 1.6) = 41.7 mL/min
+    -> 5 mg once daily, though eGFR is 65."""
     [f] = _r06(T, "FDA", 65, labs={"creatinine": meas("creatinine", 1.6), "weight": meas("weight", 60)},
                birth=born_aged(60))
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
     assert "CrCl 41.7 mL/min (Cockcroft-Gault" in f.message
+    assert f.mark == Mark.R  # the Cockcroft-Gault computation itself is [R]; the label row is [V]
+    assert "FDA label: moderate or severe renal impairment (CrCl <= 50 mL/min): 5 mg once daily." in f.message
+
+
+def test_r06_tofacitinib_fda_crcl_exactly_50_is_moderate_renal_impairment():
+    """USPI 2.3 Table 1: "Moderate RI (CLcr >=30 and <=50 mL/min) | 5 mg once daily". A 60-year-old man
+    of 72 kg with creatinine 1.6 mg/dL has CrCl (140-60) x 72 / (72 x 1.6) = 50.0 mL/min: reduced;
+    73 kg gives 50.7 mL/min (mild RI): no finding."""
+    labs = {"creatinine": meas("creatinine", 1.6)}
+    [f] = _r06(T, "FDA", 65, labs={**labs, "weight": meas("weight", 72)}, birth=born_aged(60))
+    assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
+    assert f.summary == "CrCl 50 mL/min: reduce tofacitinib to 5 mg once daily (FDA)"
+    assert _r06(T, "FDA", 65, labs={**labs, "weight": meas("weight", 73)}, birth=born_aged(60)) == []
 
 
 def test_r06_says_which_cockcroft_gault_input_is_missing():
