@@ -145,6 +145,77 @@ def test_r07_silent_for_an_inactive_condition():
     assert by_rule(check_order(order(B), facts), "R07") == []
 
 
+CHILD_PUGH_QUOTE = """
+    XELJANZ USPI 2.3 Table 1, "Recommended Dosage in Patients with Hepatic Impairment (HI)"
+    (pfizermedical.com/xeljanz/dosage-admin): "Mild HI (Child-Pugh A) | 5 mg twice daily | 11 mg once
+    daily"; "Moderate HI (Child-Pugh B) | 5 mg once daily | XELJANZ tablets 5 mg once daily"; "Severe HI
+    (Child-Pugh C) | Use of XELJANZ tablets/XELJANZ XR is not recommended." USPI 8.7 Hepatic Impairment
+    (2017 revision, as retrieved): "the recommended dose is XELJANZ 5 mg once daily in patients with
+    moderate hepatic impairment [...] use of XELJANZ/XELJANZ XR in patients with severe hepatic
+    impairment is not recommended. No dose adjustment is required in patients with mild hepatic
+    impairment." EMA SmPC 4.2: the hepatic passage was NOT retrieved with the search tool (only the SmPC
+    opening pages were), so the EMA moderate row stays [R].
+"""
+
+
+def _r07(drug, jur, *items, dose=None):
+    draft = order(drug, *(dose or (USUAL, USUAL)), jurisdiction=jur)
+    return by_rule(check_order(draft, patient(*items), jur), "R07")
+
+
+@pytest.mark.parametrize(("jur", "dose", "mark"), [("FDA", (5, 2), Mark.V), ("FDA", (11, 1), Mark.V),
+                                                   ("EMA", (5, 2), Mark.R)])
+def test_r07_tofacitinib_child_pugh_b_reduces_to_5_mg_once_daily(jur, dose, mark):
+    [f] = _r07(T, jur, finding("child-pugh-class", "B"), dose=dose)
+    assert (f.indicator, f.status, f.mark) == (WARN, Status.FIRED, mark)
+    assert f.summary == f"Child-Pugh B: reduce tofacitinib to 5 mg once daily ({jur})"
+    assert f.suggestion.kind == SuggestionKind.DOSE_CHANGE
+    assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
+    assert [e.display for e in f.evidence] == ["Child-Pugh class"]
+    assert f"{jur} label: moderate hepatic impairment (Child-Pugh B): 5 mg once daily" in f.message
+
+
+test_r07_tofacitinib_child_pugh_b_reduces_to_5_mg_once_daily.__doc__ = CHILD_PUGH_QUOTE
+
+
+def test_r07_child_pugh_b_silent_at_5_mg_once_daily_and_for_baricitinib():
+    cp_b = finding("child-pugh-class", "B")
+    assert _r07(T, "FDA", cp_b, dose=(5, 1)) == []
+    assert _r07(B, "FDA", cp_b) == []  # no moderate-impairment row in the baricitinib labels
+
+
+@pytest.mark.parametrize(("drug", "jur", "verdict"), [(T, "FDA", "not recommended"), (T, "EMA", "contraindicated"),
+                                                      (B, "EMA", "not recommended")])
+def test_r07_child_pugh_c_is_critical(drug, jur, verdict):
+    [f] = _r07(drug, jur, finding("child-pugh-class", "C"))
+    assert (f.indicator, f.mark) == (CRIT, Mark.V)
+    assert f.summary == f"Severe hepatic impairment on file: {drug} {verdict} ({jur})"
+    assert f.suggestion.kind == SuggestionKind.CANCEL_ORDER
+    assert "Child-Pugh C (" in f.message and "Child-Pugh class not on file" not in f.message
+
+
+test_r07_child_pugh_c_is_critical.__doc__ = CHILD_PUGH_QUOTE
+
+
+def test_r07_child_pugh_a_outranks_the_cirrhosis_proxy():
+    """USPI 8.7: "No dose adjustment is required in patients with mild hepatic impairment." A clinician's
+    Child-Pugh A decides over a cirrhosis code that would otherwise be read as severe [R]."""
+    assert _r07(T, "FDA", finding("child-pugh-class", "A"), cond("severe-hepatic-impairment")) == []
+
+
+@pytest.mark.parametrize(("drug", "b_says"), [(T, "B: 5 mg once daily"), (B, "B: no dose change")])
+def test_r07_cirrhosis_without_child_pugh_class_says_the_class_is_unknown(drug, b_says):
+    [f] = _r07(drug, "FDA", cond("severe-hepatic-impairment"))
+    assert f.indicator == CRIT
+    assert f.message.endswith(" Child-Pugh class not on file: the diagnosis is read as severe [R]; a class would "
+                              f"decide (C: as above; {b_says}; A: no change).")
+
+
+def test_r07_child_pugh_class_older_than_the_clinician_window_is_not_used():
+    """The class is a clinician finding: only inside the 90-day clinician window; an old B is not used."""
+    assert _r07(T, "FDA", finding("child-pugh-class", "B", days_ago=120)) == []
+
+
 # R08 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("alt", "bilirubin", "expected"),
