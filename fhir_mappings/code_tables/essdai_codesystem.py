@@ -37,7 +37,7 @@ class CodeDef:
     code: str
     display: str
     value_type: str  # "integer" | "decimal" | "boolean" | "string"
-    group: str  # a domain name, "total", "esspri" or "classification"
+    group: str  # a domain name, "total", "esspri", "classification" or "safety" (label rows)
     allowed: tuple[str, ...] = ()  # for string values
     unit: str | None = None  # UCUM unit for decimals
     meaning: str = ""
@@ -122,6 +122,9 @@ _DEFS: list[CodeDef] = [
             unit="mL/min"),
     CodeDef("sicca-symptoms", "At least one ocular or oral dryness question answered yes", "boolean",
             "classification"),
+    # safety (JAK-inhibitor label rows): no LOINC/SNOMED code for the class was confirmed (issue 11)
+    CodeDef("child-pugh-class", "Child-Pugh class (clinician assessment of hepatic impairment)", "string", "safety",
+            allowed=("A", "B", "C"), meaning="A = mild, B = moderate, C = severe hepatic impairment"),
 ]
 
 CODES: dict[str, CodeDef] = {d.code: d for d in _DEFS}

@@ -9,8 +9,8 @@ the renal window (30 days [P]) -> warning "missing-data" with a suggestion to or
 Why: baricitinib, tofacitinib and filgotinib are renally cleared; the labels reduce or stop them.
 
 Known problems:
-- tofacitinib FDA "moderate or severe renal impairment" has no number in the rule document; the
-  cut-off used (< 50, the moderate CrCl band of its PK study as remembered) is [R].
+- tofacitinib FDA: the label's Table 1 defines moderate renal impairment as CLcr >= 30 and <= 50
+  mL/min (Cockcroft-Gault), severe as < 30; both -> 5 mg once daily. Confirmed [V] (issue 11).
 - upadacitinib EMA rows are [R]; upadacitinib FDA RA has no adjustment above eGFR 15.
 - the tighter 14-day window (eGFR < 60 or age >= 75, [P]) only adds a "recheck" note.
 - a severe-CKD / dialysis Condition without a lab value is not used as a proxy.
@@ -49,10 +49,10 @@ BANDS: dict[tuple[str, str], tuple[Row, ...]] = {
             doses_per_day=1, case="reduce"),
     ),
     (TOFACITINIB, FDA): (
-        # by creatinine clearance (Cockcroft-Gault), as the US label's renal bands are (issue 11); the
-        # cut-off 50 mL/min stays [R]: the label passage was not retrieved here
-        Row(_R, _WARN, "moderate or severe renal impairment (CrCl < 50 mL/min): 5 mg once daily", limit=50,
-            unit=CRCL, dose_mg=5, doses_per_day=1, case="reduce"),
+        # USPI 2.3 Table 1 (pfizermedical.com/xeljanz/dosage-admin): severity by Cockcroft-Gault CLcr;
+        # moderate RI "CLcr >=30 and <=50 mL/min" and severe "<30": 5 mg once daily (XR -> 5 mg tablets)
+        Row(_V, _WARN, "moderate or severe renal impairment (CrCl <= 50 mL/min): 5 mg once daily", limit=50,
+            op="<=", unit=CRCL, dose_mg=5, doses_per_day=1, case="reduce"),
     ),
     (TOFACITINIB, EMA): (
         Row(_S, _WARN, "severe renal impairment (CrCl < 30): 5 mg once daily", limit=30, unit=CRCL, dose_mg=5,
@@ -265,7 +265,7 @@ RULE = SafetyRule(
     texts=TEXTS,
     sections=sections(join(USPI_DOSAGE, USPI_RENAL), SMPC_42),
     check=check,
-    known_problems="Tofacitinib FDA moderate cut-off (< 50) and upadacitinib EMA rows are [R]; "
+    known_problems="Upadacitinib EMA rows are [R]; "
                    "the 14-day window only adds a recheck note.",
     override_reasons=(OVERRIDE_BENEFIT,),
 )

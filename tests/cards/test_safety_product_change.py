@@ -7,7 +7,7 @@ from __future__ import annotations
 import fhir_mappings
 import safety
 from cards import safety_cards
-from tests.safety.safety_factories import meas, med, patient
+from tests.safety.safety_factories import finding, meas, med, patient
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 DRAFT = {"resourceType": "MedicationRequest", "id": "xr", "status": "draft", "intent": "order",
@@ -52,3 +52,16 @@ def test_two_cards_never_offer_the_same_update(ctx):
     assert len(updates) == 1
     others = [c for c in cards if c not in updates and "The same change is offered on the" in c["detail"]]
     assert len(others) == 1
+
+
+def test_child_pugh_b_on_the_xr_order_changes_the_product_to_the_5_mg_tablet(ctx):
+    """XELJANZ USPI 2.3 Table 1: "Moderate HI (Child-Pugh B) | 5 mg once daily | XELJANZ tablets 5 mg once
+    daily" -- the XR column names the immediate-release tablets, so the 11 mg XR order becomes the coded
+    5 mg tablet once daily (R07), offered on one card only."""
+    findings, cards = _cards(ctx, finding("child-pugh-class", "B"))
+    [r07] = [f for f in findings if f.rule == "R07"]
+    assert r07.suggestion.product == (RXNORM, "1357541", "tofacitinib 5 MG Oral Tablet")
+    assert r07.suggestion.label == "Change to tofacitinib 5 MG Oral Tablet, once daily"
+    updates = [a for c in cards for s in c.get("suggestions", []) for a in s["actions"] if a["type"] == "update"]
+    assert len(updates) == 1
+    assert updates[0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "1357541"

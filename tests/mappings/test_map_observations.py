@@ -289,6 +289,7 @@ def test_no_dlco_derivation_when_percent_is_present():
         pytest.param("esspri-fatigue", {"valueQuantity": {"value": 6.5}}, 6.5, None, id="unitless-decimal"),
         pytest.param("esspri-pain", {"valueInteger": 7}, 7.0, None, id="decimal-as-integer"),
         pytest.param("articular", {"valueInteger": 2}, 2, None, id="domain-rating"),
+        pytest.param("child-pugh-class", {"valueString": "B"}, "B", None, id="child-pugh-class"),
     ],
 )
 def test_project_codesystem_findings(code, fields, value, unit):
@@ -312,6 +313,8 @@ def test_project_codesystem_findings(code, fields, value, unit):
         pytest.param("parotid-size-cm", {"valueQuantity": qty(1, "[in_i]")},
                      "unit '[in_i]' is not usable for parotid-size-cm (expects cm)", id="bad-unit"),
         pytest.param("parotid-size-cm", {"valueQuantity": {"value": 3}}, "no unit for parotid-size-cm", id="no-unit"),
+        pytest.param("child-pugh-class", {"valueString": "b"}, "value 'b' is not one of A, B, C for child-pugh-class",
+                     id="child-pugh-lower-case"),
     ],
 )
 def test_project_codesystem_problems_are_skipped(code, fields, reason):

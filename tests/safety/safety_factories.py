@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from fhir_mappings.facts import AllergyFact, ConditionFact, ImmunizationFact, Measurement, MedicationFact, PatientFacts
+from fhir_mappings.facts import AllergyFact, ConditionFact, Finding, ImmunizationFact, Measurement, MedicationFact, \
+    PatientFacts
 from safety.lookups import UNITS
 
 AS_OF = date(2025, 11, 20)
@@ -116,7 +117,7 @@ def baseline(**overrides: Measurement | None) -> dict[str, Measurement | None]:
 
 def patient(*items: object, labs: dict[str, Measurement | None] | None = None, birth: date | None = date(1970, 1, 1),
             gender: str | None = "male", clean: bool = True, immunization_records: int | None = None) -> PatientFacts:
-    """Facts for one patient: `items` are Measurements, ConditionFacts and MedicationFacts; with
+    """Facts for one patient: `items` are Measurements, ConditionFacts, MedicationFacts and Findings; with
     `clean` the normal baseline (overridable through `labs`) is added. AllergyFacts and
     ImmunizationFacts may be items too; `immunization_records` defaults to the number of the latter."""
     measurements = [m for m in items if isinstance(m, Measurement)]
@@ -132,6 +133,7 @@ def patient(*items: object, labs: dict[str, Measurement | None] | None = None, b
         medications=tuple(m for m in items if isinstance(m, MedicationFact)),
         allergies=tuple(a for a in items if isinstance(a, AllergyFact)),
         immunizations=tuple(i for i in items if isinstance(i, ImmunizationFact)),
+        findings=tuple(f for f in items if isinstance(f, Finding)),
         immunization_records=sum(isinstance(i, ImmunizationFact) for i in items)
         if immunization_records is None else immunization_records,
     )
@@ -165,6 +167,11 @@ def vaccine(name: str = "zoster-live", *, days_ago: int = 14, ref: str | None = 
         status="completed",
         date=ago(days_ago),
     )
+
+
+def finding(code: str, value: int | float | bool | str, *, days_ago: int = 10) -> Finding:
+    """A clinician finding in the project CodeSystem (e.g. "child-pugh-class", "B")."""
+    return Finding(code, value, ago(days_ago), f"Observation/{code}-{next(_counter)}")
 
 
 def born_aged(years: int) -> date:

@@ -6,7 +6,7 @@ import pytest
 
 from safety import check_order, readiness
 from safety.model import Indicator, Mark, Status, SuggestionKind
-from safety_factories import USUAL, born_aged, by_rule, cond, meas, order, patient
+from safety_factories import USUAL, born_aged, by_rule, cond, finding, meas, order, patient
 
 B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
 CRIT, WARN = Indicator.CRITICAL, Indicator.WARNING
@@ -28,7 +28,7 @@ FDA_EDGES = [
 ]
 # EMA, and tofacitinib FDA, without body weight: eGFR is the CrCl proxy (mark [P])
 EMA_PROXY_EDGES = [
-    (T, "FDA", 49.9, (WARN, 5, 1)), (T, "FDA", 50, None),
+    (T, "FDA", 50, (WARN, 5, 1)), (T, "FDA", 50.1, None),  # USPI 2.3 Table 1: moderate RI is CLcr <= 50
     (B, "EMA", 29.9, (CRIT, None, None)), (B, "EMA", 30, (WARN, 2, 1)), (B, "EMA", 60, (WARN, 2, 1)),
     (B, "EMA", 60.1, None),
     (T, "EMA", 29.9, (WARN, 5, 1)), (T, "EMA", 30, None),
@@ -145,6 +145,77 @@ def test_r07_silent_for_an_inactive_condition():
     assert by_rule(check_order(order(B), facts), "R07") == []
 
 
+CHILD_PUGH_QUOTE = """
+    XELJANZ USPI 2.3 Table 1, "Recommended Dosage in Patients with Hepatic Impairment (HI)"
+    (pfizermedical.com/xeljanz/dosage-admin): "Mild HI (Child-Pugh A) | 5 mg twice daily | 11 mg once
+    daily"; "Moderate HI (Child-Pugh B) | 5 mg once daily | XELJANZ tablets 5 mg once daily"; "Severe HI
+    (Child-Pugh C) | Use of XELJANZ tablets/XELJANZ XR is not recommended." USPI 8.7 Hepatic Impairment
+    (2017 revision, as retrieved): "the recommended dose is XELJANZ 5 mg once daily in patients with
+    moderate hepatic impairment [...] use of XELJANZ/XELJANZ XR in patients with severe hepatic
+    impairment is not recommended. No dose adjustment is required in patients with mild hepatic
+    impairment." EMA SmPC 4.2: the hepatic passage was NOT retrieved with the search tool (only the SmPC
+    opening pages were), so the EMA moderate row stays [R].
+"""
+
+
+def _r07(drug, jur, *items, dose=None):
+    draft = order(drug, *(dose or (USUAL, USUAL)), jurisdiction=jur)
+    return by_rule(check_order(draft, patient(*items), jur), "R07")
+
+
+@pytest.mark.parametrize(("jur", "dose", "mark"), [("FDA", (5, 2), Mark.V), ("FDA", (11, 1), Mark.V),
+                                                   ("EMA", (5, 2), Mark.R)])
+def test_r07_tofacitinib_child_pugh_b_reduces_to_5_mg_once_daily(jur, dose, mark):
+    [f] = _r07(T, jur, finding("child-pugh-class", "B"), dose=dose)
+    assert (f.indicator, f.status, f.mark) == (WARN, Status.FIRED, mark)
+    assert f.summary == f"Child-Pugh B: reduce tofacitinib to 5 mg once daily ({jur})"
+    assert f.suggestion.kind == SuggestionKind.DOSE_CHANGE
+    assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
+    assert [e.display for e in f.evidence] == ["Child-Pugh class"]
+    assert f"{jur} label: moderate hepatic impairment (Child-Pugh B): 5 mg once daily" in f.message
+
+
+test_r07_tofacitinib_child_pugh_b_reduces_to_5_mg_once_daily.__doc__ = CHILD_PUGH_QUOTE
+
+
+def test_r07_child_pugh_b_silent_at_5_mg_once_daily_and_for_baricitinib():
+    cp_b = finding("child-pugh-class", "B")
+    assert _r07(T, "FDA", cp_b, dose=(5, 1)) == []
+    assert _r07(B, "FDA", cp_b) == []  # no moderate-impairment row in the baricitinib labels
+
+
+@pytest.mark.parametrize(("drug", "jur", "verdict"), [(T, "FDA", "not recommended"), (T, "EMA", "contraindicated"),
+                                                      (B, "EMA", "not recommended")])
+def test_r07_child_pugh_c_is_critical(drug, jur, verdict):
+    [f] = _r07(drug, jur, finding("child-pugh-class", "C"))
+    assert (f.indicator, f.mark) == (CRIT, Mark.V)
+    assert f.summary == f"Severe hepatic impairment on file: {drug} {verdict} ({jur})"
+    assert f.suggestion.kind == SuggestionKind.CANCEL_ORDER
+    assert "Child-Pugh C (" in f.message and "Child-Pugh class not on file" not in f.message
+
+
+test_r07_child_pugh_c_is_critical.__doc__ = CHILD_PUGH_QUOTE
+
+
+def test_r07_child_pugh_a_outranks_the_cirrhosis_proxy():
+    """USPI 8.7: "No dose adjustment is required in patients with mild hepatic impairment." A clinician's
+    Child-Pugh A decides over a cirrhosis code that would otherwise be read as severe [R]."""
+    assert _r07(T, "FDA", finding("child-pugh-class", "A"), cond("severe-hepatic-impairment")) == []
+
+
+@pytest.mark.parametrize(("drug", "b_says"), [(T, "B: 5 mg once daily"), (B, "B: no dose change")])
+def test_r07_cirrhosis_without_child_pugh_class_says_the_class_is_unknown(drug, b_says):
+    [f] = _r07(drug, "FDA", cond("severe-hepatic-impairment"))
+    assert f.indicator == CRIT
+    assert f.message.endswith(" Child-Pugh class not on file: the diagnosis is read as severe [R]; a class would "
+                              f"decide (C: as above; {b_says}; A: no change).")
+
+
+def test_r07_child_pugh_class_older_than_the_clinician_window_is_not_used():
+    """The class is a clinician finding: only inside the 90-day clinician window; an old B is not used."""
+    assert _r07(T, "FDA", finding("child-pugh-class", "B", days_ago=120)) == []
+
+
 # R08 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("alt", "bilirubin", "expected"),
@@ -188,13 +259,37 @@ def test_r08_flagged_value_without_reference_range_is_reported_not_guessed():
 
 def test_r06_tofacitinib_fda_is_dosed_by_cockcroft_gault_creatinine_clearance():
     """Issue 11: tofacitinib FDA renal dosing is by creatinine clearance (Cockcroft-Gault from age,
-    weight, sex and serum creatinine), not eGFR. 60-year-old man, 60 kg, creatinine 1.6 mg/dL:
-    CrCl = (140-60) x 60 / (72 x 1.6) = 41.7 mL/min < 50 -> 5 mg once daily, though eGFR is 65.
-    (The 50 mL/min cut-off stays [R]: the US label passage was not retrieved here.)"""
+    weight, sex and serum creatinine), not eGFR.
+
+    XELJANZ USPI, 2 Dosage and Administration (2.3, Table 1, "Recommended Dosage in Patients with Renal
+    Impairment (RI)"; also cited from 8.6 Renal Impairment), as retrieved from
+    pfizermedical.com/xeljanz/dosage-admin: "the severity of renal impairment was defined based on
+    creatinine clearance (CLcr) estimated using the Cockcroft-Gault equation: CLcr >80 mL/min (normal
+    renal function); >50 and <=80 mL/min (mild renal impairment); >=30 and <=50 mL/min (moderate renal
+    impairment); <30 mL/min (severe renal impairment)." Rows: "Mild RI (CLcr >50 and <=80 mL/min) | 5 mg
+    twice daily | 11 mg once daily"; "Moderate RI (CLcr >=30 and <=50 mL/min) | 5 mg once daily | XELJANZ
+    tablets 5 mg once daily"; "Severe RI (CLcr <30 mL/min) | 5 mg once daily | XELJANZ tablets 5 mg once
+    daily". So the cut-off is CrCl <= 50 mL/min (50 itself is moderate), now [V].
+
+    60-year-old man, 60 kg, creatinine 1.6 mg/dL: CrCl = (140-60) x 60 / (72 x 1.6) = 41.7 mL/min
+    -> 5 mg once daily, though eGFR is 65."""
     [f] = _r06(T, "FDA", 65, labs={"creatinine": meas("creatinine", 1.6), "weight": meas("weight", 60)},
                birth=born_aged(60))
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
     assert "CrCl 41.7 mL/min (Cockcroft-Gault" in f.message
+    assert f.mark == Mark.R  # the Cockcroft-Gault computation itself is [R]; the label row is [V]
+    assert "FDA label: moderate or severe renal impairment (CrCl <= 50 mL/min): 5 mg once daily." in f.message
+
+
+def test_r06_tofacitinib_fda_crcl_exactly_50_is_moderate_renal_impairment():
+    """USPI 2.3 Table 1: "Moderate RI (CLcr >=30 and <=50 mL/min) | 5 mg once daily". A 60-year-old man
+    of 72 kg with creatinine 1.6 mg/dL has CrCl (140-60) x 72 / (72 x 1.6) = 50.0 mL/min: reduced;
+    73 kg gives 50.7 mL/min (mild RI): no finding."""
+    labs = {"creatinine": meas("creatinine", 1.6)}
+    [f] = _r06(T, "FDA", 65, labs={**labs, "weight": meas("weight", 72)}, birth=born_aged(60))
+    assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
+    assert f.summary == "CrCl 50 mL/min: reduce tofacitinib to 5 mg once daily (FDA)"
+    assert _r06(T, "FDA", 65, labs={**labs, "weight": meas("weight", 73)}, birth=born_aged(60)) == []
 
 
 def test_r06_says_which_cockcroft_gault_input_is_missing():
