@@ -202,6 +202,7 @@ def _other_scores(result: dict) -> list[str]:
     if isinstance(esspri, dict) and esspri.get("score") is not None:
         pass_text = {True: "yes", False: "no"}.get(esspri.get("pass"), "not decided")
         lines.append(f"**ESSPRI:** {format_value(round(float(esspri['score']), 2))}; patient-acceptable symptom state (PASS): {pass_text}")
+        lines.append(_esspri_change_line(result.get("esspriChange"), result.get("course")))
     else:
         lines.append("**ESSPRI:** not recorded (needs the three patient-reported scales: dryness, fatigue, pain)")
     change = result.get("change")
@@ -222,6 +223,26 @@ def _other_scores(result: dict) -> list[str]:
             else ""
         lines.append(f"**2016 ACR/EULAR classification criteria:** {status} ({reach}{entry_text})")
     return lines
+
+
+def _esspri_change_line(change: Any, course: Any) -> str:
+    """One line: previous → today (delta, percent); MCII = fall ≥ 1 point or ≥ 15 % (Seror 2016). Without a
+    change, why: today's ESSPRI is an earlier visit's rating still in the window, or none was recorded before."""
+    if not isinstance(change, dict) or change.get("previous") is None or change.get("current") is None:
+        visits = [v for v in (course.get("visits") if isinstance(course, dict) else None) or [] if isinstance(v, dict)]
+        rated = [v for v in visits[:-1] if v.get("esspri") is not None]
+        if rated and visits[-1].get("esspri") is None:
+            return f"**ESSPRI change:** no new rating since {date_words(rated[-1].get('date'))}"
+        return "**ESSPRI change:** no earlier ESSPRI recorded"
+    prev, now = format_value(float(change["previous"])), format_value(float(change["current"]))
+    delta = float(change.get("delta") or 0.0)
+    pct = change.get("percent")
+    moved = f"{'+' if delta > 0 else '−' if delta < 0 else '±'}{format_value(abs(delta))}"
+    if pct is not None:
+        moved += f", {'+' if pct > 0 else '−' if pct < 0 else '±'}{format_value(abs(float(pct)))} %"
+    mcii = {True: "MCII reached", False: "MCII not reached"}.get(change.get("mcii"), "MCII not decided")
+    when = date_words(change.get("previousDate")) if change.get("previousDate") else "the last recorded ESSPRI"
+    return f"**ESSPRI change since {when}:** {prev} → {now} ({moved}); {mcii} (fall ≥ 1 point or ≥ 15 %)"
 
 
 def _presumed_domains(e: _Essdai) -> list[str]:

@@ -13,7 +13,7 @@ from fhir_mappings.facts import PatientFacts
 from scoring.assessment import Assessment
 from scoring.change import change
 from scoring.classification import classification
-from scoring.course import course
+from scoring.course import course, esspri_since_previous
 from scoring.domains import CLINESSDAI_WEIGHTS, ESSDAI_WEIGHTS, InvalidLevel, validate_level
 from scoring.essdai import deciding, eligibility, score_domains, total, undetermined
 from scoring.esspri import esspri
@@ -50,6 +50,7 @@ def assess(facts: PatientFacts) -> Assessment:
         esspri=patient_reported,
         change=delta,
         course=history,
+        esspri_change=esspri_since_previous(history),
         warnings=tuple(warnings),
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from scoring.change import Change
 from scoring.classification import Classification
-from scoring.course import Course
+from scoring.course import Course, EsspriSincePrevious
 from scoring.domains import ESSDAI_WEIGHTS
 from scoring.essdai import DomainResult, Total
 from scoring.esspri import Esspri
@@ -29,6 +29,7 @@ class Assessment:
     esspri: Esspri | None = None
     change: Change | None = None
     course: Course | None = None
+    esspri_change: EsspriSincePrevious | None = None
     warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -48,6 +49,7 @@ class Assessment:
             "eligibility": {"threshold": int(ELIGIBILITY.value), "met": self.eligibility_met},
             "classification": self.classification.to_json(),
             "change": self.change.to_json() if self.change else None,
+            "esspriChange": self.esspri_change.to_json() if self.esspri_change else None,
             "course": self.course.to_json() if self.course else None,
             "warnings": list(self.warnings),
         }

@@ -7,6 +7,9 @@ Response (Bai 2022, Seror 2016 [S4]; scoring.thresholds): ESSDAI fall >= 3 ("met
 A visit is recorded when a total or all three ESSPRI items carry its date; recorded totals dated on
 the assessment date are left to the derived visit (as `change` does). Pure: reads PatientFacts and
 the assessment's totals only.
+
+`esspri_since_previous(course)`: today's ESSPRI against the last earlier visit with an ESSPRI (the same
+visits, so the assessment's `esspriChange` and the course never disagree).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from fhir_mappings.facts import PatientFacts
 from scoring.change import total_problem
 from scoring.domains import CLINESSDAI_WEIGHTS, ESSDAI_WEIGHTS, max_score
 from scoring.essdai import Total, category
-from scoring.esspri import ITEM_CODES, Esspri, esspri_change
+from scoring.esspri import ITEM_CODES, Esspri, EsspriChange, esspri_change
 from scoring.thresholds import (COURSE_BASELINE_DAYS, ESSDAI_MCII, ESSPRI_ITEM_MAX, ESSPRI_ITEM_MIN,
                                 ESSPRI_MCII_PCT, ESSPRI_MCII_POINTS, RESPONSE_SOURCE)
 from scoring.treatment import Episode, episodes
@@ -121,6 +124,30 @@ class Course:
             "criteria": {"essdaiFall": int(ESSDAI_MCII.value), "esspriFallPoints": ESSPRI_MCII_POINTS.value,
                          "esspriFallPercent": ESSPRI_MCII_PCT.value, "source": RESPONSE_SOURCE},
         }
+
+
+@dataclass(frozen=True)
+class EsspriSincePrevious:
+    """Today's ESSPRI against the previous recorded one; MCII = fall >= 1 point or >= 15 % [S4]."""
+
+    previous_date: date
+    change: EsspriChange
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.change
+        return {"previous": c.baseline, "previousDate": self.previous_date.isoformat(), "current": c.current,
+                "delta": c.delta + 0.0, "percent": None if c.percent is None else c.percent + 0.0,  # no -0.0
+                "mcii": c.mcii}
+
+
+def esspri_since_previous(history: Course | None) -> EsspriSincePrevious | None:
+    """None without a new ESSPRI today (course's current visit) or without an earlier visit carrying one."""
+    if history is None or history.current.esspri is None:
+        return None
+    earlier = [v for v in history.visits[:-1] if v.esspri is not None]
+    if not earlier:
+        return None
+    return EsspriSincePrevious(earlier[-1].date, esspri_change(earlier[-1].esspri, history.current.esspri))
 
 
 # --- visits ---------------------------------------------------------------------------------------

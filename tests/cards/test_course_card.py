@@ -90,3 +90,22 @@ def test_the_link_opens_the_worksheet_at_the_course(cohort, ctx) -> None:
 
 def test_day_text() -> None:
     assert day_text("2026-11-03") == "3 Nov 2026"
+
+
+@pytest.mark.parametrize(("pid", "line"), [
+    ("course-responder", "- **ESSPRI change since 28 Aug 2026:** 4.67 → 4 (−0.67, −14.3 %); MCII not reached "
+                         "(fall ≥ 1 point or ≥ 15 %)"),
+    ("course-stop-restart", "- **ESSPRI change since 28 Aug 2026:** 6.33 → 5 (−1.33, −21 %); MCII reached "
+                            "(fall ≥ 1 point or ≥ 15 %)"),
+])
+def test_the_detail_shows_the_esspri_change_since_the_previous_one(cohort, ctx, pid: str, line: str) -> None:
+    card = _card(_result(cohort, pid), ctx)
+    assert line in card["detail"].splitlines()
+    assert card["extension"]["essdai-cds"]["esspriChange"]["mcii"] is (pid == "course-stop-restart")
+
+
+def test_an_earlier_esspri_still_in_the_window_is_no_change(cohort, ctx) -> None:
+    result = _result(cohort, "course-straddle")  # today's ESSPRI 5 = the 28 Aug visit's items, not a new rating
+    assert result["esspriChange"] is None and result["esspri"]["score"] == 5.0
+    lines = _card(result, ctx)["detail"].splitlines()
+    assert "- **ESSPRI change:** no new rating since 28 Aug 2026" in lines

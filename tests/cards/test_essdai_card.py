@@ -238,6 +238,7 @@ def test_detail_other_scores_warnings_and_confidence_notes(ctx):
     for line in [
         "- **ClinESSDAI:** 10 (moderate activity; ESSDAI cut-offs reused)",
         "- **ESSPRI:** 5.67; patient-acceptable symptom state (PASS): no",
+        "- **ESSPRI change:** no earlier ESSPRI recorded",
         "- **Change since the last recorded ESSDAI:** 13 → 9 (-4); minimal clinically important improvement (MCII) reached",
         "- **2016 ACR/EULAR classification criteria:** met (score 6, at most 7 with the items not yet recorded)",
         "- skipped Observation/x: unknown unit 'mg/furlong'",

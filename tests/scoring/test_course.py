@@ -3,6 +3,7 @@ own arithmetic (synth_expect.course_expectation) and hand-made edges."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ import scoring
 from essdai_devtools.card_reading import course_summary
 from essdai_devtools.synth import generate
 from fhir_mappings.facts import Finding, MedicationFact, PatientFacts
-from scoring.course import essdai_response
+from scoring.course import Course, Visit, essdai_response, esspri_since_previous
 from scoring.treatment import episodes
 
 TODAY = date(2026, 11, 20)
@@ -116,3 +117,48 @@ def test_an_unusable_recorded_total_is_reported_once() -> None:
     result = scoring.assess(facts).to_json()
     assert result["warnings"].count("ignored Observation/bad: essdai-total value 200 is not a total 0-123") == 1
     assert [v["essdai"] and v["essdai"]["score"] for v in result["course"]["visits"]] == [7, 0]
+
+
+# --- esspriChange: today's ESSPRI against the previous visit with one (course's visits) -------------
+
+@pytest.mark.parametrize(("pid", "expected"), [
+    ("course-responder", {"previous": 4.67, "previousDate": "2026-08-28", "current": 4.0, "delta": -0.67,
+                          "percent": -14.3, "mcii": False}),  # 0.67 < 1 point and 14.3 % < 15 %
+    ("course-non-responder", {"previous": 5.67, "previousDate": "2026-08-28", "current": 5.0, "delta": -0.67,
+                              "percent": -11.8, "mcii": False}),
+    ("course-stop-restart", {"previous": 6.33, "previousDate": "2026-08-28", "current": 5.0, "delta": -1.33,
+                             "percent": -21.0, "mcii": True}),
+    ("course-straddle", None),  # no ESSPRI today
+])
+def test_esspri_change_since_the_previous_visit(cohort, pid: str, expected) -> None:
+    got = _assess(cohort, pid)
+    assert got["esspriChange"] == expected
+    if expected:  # the same visits as the course shows
+        shown = [v for v in got["course"]["visits"] if v["esspri"] is not None]
+        assert (shown[-2]["date"], shown[-2]["esspri"], shown[-1]["esspri"]) == (
+            expected["previousDate"], expected["previous"], expected["current"])
+
+
+def _history(*esspri: float | None) -> Course:
+    visits = [Visit(date(2026, 1 + i, 1), "recorded", esspri=v) for i, v in enumerate(esspri[:-1])]
+    return Course((*visits, Visit(TODAY, "current", esspri=esspri[-1])), (), (), {})
+
+
+@pytest.mark.parametrize(("esspri", "expected"), [
+    ((5.0, None, 5.0), {"previous": 5.0, "previousDate": "2026-01-01", "current": 5.0, "delta": 0.0,
+                        "percent": 0.0, "mcii": False}),  # the visit between has no ESSPRI: skipped; no -0.0
+    ((4.0, 7.0, 6.0), {"previous": 7.0, "previousDate": "2026-02-01", "current": 6.0, "delta": -1.0,
+                       "percent": -14.3, "mcii": True}),  # 1 point exactly meets it though < 15 %
+    ((2.0, 1.7), {"previous": 2.0, "previousDate": "2026-01-01", "current": 1.7, "delta": -0.3,
+                  "percent": -15.0, "mcii": True}),  # 15 % exactly, under 1 point
+    ((0.0, 1.0), {"previous": 0.0, "previousDate": "2026-01-01", "current": 1.0, "delta": 1.0,
+                  "percent": None, "mcii": False}),  # no percent of a 0 baseline
+    ((5.0, None), None),  # no ESSPRI today
+    ((None, 5.0), None),  # no earlier ESSPRI
+    ((5.0,), None),
+])
+def test_esspri_since_previous_edges(esspri, expected) -> None:
+    got = esspri_since_previous(_history(*esspri))
+    assert (got.to_json() if got else None) == expected
+    assert "-0.0" not in json.dumps(got.to_json() if got else None)  # -0.0 == 0.0: only the text tells
+    assert esspri_since_previous(None) is None

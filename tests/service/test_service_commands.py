@@ -160,3 +160,20 @@ def test_serve_runs_gunicorn_on_loopback_and_stops(tmp_path):
     text = (tmp_path / "serve.log").read_text()
     assert "AUTH_ENABLED is false" in text
     assert '"endpoint":"/cds-services/<service_id>"' in text and '"status":200' in text
+
+
+def test_score_reports_the_esspri_change_on_a_followed_patient(tmp_path, capsys):
+    """course-stop-restart (synthetic cohort): ESSPRI 6.33 on 28 Aug 2026, 5 today: fall 1.33 (21 %), MCII met."""
+    from datetime import date
+
+    from essdai_devtools.synth import generate
+
+    cohort = generate(today=date(2026, 11, 20), large_size=50)
+    path = tmp_path / "course.json"
+    path.write_text(json.dumps(cohort.bundles["course-stop-restart"]))
+    assert main(["score", str(path), "--patient", "course-stop-restart", "--at", "2026-11-20"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["esspriChange"] == {"previous": 6.33, "previousDate": "2026-08-28", "current": 5.0, "delta": -1.33,
+                                   "percent": -21.0, "mcii": True}
+    assert out["esspri"] == {"score": 5.0, "pass": False}
+    assert out["change"] == {"previous": 11, "delta": -5, "mcii": True}
