@@ -15,7 +15,8 @@ from datetime import date
 from configuration import ConfigError, codesystem_url, load_config, windows
 
 
-def _date(text: str) -> date:
+def iso_date(text: str) -> date:
+    """argparse type for YYYY-MM-DD (score and screen share it)."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -24,7 +25,7 @@ def _date(text: str) -> date:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help="FHIR Bundle / NDJSON / resource file, or - for stdin")
-    parser.add_argument("--at", type=_date, metavar="YYYY-MM-DD", help="assessment date (default: today)")
+    parser.add_argument("--at", type=iso_date, metavar="YYYY-MM-DD", help="assessment date (default: today)")
     parser.add_argument("--patient", metavar="ID", help="patient id, required when the input has several")
 
 

@@ -18,13 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from configuration import ConfigError, load_config
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected YYYY-MM-DD") from None
+from essdai_cds.commands.score import iso_date
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--store", type=Path, help="results store (SQLite; default OUT/screen.sqlite)")
     run.add_argument("--engine", choices=("embedded", "spark"), default="embedded")
     run.add_argument("--master", default="local[*]", help="Spark master (local[*] or spark://host:7077)")
-    run.add_argument("--at", type=_date, metavar="YYYY-MM-DD", help="assessment date (default: today)")
+    run.add_argument("--at", type=iso_date, metavar="YYYY-MM-DD", help="assessment date (default: today)")
     run.add_argument("--identified", action="store_true",
                      help="write the identified candidate list and FHIR Group (recorded in OUT/audit.log)")
     run.add_argument("--requested-by", metavar="WHO", help="who asked for the identified list (audit line)")
