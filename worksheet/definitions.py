@@ -178,6 +178,9 @@ ESSPRI_QUESTIONS: dict[str, LevelText] = {
 
 # Labels of coded answers (`allowed` values of essdai_codesystem.CODES), in the words of §1.
 VALUE_LABELS: dict[str, dict[str, str]] = {
+    "child-pugh-class": {  # the safety rules' hepatic input (R07); Child-Pugh classes A/B/C
+        "A": "A (mild hepatic impairment)", "B": "B (moderate hepatic impairment)",
+        "C": "C (severe hepatic impairment)"},
     "submandibular-lacrimal-swelling": {
         "none": "None", "limited": "Limited swelling", "important": "Important swelling"},
     "cutaneous-vasculitis": {
