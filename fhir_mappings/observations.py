@@ -158,8 +158,8 @@ class ObservationReader:
             return
         if match.kind == "finding":
             found = _finding(obs, match, ref, when)
-            if isinstance(found, str):
-                self.skipped.append(Skipped(ref, found))
+            if isinstance(found, str):  # code and date kept: a safety rule reading it must say it could not
+                self.skipped.append(Skipped(ref, found, match.code, when, as_received(obs)))
             else:
                 self.findings.append(found)
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from fhir_mappings.code_tables.essdai_codesystem import CODES
 from fhir_mappings.facts import PatientFacts, Skipped
 from safety.lookups import LABEL_OF, _sep, fmt, unit_display
 from safety.model import Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Source, Status
@@ -30,9 +31,13 @@ READS: dict[str, tuple[str, ...]] = {
     "R13": ("hcv-ab",),
     "R16": ("hcg",),
 }
+# rule id -> clinician findings (project CodeSystem codes) it reads, in the clinician window
+FINDINGS_READ: dict[str, tuple[str, ...]] = {
+    "R07": ("child-pugh-class",),
+}
 
 _LABELS = {**LABEL_OF, "igra": "IGRA", "hbsag": "HBsAg", "anti-hbc": "anti-HBc", "hcv-ab": "HCV antibody",
-           "hcg": "hCG"}
+           "hcg": "hCG", "child-pugh-class": "Child-Pugh class"}
 
 
 def label(analyte: str) -> str:
@@ -41,14 +46,15 @@ def label(analyte: str) -> str:
 
 def newest_unreadable(facts: PatientFacts, analyte: str) -> Skipped | None:
     """The newest unusable result for the analyte inside its window, if no usable result is as new."""
-    window = facts.windows.for_analyte(analyte)
+    finding = analyte in CODES  # a clinician finding, not a lab analyte
+    window = facts.windows.clinician if finding else facts.windows.for_analyte(analyte)
     found = [s for s in facts.skipped if s.analyte == analyte and s.when is not None
              and (facts.as_of - s.when).days <= window]
     if not found:
         return None
     newest = max(found, key=lambda s: s.when or date.min)
-    usable = facts.series(analyte)
-    if usable and usable[0].date >= (newest.when or date.min):
+    usable = facts.latest_finding(analyte) if finding else (facts.series(analyte) or (None,))[0]
+    if usable is not None and usable.date >= (newest.when or date.min):
         return None  # a readable result of the same day or newer decides
     return newest
 
@@ -83,7 +89,7 @@ def _finding(rule: SafetyRule, ctx: Context, summary: str, message: str) -> Safe
 
 def unreadable_findings(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     out = []
-    for analyte in READS.get(rule.id, ()):
+    for analyte in (*READS.get(rule.id, ()), *FINDINGS_READ.get(rule.id, ())):
         skipped = newest_unreadable(ctx.facts, analyte)
         if skipped is None:
             continue

@@ -152,3 +152,20 @@ def test_the_readme_table_of_what_each_rule_reads_is_true():
     table = readme.split("### What each safety rule reads", 1)[1].split("\n\n### ", 1)[0]
     got = [line for line in table.splitlines() if line.startswith("| R")]
     assert got == rows()
+
+
+def test_an_unreadable_child_pugh_class_is_said_on_the_hepatic_card():
+    """R07 reads the clinician's Child-Pugh class (A/B/C); a value it cannot read is not silence."""
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-01", "gender": "female"}
+    obs = {"resourceType": "Observation", "id": "cp", "status": "final", "subject": {"reference": "Patient/p"},
+           "effectiveDateTime": (TODAY - timedelta(days=2)).isoformat(), "valueString": "b",
+           "code": {"coding": [{"system": "http://essdai-cds.org/fhir/CodeSystem/essdai",
+                                "code": "child-pugh-class"}]}}
+    facts = fhir_mappings.extract([patient, obs], as_of=TODAY, patient_id="p")
+    order = {"resourceType": "MedicationRequest", "id": "o", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/p"},
+             "medicationCodeableConcept": {"coding": [{"system": table.RXNORM, "code": "1357536"}],
+                                           "text": "tofacitinib 5 mg tablet"}}
+    [fact], _ = fhir_mappings.draft_orders({"resourceType": "Bundle", "entry": [{"resource": order}]})
+    got = _missing_data(safety.check_order(fact, facts, "FDA"), "R07")
+    assert got == ["Child-Pugh class result valueString 'b' unusable: tofacitinib check 'Hepatic impairment' not made"]
