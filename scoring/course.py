@@ -22,7 +22,7 @@ from fhir_mappings.facts import PatientFacts
 from scoring.change import total_problem
 from scoring.domains import CLINESSDAI_WEIGHTS, ESSDAI_WEIGHTS, max_score
 from scoring.essdai import Total, category
-from scoring.esspri import ITEM_CODES, Esspri, EsspriChange, esspri_change
+from scoring.esspri import ITEM_CODES, Esspri, EsspriChange, esspri_change, esspri_mcii_at
 from scoring.thresholds import (COURSE_BASELINE_DAYS, ESSDAI_MCII, ESSPRI_ITEM_MAX, ESSPRI_ITEM_MIN,
                                 ESSPRI_MCII_PCT, ESSPRI_MCII_POINTS, RESPONSE_SOURCE)
 from scoring.treatment import Episode, episodes
@@ -85,8 +85,7 @@ class Baseline:
                       "mciiAt": lo - int(ESSDAI_MCII.value) if lo == hi else None}
         if self.esspri is not None and self.esspri.esspri is not None:
             b = self.esspri.esspri
-            need = min(ESSPRI_MCII_POINTS.value, b * ESSPRI_MCII_PCT.value / 100)
-            esspri = {"date": self.esspri.date.isoformat(), "score": b, "mciiAt": round(b - need, 2)}
+            esspri = {"date": self.esspri.date.isoformat(), "score": b, "mciiAt": esspri_mcii_at(b)}
         return {"drug": self.episode.drug, "start": self.episode.start.isoformat(), "essdai": essdai, "esspri": esspri}
 
 

@@ -60,6 +60,12 @@ class EsspriChange:
                 "mcii": self.mcii}
 
 
+def esspri_mcii_at(baseline: float) -> float:
+    """The ESSPRI at or below which a visit meets the MCII against this baseline (a chart's line): the
+    smaller of the two falls esspri_change accepts, 1 point or 15 % [S4]."""
+    return round(baseline - min(ESSPRI_MCII_POINTS.value, baseline * ESSPRI_MCII_PCT.value / 100), 2)
+
+
 def esspri_change(baseline: float, current: float) -> EsspriChange:
     """MCII = fall >= 1 point or >= 15 % of baseline [S4]; either is enough. Raises ValueError outside 0-10."""
     for v in (baseline, current):
