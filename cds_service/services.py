@@ -231,10 +231,11 @@ def _safety_cards(call: HookCall, ctx: Any) -> list[dict[str, Any]]:
     fetched = [r for r in call.resources if r.get("resourceType") == "Medication"]
     if fetched:  # Medications read from the server resolve the drafts' medicationReference
         draft["entry"] = _bundle_entries(draft) + [{"resource": m} for m in fetched]
-    orders, _skipped = _draft_orders(draft)
+    orders, skipped = _draft_orders(draft)
     jak = [o for o in _selected(orders, call.hook, call.context) if JAK_CLASS in o.classes]
+    unknown = _unidentified_card(skipped, call, ctx)
     if not jak:
-        return []
+        return unknown  # a draft whose drug is unknown may be a JAK inhibitor: never a silent "no problem"
     missing = _missing(call, SAFETY_KEYS)
     if missing:
         return [cards.unavailable_card(f"JAK-inhibitor safety check (unavailable: {', '.join(missing)})", ctx=ctx)]
@@ -246,4 +247,22 @@ def _safety_cards(call: HookCall, ctx: Any) -> list[dict[str, Any]]:
            if isinstance(r := e.get("resource"), dict) and r.get("resourceType") == "MedicationRequest"
            and isinstance(r.get("id"), str)}
     return list(cards.safety_cards(findings, ctx=ctx, draft_orders=raw)) + _partial_card(
-        call, ctx, "JAK-inhibitor safety check", SAFETY_KEYS)
+        call, ctx, "JAK-inhibitor safety check", SAFETY_KEYS) + unknown
+
+
+def _unidentified_card(skipped: Iterable[Any], call: HookCall, ctx: Any) -> list[dict[str, Any]]:
+    """A (selected) draft order names its drug by a Medication that is not in the order, and was not or
+    could not be read from the FHIR server (one on another server is never fetched): say it was not checked."""
+    import cards
+    import fhir_mappings
+
+    chosen = set(call.context["selections"]) if call.hook == "order-select" else None
+    count = sum(1 for p in skipped if fhir_mappings.unidentified(p) and (chosen is None or p.reference in chosen))
+    if not count:
+        return []
+    orders = "1 draft order" if count == 1 else f"{count} draft orders"
+    return [cards.unavailable_card(
+        "JAK-inhibitor safety check (drug not identified)", ctx=ctx,
+        reason=f"the drug of {orders} could not be identified: its Medication is neither in the order nor "
+               f"readable from the FHIR server (a Medication on another server is never fetched), so it was "
+               f"not checked")]

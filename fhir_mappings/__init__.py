@@ -22,12 +22,13 @@ from fhir_mappings.conditions import is_relevant as _condition_relevant
 from fhir_mappings.conditions import read_condition
 from fhir_mappings.facts import PatientFacts, Skipped, Windows
 from fhir_mappings.immunizations import read_immunizations
-from fhir_mappings.medications import draft_orders, read_medication
+from fhir_mappings.medications import draft_orders, read_medication, unidentified
 from fhir_mappings.observations import ObservationReader, match_observation
 from fhir_mappings.primitives import local_reference, parse_date
 
 __all__ = [
     "InputError", "draft_orders", "extract", "parse_input", "patients_in", "read_input", "resources_from",
+    "unidentified",
 ]
 
 _MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")

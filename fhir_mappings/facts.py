@@ -149,6 +149,15 @@ class ConditionFact:
         )
 
 
+# MedicationRequest.status / MedicationStatement.status (FHIR R4) of a drug the patient takes now: the
+# co-medications every rule reads. Not current: not-taken, stopped, completed, cancelled, draft, unknown
+# (entered-in-error is dropped when read). On-hold counts: the drug may resume at any time.
+CURRENT_STATUSES = frozenset({"active", "on-hold", "intended"})
+# statuses of a drug that was (or is being) taken: treatment history (R11 LTBI treatment, JAK
+# episodes). Not-taken, cancelled, draft, intended and unknown were never started as far as we know.
+TAKEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
+
+
 @dataclass(frozen=True)
 class MedicationFact:
     """A medication the patient takes or is being ordered, resolved to an ingredient concept."""
@@ -343,13 +352,14 @@ class PatientFacts:
         )
 
     def medications_of(self, *names: str, active_only: bool = True) -> tuple[MedicationFact, ...]:
-        """Medications whose ingredient or one of whose classes is in `names`."""
+        """Medications whose ingredient or one of whose classes is in `names`; `active_only`: current
+        ones (CURRENT_STATUSES), else every status read (TAKEN_STATUSES filters the history)."""
         wanted = set(names)
         return tuple(
             m
             for m in self.medications
             if (m.ingredient in wanted or m.classes & wanted)
-            and (not active_only or m.status in ("active", "on-hold", "intended"))
+            and (not active_only or m.status in CURRENT_STATUSES)
         )
 
     def findings_of(self, code: str, days: int | None = None) -> tuple[Finding, ...]:

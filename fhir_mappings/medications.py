@@ -5,8 +5,9 @@ contained Medication ("#id"), a Medication in the same input (by "Medication/id"
 `fullUrl`, e.g. `urn:uuid:`), or one passed in (read from the FHIR server by the edge). A
 Medication's `code` is tried first, then each `ingredient[].itemCodeableConcept`. Codes are matched
 by `code_tables.medications` (RxNorm IN/SCD/SBD, ATC); when no code matches, ingredient and brand
-names in `text` and `coding.display` are (whole words), and the fact says `recognised_by="name"`.
-A drug we do not know is ignored; an unresolvable reference is reported.
+names in `text` and `coding.display` are (whole words), and the fact says `recognised_by="name"`; a
+name after a negation ("not on methotrexate") is reported as Skipped, not read as taken.
+A drug we do not know is ignored; an unresolvable reference is reported (`unidentified`).
 
 Strength and release form come from the product row (medication_products) or the product's name
 ("11 MG 24HR Extended Release Oral Tablet"). Dose (first dosage): doseAndRate[0].doseQuantity in mg
@@ -44,6 +45,15 @@ TIMING_CODES: dict[str, float] = {"QD": 1, "AM": 1, "PM": 1, "BED": 1, "BID": 2,
 _SKIPPED_STATUSES = frozenset({"entered-in-error"})
 
 
+_UNIDENTIFIED = "medicationReference"  # the start of every reason whose drug could not be identified
+
+
+def unidentified(problem: Skipped) -> bool:
+    """The order names its drug by a Medication that could not be found (not contained, not in the
+    input, not read from the server): what it orders is unknown, which a check must say."""
+    return problem.reason.startswith(_UNIDENTIFIED)
+
+
 def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """"Medication/<id>" -> Medication resource, for resolving medicationReference."""
     return {f"Medication/{r.get('id')}": r for r in resources
@@ -66,9 +76,11 @@ def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], 
     concepts, problem = _medication_concepts(res, medications)
     if problem is not None:
         return [], [Skipped(ref, problem)]
-    rows = _coded(concepts) or _named(concepts)
+    negated: list[str] = []
+    rows = _coded(concepts) or _named(concepts, negated)
     if not rows:
-        return [], []
+        # a drug named only after a negation ("no prednisone") is not taken; said, not silently dropped
+        return [], [Skipped(ref, reason) for reason in negated]
     rtype = res.get("resourceType", "MedicationRequest")
     status = res.get("status") or ("draft" if draft else "unknown")
     if status in _SKIPPED_STATUSES:
@@ -134,17 +146,24 @@ def _coded(concepts: list[Any]) -> list[_Hit]:
     return hits
 
 
-def _named(concepts: list[Any]) -> list[_Hit]:
-    """The net under the codes: ingredient or brand names in the texts and displays."""
+def _named(concepts: list[Any], negated: list[str]) -> list[_Hit]:
+    """The net under the codes: ingredient or brand names in the texts and displays. A name governed
+    by a negation cue ("not on methotrexate", "prednisone stopped": code_tables.medications
+    NEGATION_*) is not a drug taken: the reason is added to `negated` instead."""
     hits: list[_Hit] = []
     for i, concept in enumerate(concepts):
         texts = _texts(concept)
         for text in texts:
-            for ingredient, _name in table.names_in(text):
-                if any(h.ingredient == ingredient for h in hits):
+            for found in table.named(text):
+                if found.negation is not None:
+                    said = f"{found.name!r} is negated in the text ({found.negation!r}): not read as taken"
+                    if said not in negated:
+                        negated.append(said)
+                    continue
+                if any(h.ingredient == found.ingredient for h in hits):
                     continue
                 strength, release = product_strength(texts) if i == 0 else (None, None)
-                hits.append(_Hit(ingredient, "", text, "name", strength, release))
+                hits.append(_Hit(found.ingredient, "", text, "name", strength, release))
         if i == 0 and hits:
             break
     return hits

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fhir_mappings.facts import MedicationFact, PatientFacts
+from fhir_mappings.facts import TAKEN_STATUSES, MedicationFact, PatientFacts
 
 JAK_CLASS = "jak-inhibitor"
-TAKEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})  # MedicationRequest/Statement
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ RxNorm (`http://www.nlm.nih.gov/research/umls/rxnorm`): ingredient (IN) codes, a
 them to the RXCUI. ATC (`http://www.whocc.no/atc`): an exact 5th-level code names the ingredient;
 otherwise the longest class-level prefix row (e.g. L04AB, TNF-alpha inhibitors) names a class-level
 "ingredient". A coding none of these match is tried by name (`NAME_INDEX`: ingredient and brand
-names, whole words) in fhir_mappings.medications, and the fact says it was recognised by name.
+names, whole words) in fhir_mappings.medications, and the fact says it was recognised by name; a
+name governed by a negation cue ("no prednisone", "prednisone stopped": NEGATION_*) is not read as taken.
 Known limitation: an RxNorm SCD/SBD of a co-medication not listed here is recognised only by its
 display name (no RxNav expansion offline).
 
@@ -277,11 +278,78 @@ def normalise_text(text: str) -> str:
 
 def names_in(text: str | None) -> list[tuple[str, str]]:
     """(ingredient, the name found) for each drug named in the text, first occurrence order."""
+    return [(n.ingredient, n.name) for n in named(text)]
+
+
+# --- negation in free text -------------------------------------------------------------------------
+# A MedicationRequest/Statement whose only description is free text may name a drug the patient does
+# NOT take: "no prednisone", "not on methotrexate", "allergic to probenecid", "avoid ketoconazole",
+# "prednisone stopped". Read as taken, that is a false co-medication finding. The rule is kept narrow
+# on purpose (project policy [P], no NLP): a cue counts only right before the name ("not on", "no
+# longer taking") or right after it ("stopped", "was discontinued"), inside one clause, with nothing
+# but the filler words below in between. A negation it misses leaves the drug read as taken (a card
+# the clinician can dismiss, that shows the text it was read from); a rule read too widely would hide a
+# drug the patient does take, which is worse. "held"/"on hold" are not cues: on-hold counts as current
+# (PatientFacts.medications_of). Codes are never negated: this applies to name matching only.
+NEGATION_BEFORE: tuple[str, ...] = (
+    "no", "not", "never", "cannot", "can't", "don't", "doesn't", "didn't", "isn't", "without", "instead of", "nor",
+    "avoid", "avoids", "avoided", "avoiding",
+    "stop", "stopped", "stopping", "discontinue", "discontinued", "cease", "ceased", "declined", "refused",
+    "denies", "denied", "allergic", "allergy", "allergies", "intolerant", "intolerance", "contraindicated",
+)
+NEGATION_BEFORE_FILLER: tuple[str, ...] = (
+    "on", "to", "of", "with", "any", "more", "longer", "further", "currently", "the", "a", "take", "takes",
+    "taking", "took", "taken", "use", "using", "used", "receiving", "received", "given", "prescribed",
+)
+NEGATION_AFTER: tuple[str, ...] = (
+    "stopped", "discontinued", "ceased", "withdrawn", "not taken", "not taking", "not tolerated", "declined",
+    "refused", "avoided", "contraindicated", "allergy", "intolerance",
+)
+NEGATION_AFTER_FILLER: tuple[str, ...] = (
+    "was", "were", "is", "has", "have", "had", "been", "now", "therapy", "treatment", "mg", "g", "mcg", "ug",
+    "tablet", "tablets", "daily",
+)
+# clause ends: a cue never reaches across them (a decimal point "2.5" is not one; a colon is not one
+# either: "Allergy: probenecid", "Avoid: ketoconazole")
+_CLAUSE_RE = re.compile(r"[;!?\n\r]|\.(?!\d)|\b(?:but|however|although|though)\b", re.I)
+
+
+def _words(items: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
+
+
+_BEFORE_RE = re.compile(rf"(?:^|\s)({_words(NEGATION_BEFORE)})(?:\s+(?:{_words(NEGATION_BEFORE_FILLER)}))*\s*$")
+_AFTER_RE = re.compile(rf"^(?:\s+(?:{_words(NEGATION_AFTER_FILLER)}|\d+(?:[.,]\d+)?))*\s+({_words(NEGATION_AFTER)})"
+                       r"(?![a-z0-9])")
+_CHAIN_RE = re.compile(r"^\s+(?:or|nor)\s+$")  # "no methotrexate or prednisone": the cue covers both
+
+
+@dataclass(frozen=True)
+class NameFound:
+    ingredient: str
+    name: str  # as found (normalised text)
+    negation: str | None = None  # the cue that negates it ("not", "stopped", ...), None: read as taken
+
+
+def named(text: str | None) -> list[NameFound]:
+    """Each drug named in the text, first occurrence order, with the negation cue that governs it.
+    A drug named both negated and not ("no prednisolone; prednisone 5 mg") is kept by its plain mention."""
     if not isinstance(text, str) or not text.strip():
         return []
-    found: list[tuple[str, str]] = []
-    for m in _NAME_RE.finditer(normalise_text(text)):
-        ingredient = NAME_INDEX[re.sub(r"[\s\-]+", " ", m.group(1))]
-        if all(ingredient != i for i, _ in found):
-            found.append((ingredient, m.group(1)))
-    return found
+    found: dict[str, NameFound] = {}
+    for clause in _CLAUSE_RE.split(text):
+        clause = normalise_text(clause or "")
+        previous: tuple[int, str | None] | None = None  # end of the last name in the clause, its cue
+        for m in _NAME_RE.finditer(clause):
+            ingredient = NAME_INDEX[re.sub(r"[\s\-]+", " ", m.group(1))]
+            before = _BEFORE_RE.search(clause[:m.start()])
+            after = _AFTER_RE.match(clause[m.end():])
+            cue = before.group(1) if before else after.group(1) if after else None
+            if cue is None and previous is not None and previous[1]:
+                cue = previous[1] if _CHAIN_RE.match(clause[previous[0]:m.start()]) else None
+            previous = (m.end(), cue)
+            cue = re.sub(r"\s+", " ", cue) if cue else None
+            known = found.get(ingredient)
+            if known is None or (known.negation is not None and cue is None):
+                found[ingredient] = NameFound(ingredient, m.group(1), cue)
+    return list(found.values())

@@ -161,3 +161,14 @@ def test_r14_active_zoster_critical_history_warning(drug, jur):
     [history] = _run("R14", cond("zoster-history", status="inactive"), drug=drug, jur=jur)
     assert history.indicator == WARN
     assert history.mark == (Mark.V if jur == "EMA" else Mark.R)
+
+
+@pytest.mark.parametrize(("status", "treated"), [
+    ("active", True), ("completed", True), ("stopped", True), ("on-hold", True),
+    ("not-taken", False), ("cancelled", False), ("draft", False), ("intended", False), ("unknown", False),
+])
+def test_r11_ltbi_treatment_counts_only_when_begun(status, treated):
+    """Latent TB with isoniazid begun (even completed) is treated; a not-taken statement or a cancelled,
+    draft or intended order is not treatment: the critical "treat latent TB first" card stays."""
+    found = _run("R11", cond("latent-tb"), med("isoniazid", "ltbi-treatment", status=status, start_days_ago=200))
+    assert [f.indicator for f in found] == ([] if treated else [CRIT])

@@ -167,3 +167,15 @@ def test_card_text_names_co_medications_in_words_not_class_tokens():
     found = check_order(order(B), patient(med("tnf-inhibitor", "biologic-dmard")))
     [f] = by_rule(found, "R25")
     assert "tnf-inhibitor" not in f.summary and "a TNF-α inhibitor" in f.summary
+
+
+@pytest.mark.parametrize(("status", "fires"), [
+    ("active", True), ("on-hold", True), ("intended", True),
+    ("not-taken", False), ("stopped", False), ("completed", False), ("cancelled", False), ("draft", False),
+    ("unknown", False),
+])
+def test_r22_reads_current_co_medications_only(status, fires):
+    """A probenecid statement not taken, or an order stopped/completed/cancelled, is not a current
+    co-medication (fhir_mappings.facts CURRENT_STATUSES): no dose change on its account."""
+    found = _run("R22", med("probenecid", "oat3-inhibitor-strong", status=status))
+    assert [(f.suggestion.dose_mg, f.suggestion.doses_per_day) for f in found] == ([(1, 1)] if fires else [])

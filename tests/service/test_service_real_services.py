@@ -243,3 +243,53 @@ def test_a_page_cap_that_leaves_medications_unread_is_said_on_the_card(make_app)
     got = resp.get_json()["cards"]
     assert got[-1] == expected
     assert len(got) > 1  # the findings on what was read are still shown
+
+
+UNIDENTIFIED_REASON = ("the drug of 1 draft order could not be identified: its Medication is neither in the order "
+                       "nor readable from the FHIR server (a Medication on another server is never fetched), so it "
+                       "was not checked")
+
+
+@pytest.mark.parametrize(("reference", "status"), [
+    pytest.param("https://fhir.other-hospital.example/r4/Medication/med-bari", None, id="another-host-not-fetched"),
+    pytest.param("Medication/med-gone", 404, id="not-on-the-server"),
+])
+def test_a_draft_whose_medication_cannot_be_read_says_the_drug_was_not_identified(real_client, reference, status):
+    """Never a silent "no problem found" on order-sign: the unread drug may be a JAK inhibitor (issue 11)."""
+    import cards
+
+    draft = {k: v for k, v in baricitinib_order().items() if k != "medicationCodeableConcept"}
+    draft["medicationReference"] = {"reference": reference}
+    body = order_body("order-sign", [draft], fhirServer=FHIR)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, f"{FHIR}/Medication/med-gone", status=404,
+                 json={"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found"}]})
+        resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert [c.request.url for c in rsps.calls] == ([f"{FHIR}/Medication/med-gone"] if status else [])
+    expected = cards.unavailable_card("JAK-inhibitor safety check (drug not identified)",
+                                      ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"),
+                                      reason=UNIDENTIFIED_REASON)
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
+    assert expected["summary"] == "Could not complete JAK-inhibitor safety check (drug not identified)."
+
+
+def test_an_unidentified_draft_beside_a_jak_order_is_said_after_its_cards(real_client):
+    import cards
+    import safety
+
+    from cds_service.services import _draft_orders
+
+    other = {k: v for k, v in other_order().items() if k != "medicationCodeableConcept"}
+    other["medicationReference"] = {"reference": "https://fhir.other-hospital.example/r4/Medication/m-1"}
+    body = order_body("order-sign", [baricitinib_order(), other], fhirServer=FHIR)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert len(rsps.calls) == 0
+    ctx = ctx_for(body["hookInstance"], "jak-inhibitor-safety")
+    orders, _ = _draft_orders(body["context"]["draftOrders"])
+    findings = [f for o in orders for f in safety.check_order(o, facts_of([patient()]), "FDA")]
+    expected = [*cards.safety_cards(findings, ctx=ctx, draft_orders={"MedicationRequest/mr-bari": baricitinib_order()}),
+                cards.unavailable_card("JAK-inhibitor safety check (drug not identified)", ctx=ctx,
+                                       reason=UNIDENTIFIED_REASON)]
+    assert resp.status_code == 200
+    assert resp.get_json() == {"cards": expected} and len(expected) > 1
