@@ -127,3 +127,17 @@ def test_evidence_words_show_the_deciding_cut_off_before_the_note():
     assert evidence_words(evidence_view(igg | {"threshold": "> 20", "note": None})) == "IgG 17.2 g/L, 3 Nov 2026 (\\> 20)"  # markdown-escaped, renders "> 20"
     assert evidence_words(evidence_view({k: v for k, v in igg.items() if k not in ("threshold", "note")})) \
         == "IgG 17.2 g/L, 3 Nov 2026"
+
+
+def test_a_derived_cut_off_follows_the_value_it_applies_to():
+    """CK is graded as a multiple of ULN, weight loss in %: their cut-off names its unit and follows the note
+    that gives the derived value, not the U/L or kg of the result."""
+    from cards.evidence import evidence_view, evidence_words
+    ck = {"reference": "Observation/ck", "display": "CK", "value": 300, "unit": "U/L", "date": "2026-11-03",
+          "threshold": "> 2 x ULN", "note": "2.50 x ULN; attribution to Sjögren's presumed"}
+    assert evidence_words(evidence_view(ck)) == \
+        "CK 300 U/L, 3 Nov 2026 (2.50 x ULN, \\> 2 x ULN; attribution to Sjögren's presumed)"
+    weight = {"reference": "Observation/w", "display": "Body weight", "value": 60, "unit": "kg", "date": "2026-11-03",
+              "threshold": "> 10 %", "note": "14.3 % below the highest earlier weight"}
+    assert evidence_words(evidence_view(weight)) == \
+        "Body weight 60 kg, 3 Nov 2026 (14.3 % below the highest earlier weight, \\> 10 %)"
