@@ -273,7 +273,7 @@ class SafetyRule:
             indicator=indicator,
             status=status,
             summary=fit_summary(text.summary.format(**filled),
-                                f"JAK-inhibitor safety rule {self.id} ({self.title[:60]}) applies; see the details",
+                                f"JAK-inhibitor safety rule {self.id} ({self.title}) applies; see the details",
                                 f"JAK-inhibitor safety rule {self.id} applies; see the details"),
             message=text.message.format(**filled),
             evidence=tuple(evidence),

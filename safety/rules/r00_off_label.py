@@ -33,7 +33,8 @@ TEXTS = {
         "4 mg/day.{fda_indication} Sjögren's on file: {observed}.",
     ),
     "not-approved": Text(
-        "{drug} is not FDA-approved, so there are no US label rows to check; set the jurisdiction to EMA for the EU rows",
+        "{drug} is not FDA-approved, so there are no US label rows to check; set the jurisdiction to "
+        "EMA for the EU rows",
         "{drug} has no US label (not FDA-approved), so none of the label-based safety checks could run "
         "under jurisdiction FDA. Switch the jurisdiction to EMA to apply the EU SmPC rows.",
     ),

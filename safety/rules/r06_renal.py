@@ -89,7 +89,8 @@ TEXTS = {
         "{observed}. {jurisdiction} label: {says}. Draft dose: {ordered}.{note}",
     ),
     "caution": Text(
-        "{measure} is {value} {unit}, a severe renal impairment, so the {jurisdiction} label advises caution with {drug}",
+        "{measure} is {value} {unit}, a severe renal impairment, so the {jurisdiction} label advises "
+        "caution with {drug}",
         "{observed}. {jurisdiction} label: {says}.{note}",
     ),
     "missing": Text(

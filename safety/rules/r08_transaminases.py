@@ -42,7 +42,8 @@ THRESHOLDS = table(
 
 TEXTS = {
     "hy": Text(
-        "{analyte} {value} U/L is {multiple} × ULN with bilirubin {bili} × ULN, a suspected drug-induced liver injury; do not start {drug}",
+        "{analyte} {value} U/L is {multiple} × ULN with bilirubin {bili} × ULN, a suspected "
+        "drug-induced liver injury; do not start {drug}",
         "{observed} and {bilirubin}: Hy's-law pattern [P]. Labels: interrupt / do not start if drug-induced "
         "liver injury is suspected, until it is excluded.",
     ),
@@ -52,16 +53,19 @@ TEXTS = {
         "proposed local cut-off [P].",
     ),
     "above": Text(
-        "{analyte} {value} U/L is {multiple} × ULN; the labels say interrupt {drug} if drug-induced liver injury is suspected",
+        "{analyte} {value} U/L is {multiple} × ULN; the labels say interrupt {drug} if drug-induced "
+        "liver injury is suspected",
         "{observed}. Monitor ALT/AST; labels: interrupt if drug-induced liver injury is suspected.",
     ),
     "no-range": Text(
-        "{analyte} {value} U/L is flagged high without a reference range, so its multiple of ULN is unknown; review it before {drug}",
+        "{analyte} {value} U/L is flagged high without a reference range, so its multiple of ULN is "
+        "unknown; review it before {drug}",
         "{observed} is flagged high but has no reference range, so its multiple of the upper limit of "
         "normal could not be computed.",
     ),
     "no-range-unflagged": Text(
-        "{analyte} {value} U/L has no reference range or flag, so its multiple of ULN is unknown; review it before {drug}",
+        "{analyte} {value} U/L has no reference range or flag, so its multiple of ULN is unknown; "
+        "review it before {drug}",
         "{observed} has no reference range and no high/low flag, so whether it is above the upper limit of "
         "normal (and by how much) could not be decided.",
     ),

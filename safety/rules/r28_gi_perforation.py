@@ -32,7 +32,8 @@ THRESHOLDS = table(
 
 TEXTS = {
     "co-risk": Text(
-        "Diverticular disease is on file with an NSAID, steroid or opioid, which raises the GI perforation risk on {drug}",
+        "Diverticular disease is on file with an NSAID, steroid or opioid, which raises the GI "
+        "perforation risk on {drug}",
         "{observed}; co-risk medicines: {meds}. {jurisdiction} label: {says}. Evaluate new abdominal "
         "symptoms promptly.",
     ),

@@ -22,7 +22,8 @@ def fever(facts: PatientFacts) -> ItemResult:
     lo = max(r[0] for _, r in temps)
     hi = max(r[1] for _, r in temps)
     top = max(temps, key=lambda t: (t[1][0], t[1][1], t[0].value or 0))[0]
-    result = bounded(name, lo, hi, (with_threshold(top.evidence(PRESUMED if hi > 0 else None), TEMPERATURE_LEVEL, top),))
+    shown = with_threshold(top.evidence(PRESUMED if hi > 0 else None), TEMPERATURE_LEVEL, top)
+    result = bounded(name, lo, hi, (shown,))
     causes: list[Evidence] = []
     if (f := finding_flag(facts, "fever-infectious")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
