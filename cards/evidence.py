@@ -56,11 +56,22 @@ def evidence_words(view: dict[str, str], *, rating: bool = False) -> str:
             text += f" {md(view['value'])}" + (f" {md(view['unit'])}" if view["unit"] else "")
     text += f", {md(when)}" if when else ", undated"
     note = "" if rating and view["note"] == RATING_NOTE else view["note"]  # "rated by a clinician" says it
-    # the cut-off that decided the level comes first: "IgG 18 g/L, 13 Nov 2026 (> 16; attribution ...)"
-    said = "; ".join(x for x in (threshold_words(view["threshold"]), note) if x)
+    said = _with_cut_off(threshold_words(view["threshold"]), note)
     if said:
         text += f" ({md(said)})"
     return text
+
+
+def _with_cut_off(cut_off: str, note: str) -> str:
+    """The cut-off that decided the level comes first: "IgG 18 g/L, 13 Nov 2026 (> 16; attribution ...)".
+    A cut-off of a derived value names its unit ("> 4 x ULN", "≥ 5 %") and follows the note that gives
+    that value: "CK 900 U/L, 3 Nov 2026 (4.50 x ULN, > 4 x ULN; attribution ...)"."""
+    if not cut_off or not note:
+        return cut_off or note
+    if len(cut_off.split(" ")) > 2:
+        derived, _, rest = note.partition("; ")
+        return f"{derived}, {cut_off}" + (f"; {rest}" if rest else "")
+    return f"{cut_off}; {note}"
 
 
 def threshold_words(threshold: str) -> str:

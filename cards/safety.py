@@ -104,7 +104,9 @@ def _finding_card(f: Any, key: str, ctx: CardContext, draft_orders: Any) -> dict
     label = f"JAK-inhibitor safety rule {view['rule']}" + (f" — {view['source_label']}" if view["source_label"] else "")
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, key),
-        "summary": fit_summary([sentence(view["summary"]) or f"JAK-inhibitor safety rule {view['rule']} fired; see the details."]),
+        # the rule's own sentence names its finding; the fixed last one stands in if it ever overflows
+        "summary": fit_summary([sentence(view["summary"]),
+                                f"JAK-inhibitor safety rule {view['rule']} fired; see the details."]),
         "indicator": view["indicator"],
         "detail": render("safety.md.j2", f=view, notes=[note] if note else [], not_confirmed=NOT_CONFIRMED),
         "source": {"label": label, "url": view["source_url"] or None, "topic": topic(ctx, "medication-safety")},

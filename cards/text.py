@@ -54,29 +54,25 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def shorten_at_word(text: str, limit: int = SUMMARY_MAX_CHARS) -> str:
-    """Cut at the last space that keeps `text…` within `limit`; never inside a word or number."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:—-") + "…"
+# Said only if a caller's candidates all overflow (a bug: every caller ends with a short fixed sentence).
+# A whole sentence that claims nothing, rather than a cut one that reads as a different claim.
+SUMMARY_FALLBACK = "This card could not summarise its finding in one line; read its details."
 
 
 def fit_summary(candidates: Iterable[str]) -> str:
-    """First candidate short enough for a card summary; else the last one cut at a word boundary.
+    """The first candidate short enough for a card summary, never a cut one.
 
-    Callers list candidates from most to least informative, so dropping detail is explicit and a
-    number is never truncated.
+    Callers list whole sentences from most to least informative and end with a short fixed one, so
+    dropping detail is explicit and a sentence or number is never truncated. If none fits (a caller's
+    bug), the error is logged and SUMMARY_FALLBACK is said instead.
     """
-    last = ""
+    count = 0
     for candidate in candidates:
+        count += 1
         if candidate and len(candidate) <= SUMMARY_MAX_CHARS:
             return candidate
-        last = candidate or last
-    log.warning("card summary over %d characters, shortened at a word boundary", SUMMARY_MAX_CHARS)
-    return shorten_at_word(last)
+    log.error("none of %d card summary candidates fits %d characters", count, SUMMARY_MAX_CHARS)
+    return SUMMARY_FALLBACK
 
 
 def sentence(text: str) -> str:

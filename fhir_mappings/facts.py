@@ -34,8 +34,9 @@ class Evidence:
     date: date | None = None
     code: str | None = None  # "http://loinc.org|731-0"
     note: str | None = None  # e.g. "attribution to Sjögren's presumed"
-    # the cut-off of the scoring table that decided the level, in the table's unit ("> 16" for IgG
-    # 18 g/L); set by scoring (scoring.tables.ThresholdTable.deciding), None when no table decided it
+    # the cut-off of the scoring table that decided the level, in the value's unit ("> 16" for IgG
+    # 18 g/L), or naming its own unit for a derived value ("> 4 x ULN" for CK); set by scoring
+    # (scoring.tables.ThresholdTable.deciding), None when no table decided it
     threshold: str | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from safety.model import (
     Status,
     Suggestion,
     SuggestionKind,
+    fit_summary,
 )
 from safety.rules import RULES
 from safety.rules.r00_off_label import RULE as R00
@@ -174,7 +175,8 @@ def _not_checked(rule: SafetyRule, ctx: Context, exc: Exception) -> SafetyFindin
         jurisdiction=ctx.jurisdiction,
         indicator=Indicator.WARNING,
         status=Status.MISSING_DATA,
-        summary=f"{rule.id} ({rule.title[:60]}) could not be checked",
+        summary=fit_summary(f"{rule.id} ({rule.title}) could not be checked",
+                            f"JAK-inhibitor safety rule {rule.id} could not be checked"),
         message=f"The {rule.title} check could not be completed ({type(exc).__name__}); check it by hand.",
         evidence=(),
         source=rule.source_for(ctx.drug, ctx.jurisdiction) if ctx.jurisdiction in JURISDICTIONS else

@@ -7,6 +7,7 @@ drug x jurisdiction, each with the confidence mark of `jak-safety-rules.md`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 
 from fhir_mappings.facts import Evidence, MedicationFact, PatientFacts
+
+log = logging.getLogger("essdai_cds.safety")
 
 SUMMARY_MAX = 139  # CDS Hooks: summary "<140 characters"
 
@@ -269,7 +272,9 @@ class SafetyRule:
             jurisdiction=ctx.jurisdiction,
             indicator=indicator,
             status=status,
-            summary=fit_summary(text.summary.format(**filled)),
+            summary=fit_summary(text.summary.format(**filled),
+                                f"JAK-inhibitor safety rule {self.id} ({self.title}) applies; see the details",
+                                f"JAK-inhibitor safety rule {self.id} applies; see the details"),
             message=text.message.format(**filled),
             evidence=tuple(evidence),
             source=self.source_for(ctx.drug, ctx.jurisdiction),
@@ -281,12 +286,22 @@ class SafetyRule:
         )
 
 
-def fit_summary(summary: str) -> str:
-    """Capitalised; cut only as a safety net (templates are tested to stay short)."""
-    first = summary.split(" ", 1)[0]
-    if first.islower():  # "baricitinib ..." -> "Baricitinib ...", but "eGFR ..." stays
-        summary = summary[:1].upper() + summary[1:]
-    return summary if len(summary) <= SUMMARY_MAX else summary[: SUMMARY_MAX - 1].rstrip() + "…"
+def fit_summary(*candidates: str) -> str:
+    """The first candidate that fits a card summary, capitalised. Never cut: a cut sentence reads as a
+    different claim. Templates are tested to fit with their longest values; the last candidate is a short
+    fixed sentence for anything longer (logged, so a template that outgrew the limit is noticed)."""
+    out = ""
+    for i, summary in enumerate(candidates):
+        first = summary.split(" ", 1)[0]
+        if first.islower():  # "baricitinib ..." -> "Baricitinib ...", but "eGFR ..." stays
+            summary = summary[:1].upper() + summary[1:]
+        out = summary
+        if len(summary) <= SUMMARY_MAX:
+            if i:
+                log.warning("safety summary over %d characters; a shorter sentence was used", SUMMARY_MAX)
+            return summary
+    log.error("no safety summary candidate fits %d characters", SUMMARY_MAX)
+    return out
 
 
 # Override reasons offered on cards ([P] local policy, jak-safety-rules.md §4). Codes are local keys,

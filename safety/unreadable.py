@@ -17,7 +17,7 @@ from datetime import date
 from fhir_mappings.code_tables.essdai_codesystem import CODES
 from fhir_mappings.facts import PatientFacts, Skipped
 from safety.lookups import LABEL_OF, _sep, fmt, unit_display
-from safety.model import Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Source, Status
+from safety.model import Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Source, Status, fit_summary
 
 # rule id -> analytes (fhir_mappings.code_tables.loinc ANALYTES) whose results it reads
 READS: dict[str, tuple[str, ...]] = {
@@ -80,7 +80,7 @@ def settles(row: Row, value: float, comparator: str | None) -> bool | None:
 def _finding(rule: SafetyRule, ctx: Context, summary: str, message: str) -> SafetyFinding:
     return SafetyFinding(
         rule=rule.id, drug=ctx.drug, jurisdiction=ctx.jurisdiction, indicator=Indicator.WARNING,
-        status=Status.MISSING_DATA, summary=summary[:139], message=message, evidence=(),
+        status=Status.MISSING_DATA, summary=summary, message=message, evidence=(),
         source=rule.source_for(ctx.drug, ctx.jurisdiction) if ctx.jurisdiction in rule.jurisdictions else
         Source(label=rule.title, section=""),
         mark=Mark.V, confirmed=True, order_reference=ctx.order.reference if ctx.order is not None else None,
@@ -96,7 +96,12 @@ def unreadable_findings(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         name = label(analyte)
         value = skipped.value or "a result"
         out.append(_finding(
-            rule, ctx, f"{name} result {value} unusable: {ctx.drug} check '{rule.title}' not made",
+            rule, ctx, fit_summary(f"The newest {name} result ({value}) could not be used, so the {ctx.drug} "
+                                   f"check '{rule.title}' was not made",
+                                   f"The newest {name} result ({value}) could not be used, so a {ctx.drug} check was "
+                                   "not made",
+                                   f"The newest {name} result could not be used, so a {ctx.drug} check was not made",
+                                   f"The newest {name} result could not be used, so a safety check was not made"),
             f"The newest {name} result ({value} on {skipped.when}, {skipped.reference}) could not be used: "
             f"{skipped.reason}. The check '{rule.title}' for {ctx.drug} was not made; repeat or correct "
             f"the result before relying on this check."))
@@ -110,6 +115,9 @@ def unsettled_finding(rule: SafetyRule, ctx: Context, row: Row, observed: str, v
     shown = f"{comparator}{fmt(value)}{_sep(unit)}{unit_display(unit)}"
     limit = f"{row.op} {fmt(row.limit or 0)}{_sep(row.unit)}{unit_display(row.unit)}"
     return _finding(
-        rule, ctx, f"{name} {shown} does not settle the {ctx.drug} threshold ({limit}): not checked",
+        rule, ctx, fit_summary(f"{name} {shown} cannot be compared with the {ctx.drug} threshold ({limit}), so it was "
+                               "not checked", f"{name} {shown} cannot be compared with the {ctx.drug} threshold, so it "
+                               "was not checked", f"The newest {name} result cannot be compared with a threshold, so "
+                               "it was not checked"),
         f"{observed} is a censored value: it does not tell whether {name} is {limit} ({ctx.jurisdiction} label: "
         f"{row.says}). Repeat with a quantitative result.")

@@ -113,9 +113,16 @@ def ingredient_word(ingredient: str) -> str:
 
 
 def ingredient_names(medications: Iterable[MedicationFact], limit: int = 30) -> str:
-    """'fluconazole, rifampin' for a summary: sorted ingredient names in words, cut to `limit` characters."""
-    names = ", ".join(sorted({ingredient_word(m.ingredient) for m in medications}))
-    return names if len(names) <= limit else names[:limit - 1] + "…"
+    """'fluconazole, rifampin' for a summary: sorted ingredient names in words within `limit` characters;
+    names that do not fit are counted ("fluconazole and 2 more"), never cut (the detail lists them all)."""
+    names = sorted({ingredient_word(m.ingredient) for m in medications})
+    if len(", ".join(names)) <= limit:
+        return ", ".join(names)
+    for shown in range(len(names) - 1, 0, -1):
+        text = f"{', '.join(names[:shown])} and {len(names) - shown} more"
+        if len(text) <= limit:
+            return text
+    return f"{len(names)} medicines"
 
 
 def medications_text(medications: Iterable[MedicationFact]) -> str:

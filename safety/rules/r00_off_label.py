@@ -26,24 +26,25 @@ OFF_LABEL = Row(Mark.V, Indicator.INFO, "no JAK inhibitor is licensed for Sjögr
 
 TEXTS = {
     "off-label": Text(
-        "No JAK inhibitor is licensed for Sjögren's, so RA label rows are applied ({drug}, {jurisdiction})",
+        "No JAK inhibitor is licensed for Sjögren's, so the {jurisdiction} RA label rows for {drug} are applied",
         "No JAK inhibitor is licensed for Sjögren's by FDA or EMA, so this {drug} order is off-label. The "
         "safety checks apply the {jurisdiction} label rows for rheumatoid arthritis. Evidence in primary "
         "Sjögren's: a pilot of baricitinib 2 mg/day (n=11, 24 weeks) and an ongoing open-label RCT of "
         "4 mg/day.{fda_indication} Sjögren's on file: {observed}.",
     ),
     "not-approved": Text(
-        "{drug} is not FDA-approved: no US label rows to check; set jurisdiction EMA for EU rows",
+        "{drug} is not FDA-approved, so there are no US label rows to check; set the jurisdiction to "
+        "EMA for the EU rows",
         "{drug} has no US label (not FDA-approved), so none of the label-based safety checks could run "
         "under jurisdiction FDA. Switch the jurisdiction to EMA to apply the EU SmPC rows.",
     ),
     "no-label": Text(
-        "{drug}: no label rows in this rule set; JAK-inhibitor safety checks not run",
+        "{drug} has no label rows in this rule set, so the JAK-inhibitor safety checks were not run",
         "The rule set covers baricitinib, tofacitinib, upadacitinib and filgotinib only. No safety check "
         "was run for {drug}; check its own label.",
     ),
     "jurisdiction": Text(
-        "Unknown jurisdiction {jurisdiction}: JAK-inhibitor safety checks not run",
+        "The jurisdiction {jurisdiction} is not known, so the JAK-inhibitor safety checks were not run",
         "The jurisdiction must be FDA or EMA; {jurisdiction} is not known, so no label rows were applied "
         "and no safety check was run for {drug}.",
     ),

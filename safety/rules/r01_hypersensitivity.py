@@ -34,11 +34,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Documented allergy to {drug}",
+        "A documented allergy to {drug} is on file; do not order it until the allergy is reviewed",
         "Allergy to {drug} on file: {observed}. {jurisdiction} label: {says}.",
     ),
     "past": Text(
-        "Past allergy to {drug} on file (recorded as {recorded_as})",
+        "A past allergy to {drug} is on file (recorded as {recorded_as}); check it before ordering",
         "Allergy to {drug} on file, recorded as {recorded_as}: {observed}. Check it before ordering: "
         "hypersensitivity is a contraindication or listed warning in the labels.",
     ),

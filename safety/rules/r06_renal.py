@@ -81,15 +81,16 @@ TIGHT_AGE = 75  # ... or from this age [P]
 
 TEXTS = {
     "not-recommended": Text(
-        "{measure} {value} {unit}: {drug} not recommended below {limit} ({jurisdiction})",
+        "{measure} is {value} {unit}, below {limit}, so the {jurisdiction} label does not recommend {drug}",
         "{observed}. {jurisdiction} label: {says}.{note}",
     ),
     "reduce": Text(
-        "{measure} {value} {unit}: reduce {drug} to {dose} ({jurisdiction})",
+        "{measure} is {value} {unit}, so the {jurisdiction} label reduces {drug} to {dose}",
         "{observed}. {jurisdiction} label: {says}. Draft dose: {ordered}.{note}",
     ),
     "caution": Text(
-        "{measure} {value} {unit}: use {drug} with caution in severe renal impairment ({jurisdiction})",
+        "{measure} is {value} {unit}, a severe renal impairment, so the {jurisdiction} label advises "
+        "caution with {drug}",
         "{observed}. {jurisdiction} label: {says}.{note}",
     ),
     "missing": Text(

@@ -55,11 +55,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Severe hepatic impairment on file: {drug} {verdict} ({jurisdiction})",
+        "Severe hepatic impairment is on file, so {drug} is {verdict} ({jurisdiction} label)",
         "Severe hepatic impairment: {observed}. {jurisdiction} label: {says}.{note}",
     ),
     "moderate": Text(
-        "Child-Pugh B: reduce {drug} to {dose} ({jurisdiction})",
+        "Child-Pugh class B is on file, so the {jurisdiction} label reduces {drug} to {dose}",
         "Moderate hepatic impairment: {observed}. {jurisdiction} label: {says} (XR 11 mg -> the 5 mg tablet). "
         "Draft dose: {ordered}.",
     ),

@@ -42,26 +42,30 @@ THRESHOLDS = table(
 
 TEXTS = {
     "hy": Text(
-        "{analyte} {value} U/L ({multiple}xULN) with bilirubin {bili}xULN: suspected DILI, do not start {drug}",
+        "{analyte} {value} U/L is {multiple} × ULN with bilirubin {bili} × ULN, a suspected "
+        "drug-induced liver injury; do not start {drug}",
         "{observed} and {bilirubin}: Hy's-law pattern [P]. Labels: interrupt / do not start if drug-induced "
         "liver injury is suspected, until it is excluded.",
     ),
     "high": Text(
-        "{analyte} {value} U/L ({multiple}xULN): evaluate for DILI before starting {drug}",
+        "{analyte} {value} U/L is {multiple} × ULN; evaluate for drug-induced liver injury before starting {drug}",
         "{observed}. Labels: interrupt / avoid if drug-induced liver injury is suspected; > 3xULN is a "
         "proposed local cut-off [P].",
     ),
     "above": Text(
-        "{analyte} {value} U/L ({multiple}xULN) above ULN: labels say interrupt {drug} if DILI is suspected",
+        "{analyte} {value} U/L is {multiple} × ULN; the labels say interrupt {drug} if drug-induced "
+        "liver injury is suspected",
         "{observed}. Monitor ALT/AST; labels: interrupt if drug-induced liver injury is suspected.",
     ),
     "no-range": Text(
-        "{analyte} {value} U/L flagged high, no reference range: xULN unknown; review before {drug}",
+        "{analyte} {value} U/L is flagged high without a reference range, so its multiple of ULN is "
+        "unknown; review it before {drug}",
         "{observed} is flagged high but has no reference range, so its multiple of the upper limit of "
         "normal could not be computed.",
     ),
     "no-range-unflagged": Text(
-        "{analyte} {value} U/L has no reference range or flag: xULN unknown; review before {drug}",
+        "{analyte} {value} U/L has no reference range or flag, so its multiple of ULN is unknown; "
+        "review it before {drug}",
         "{observed} has no reference range and no high/low flag, so whether it is above the upper limit of "
         "normal (and by how much) could not be decided.",
     ),

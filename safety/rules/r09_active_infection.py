@@ -37,7 +37,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Active serious infection ({condition}): do not start {drug} until controlled",
+        "An active serious infection{condition} is on file; do not start {drug} until it is controlled",
         "Active infection on file: {observed}. {jurisdiction} label: {says}.",
     ),
 }
@@ -48,7 +48,8 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     if not found:
         return []
     row = rule.rows(ctx)[0]
-    condition = found[0].display if len(found[0].display) <= 40 else found[0].display[:39] + "…"
+    # named in the summary when short; a long display is named in the detail only (never cut)
+    condition = f" ({found[0].display})" if len(found[0].display) <= 40 else ""
     return [
         rule.finding(
             ctx, row.case, indicator=row.indicator, mark=row.mark, evidence=evidence_of(found),

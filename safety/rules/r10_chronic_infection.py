@@ -32,7 +32,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "{trigger}: consider infection risk before {drug}{dose_note}",
+        "{trigger} is on file, so weigh the infection risk of {drug}{dose_note}",
         "{observed}. {jurisdiction} label: consider benefit-risk in chronic or recurrent infection.{dose_detail}",
     ),
 }
@@ -69,7 +69,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     dose_note = dose_detail = ""
     if dose_row is not None and order_above(ctx.order, dose_row):
         suggestion = dose_change(dose_row, "chronic or recurrent infection (EMA)")
-        dose_note = f"; EMA dose {dose_text(dose_row.dose_mg, dose_row.doses_per_day)}"
+        dose_note = f"; the EMA dose is {dose_text(dose_row.dose_mg, dose_row.doses_per_day)}"
         dose_detail = f" EMA: {dose_row.says}."
     row = row_of(rule, ctx, "chronic" if chronic else "steroid")
     assert row is not None
@@ -77,7 +77,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         rule.finding(
             ctx, "fired", indicator=row.indicator, mark=row.mark, evidence=evidence_of(chronic, steroids),
             suggestion=suggestion,
-            trigger="Chronic/recurrent infection" if chronic else "Prednisone >= 15 mg/day",
+            trigger="A chronic or recurrent infection" if chronic else "Prednisone at 15 mg/day or more",
             observed="; ".join(parts),
             dose_note=dose_note, dose_detail=dose_detail,
         )

@@ -41,16 +41,16 @@ THRESHOLDS = table(
 
 TEXTS = {
     "active": Text(
-        "Active tuberculosis on file: {drug} must not be started",
+        "Active tuberculosis is on file, so {drug} must not be started",
         "Active TB: {observed}. {jurisdiction} label: {says}.",
     ),
     "latent": Text(
-        "Latent TB without LTBI treatment on file: treat before starting {drug}",
+        "Latent tuberculosis is on file without treatment for it; treat it before starting {drug}",
         "{observed}; no LTBI treatment (isoniazid, rifapentine, rifampicin) on file. {jurisdiction} label: "
         "{says}.",
     ),
     "ltbi-recent": Text(
-        "LTBI treatment started {days} days ago: usually >= 1 month before starting {drug}",
+        "Latent tuberculosis treatment started {days} days ago; it usually runs at least 1 month before {drug} starts",
         "{observed}. LTBI treatment: {treatment}. Common practice (secondary source, not the label) is at "
         "least 1 month of prophylaxis before starting; window [P].",
     ),

@@ -54,17 +54,17 @@ THRESHOLDS = table(
 
 TEXTS = {
     "active": Text(
-        "Hepatitis B ({marker}): {drug} not to be started without hepatology advice",
+        "Hepatitis B is on file ({marker}), so do not start {drug} without hepatology advice",
         "{observed}. {jurisdiction} label: {says}. In the pSS pilot a patient with hepatitis B stopped "
         "baricitinib within a month because of a viral flare.",
     ),
     "anti-hbc": Text(
-        "Anti-HBc positive: check HBV DNA at baseline and monitor it on {drug}",
+        "Anti-HBc is positive, so check HBV DNA at baseline and monitor it on {drug}",
         "{observed}; HBsAg not positive. {dna}. Labels: monitor HBV DNA in anti-HBc positive patients; "
         "a secondary source suggests every 3 months [S].",
     ),
     "anti-hbc-monitor": Text(
-        "Anti-HBc positive, HBV DNA undetectable: monitor HBV DNA every 3 months on {drug}",
+        "Anti-HBc is positive with HBV DNA undetectable; monitor HBV DNA every 3 months on {drug}",
         "{observed}; HBsAg not positive. {dna}. Monitor HBV DNA during therapy (every 3 months [P/S]).",
     ),
     "missing": Text(
@@ -73,7 +73,7 @@ TEXTS = {
         "starting {drug}.",
     ),
     "dna-due": Text(
-        "Anti-HBc positive on {drug}: HBV DNA due (last {last})",
+        "Anti-HBc is positive on {drug}, so an HBV DNA test is due ({last_test})",
         "{observed}; on {drug} since {start}. No HBV DNA within the last {days} days (every 3 months "
         "[P/S]); last: {last}.",
     ),
@@ -98,7 +98,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         parts = [f"{describe(hbsag, 'HBsAg')}" if hbsag else "",
                  f"detectable {describe(dna, 'HBV DNA')}" if dna else "",
                  f"hepatitis B: {conditions_text(cond)}" if cond else ""]
-        marker = "HBsAg positive" if hbsag else "HBV DNA detectable" if dna else "active Condition"
+        marker = "HBsAg positive" if hbsag else "HBV DNA detectable" if dna else "active diagnosis"
         evidence = tuple(m.evidence() for m in (hbsag, dna) if m is not None) + evidence_of(cond)
         return [rule.finding(ctx, "active", indicator=row.indicator, mark=row.mark, evidence=evidence,
                              suggestion=cancel_order(ctx, "hepatitis B"),
@@ -119,6 +119,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
             observed=f"{describe(anti_hbc, 'anti-HBc')}",
             start=ctx.start.isoformat() if ctx.start else "an unknown date", days=str(windows.HBV_DNA.days),
             last=last.date.isoformat() if last else "none",
+            last_test=f"last on {last.date.isoformat()}" if last else "none on file",
         )]
     if anti_hbc is not None:
         row = row_of(rule, ctx, "anti-hbc")

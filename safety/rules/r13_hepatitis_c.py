@@ -38,11 +38,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "active": Text(
-        "Active hepatitis C ({marker}): {verdict} {drug}",
+        "Active hepatitis C is on file ({marker}); {verdict} {drug}",
         "{observed}. {jurisdiction} label: {says}.",
     ),
     "rna-needed": Text(
-        "HCV antibody positive without HCV RNA: order HCV RNA before starting {drug}",
+        "HCV antibody is positive without an HCV RNA result; order HCV RNA before starting {drug}",
         "{observed}; no HCV RNA result since. EULAR 2022: refer HCV-RNA-positive patients for antiviral "
         "treatment.",
     ),
@@ -74,8 +74,8 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
             evidence=((rna.evidence(),) if rna is not None and rna.positive else ()) + evidence_of(cond),
             suggestion=cancel_order(ctx, "active hepatitis C") if critical else None,
             override_reasons=(OVERRIDE_SPECIALIST, OVERRIDE_BENEFIT),
-            observed="; ".join(parts), marker="HCV RNA positive" if rna is not None and rna.positive else "Condition",
-            verdict="do not start" if critical else "screen and treat before", says=row.says,
+            observed="; ".join(parts), marker="HCV RNA positive" if rna is not None and rna.positive else "diagnosis",
+            verdict="do not start" if critical else "treat it before starting", says=row.says,
         )]
     antibody = ever_positive(facts, "hcv-ab")
     if antibody is not None:

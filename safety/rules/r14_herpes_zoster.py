@@ -44,16 +44,16 @@ THRESHOLDS = table(
 
 TEXTS = {
     "active": Text(
-        "Active herpes zoster: do not start {drug} until it resolves",
+        "Active herpes zoster is on file; do not start {drug} until it resolves",
         "Active herpes zoster: {observed}. {jurisdiction} label: {says}.",
     ),
     "history": Text(
-        "History of herpes zoster: risk of recurrence on {drug}",
+        "A history of herpes zoster is on file, and it may recur on {drug}",
         "Past herpes zoster: {observed}. {jurisdiction} label: {says}. Consider recombinant zoster vaccine "
         "before starting (ACR 2022).",
     ),
     "vaccine": Text(
-        "No complete recombinant zoster vaccine series on file ({doses} of 2 doses)",
+        "The recombinant zoster vaccine series on file is incomplete ({doses} of 2 doses)",
         "Recombinant zoster vaccine (RZV) doses on file: {observed}. Labels: {says}. Consider completing the "
         "series before starting {drug} (local policy, not confirmed).",
     ),

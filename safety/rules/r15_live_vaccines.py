@@ -33,11 +33,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Live vaccine {days} days before {drug}: avoid live vaccines around JAK inhibitors",
+        "A live vaccine was given {days} days ago; avoid live vaccines shortly before and during {drug}",
         "Live vaccine on file: {observed}. {jurisdiction} label: {says}.",
     ),
     "on-treatment": Text(
-        "Live vaccine given while on {drug}",
+        "A live vaccine was given while the patient is on {drug}",
         "Live vaccine on or after the {drug} start ({start}): {observed}. {jurisdiction} label: {says}.",
     ),
 }

@@ -53,7 +53,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "pregnant": Text(
-        "Pregnancy on file: {drug} {verdict} ({jurisdiction})",
+        "Pregnancy is on file, and {drug} {verdict} ({jurisdiction} label)",
         "Pregnant: {observed}. {jurisdiction} label: {says}. {advice}",
     ),
     "no-test": Text(
@@ -95,7 +95,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                              suggestion=cancel_order(ctx, "pregnancy") if critical else None,
                              override_reasons=(OVERRIDE_BENEFIT,),
                              observed="; ".join(parts), says=row.says, advice=advice,
-                             verdict="contraindicated" if critical else "embryo-fetal risk; weigh benefit")]
+                             verdict="is contraindicated" if critical else "carries an embryo-fetal risk to weigh")]
     age_row = row_of(rule, ctx, "childbearing-age")
     age = facts.age_years()
     if facts.gender != "female" or age_row is None or (age is not None and not age_row.triggered_by(age)):

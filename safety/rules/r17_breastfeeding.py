@@ -35,7 +35,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Breastfeeding on file: {verdict} {drug} ({jurisdiction})",
+        "Breastfeeding is on file; {verdict} ({jurisdiction} label)",
         "Lactation: {observed}. {jurisdiction} label: {says}.",
     ),
 }
@@ -50,7 +50,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     return [rule.finding(ctx, row.case, indicator=row.indicator, mark=row.mark, evidence=evidence_of(found),
                          suggestion=cancel_order(ctx, "breastfeeding: contraindicated") if critical else None,
                          observed=conditions_text(found), says=row.says,
-                         verdict="contraindicated with" if critical else "do not breastfeed on")]
+                         verdict=f"{ctx.drug} is contraindicated" if critical else f"do not breastfeed on {ctx.drug}")]
 
 
 RULE = SafetyRule(

@@ -44,11 +44,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "prior": Text(
-        "{trigger} on file: thrombosis risk with {drug}{dose_note}",
+        "{trigger} is on file, so weigh the thrombosis risk of {drug}{dose_note}",
         "{observed}. {jurisdiction} label: {says}.{other}{dose_sentence}",
     ),
     "other": Text(
-        "VTE risk factor ({trigger}): consider thrombosis risk with {drug}",
+        "A venous thromboembolism risk factor is on file ({trigger}); weigh the thrombosis risk of {drug}",
         "{observed}. {jurisdiction} label: {says}.{dose_sentence}",
     ),
 }
@@ -62,7 +62,7 @@ def triggers(rule: SafetyRule, ctx: Context) -> tuple[tuple, list[str], list]:
     evidence: list = []
     hormones = other_medications(facts, "hormonal-vte-risk", exclude=ctx.order)
     if hormones:
-        other.append(f"hormonal contraceptive / HRT: {medications_text(hormones)}")
+        other.append(f"hormonal contraceptive or HRT: {medications_text(hormones)}")
         evidence.extend(m.evidence() for m in hormones)
     bmi_row = row_of(rule, ctx, "bmi")
     bmi = latest_number(facts, "bmi", windows.BMI_BP.days)
@@ -86,12 +86,12 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     if not prior and not other:
         return []
     dose_row, suggestion, dose_sentence = at_risk_dose(rule, ctx, "VTE risk (EMA)")
-    dose_note = "; EMA: reduce dose" if suggestion is not None else ""
+    dose_note = "; the EMA label advises a reduced dose" if suggestion is not None else ""
     if prior:
         row = row_of(rule, ctx, "prior")
         assert row is not None
         kinds = {c.concept for c in prior}
-        trigger = "Prior VTE" if "vte" in kinds else "Thrombophilia"
+        trigger = "A prior venous thromboembolism" if "vte" in kinds else "Thrombophilia"
         return [rule.finding(ctx, "prior", indicator=row.indicator, mark=row.mark,
                              evidence=evidence_of(prior) + tuple(other_evidence), suggestion=suggestion,
                              trigger=trigger, observed=conditions_text(prior), says=row.says,
@@ -99,9 +99,9 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                              dose_note=dose_note, dose_sentence=dose_sentence)]
     row = row_of(rule, ctx, "other")
     assert row is not None
-    first = other[0].split(":")[0].split(" (")[0]
+    first = other[0].split(":")[0].split(" on ")[0].split(" (")[0]  # "BMI 32 kg/m²", "active cancer"
     return [rule.finding(ctx, "other", indicator=row.indicator, mark=row.mark, evidence=tuple(other_evidence),
-                         suggestion=suggestion, trigger=first[:40], observed="; ".join(other), says=row.says,
+                         suggestion=suggestion, trigger=first, observed="; ".join(other), says=row.says,
                          dose_sentence=dose_sentence)]
 
 

@@ -68,15 +68,15 @@ THRESHOLDS = table(
 
 TEXTS = {
     "recent": Text(
-        "Recent MI/stroke/ASCVD event (within {days} days): do not start {drug}",
+        "A myocardial infarction, stroke or other ASCVD event within {days} days is on file; do not start {drug}",
         "{observed}. Recent event window [P]. {jurisdiction} label: {says}.{others}",
     ),
     "ascvd": Text(
-        "ASCVD on file: MACE risk with {drug}{verdict}",
+        "Cardiovascular disease (ASCVD) is on file; {verdict}",
         "{observed}. {jurisdiction} label: {says}.{others}{dose_sentence}",
     ),
     "risk": Text(
-        "CV risk ({trigger}): MACE risk with {drug}{verdict}",
+        "Cardiovascular risk is on file ({trigger}); {verdict}",
         "{observed}. {jurisdiction} label: {says}.{cessation}{dose_sentence}",
     ),
 }
@@ -97,7 +97,7 @@ def _risk(ctx: Context) -> tuple[list[str], list]:
         evidence.extend(c.evidence() for c in tobacco)
     factors = facts.conditions_of("cv-risk-factor", "diabetes")
     if factors:
-        parts.append(f"CV risk factors: {conditions_text(factors)}")
+        parts.append(f"risk-factor diagnoses: {conditions_text(factors)}")
         evidence.extend(c.evidence() for c in factors)
     return parts, evidence
 
@@ -120,7 +120,9 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     if not ascvd and not parts:
         return []
     _, suggestion, dose_sentence = at_risk_dose(rule, ctx, "CV risk (EMA)")
-    verdict = ": only if no alternative" if ctx.jurisdiction == EMA else ""
+    # what to do, as the end of the summary: EMA allows it only without a suitable alternative
+    verdict = (f"use {ctx.drug} only if there is no suitable alternative (MACE risk)" if ctx.jurisdiction == EMA
+               else f"weigh the MACE risk of {ctx.drug}")
     others = f" Also: {'; '.join(parts)}." if parts else ""
     recent_row = row_of(rule, ctx, "recent")
     assert recent_row is not None
@@ -143,7 +145,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     row = row_of(rule, ctx, "risk")
     assert row is not None
     smoker = any(p.startswith(("current smoker", "ex-smoker", "tobacco")) for p in parts)
-    trigger = parts[0].split(":")[0]
+    trigger = parts[0].split(":")[0].replace(" (", ", ").replace(")", "")  # "current smoker, every day"
     return [rule.finding(ctx, "risk", indicator=row.indicator, mark=row.mark, evidence=tuple(risk_evidence),
                          suggestion=suggestion, trigger=trigger, observed="; ".join(parts), says=row.says,
                          verdict=verdict, dose_sentence=dose_sentence,

@@ -40,15 +40,15 @@ THRESHOLDS = table(
 
 TEXTS = {
     "active": Text(
-        "Active malignancy on file: do not start {drug} without oncology review",
+        "An active malignancy is on file; do not start {drug} without an oncology review",
         "{observed}. Local policy [P]: critical; {jurisdiction} label: consider benefit-risk.{pss}",
     ),
     "past": Text(
-        "Past malignancy on file: weigh cancer risk before starting {drug}{verdict}",
+        "A past malignancy is on file; {verdict}",
         "{observed}. {jurisdiction} label: {says}.{pss}{dose_sentence}",
     ),
     "nmsc": Text(
-        "Non-melanoma skin cancer on file: periodic skin examination on {drug}",
+        "Non-melanoma skin cancer is on file, so examine the skin periodically on {drug}",
         "{observed}. Labels: periodic skin examination for patients at increased risk of skin cancer.",
     ),
 }
@@ -87,7 +87,8 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         return [rule.finding(ctx, "past", indicator=row.indicator, mark=row.mark, evidence=evidence_of(past, nmsc),
                              suggestion=suggestion, observed=conditions_text(past), says=row.says, pss=pss,
                              dose_sentence=dose_sentence,
-                             verdict=": only if no alternative" if ctx.jurisdiction == EMA else "")]
+                             verdict=f"use {ctx.drug} only if there is no suitable alternative (cancer risk)"
+                             if ctx.jurisdiction == EMA else f"weigh the cancer risk before starting {ctx.drug}")]
     if nmsc:
         row = row_of(rule, ctx, "nmsc")
         assert row is not None

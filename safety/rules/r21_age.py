@@ -37,7 +37,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Age {age}: {verdict}",
+        "The patient is aged {age}; {verdict}",
         "Patient aged {age} (born {born}). {jurisdiction} label: {says}.{dose_sentence}",
     ),
 }
@@ -65,11 +65,11 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
         if order_above(ctx.order, row):
             suggestion = dose_change(row, "age >= 65 (EMA)")
     if ctx.jurisdiction == EMA:
-        verdict = f"{ctx.drug} only if no suitable alternative (EMA)"
+        verdict = f"use {ctx.drug} only if there is no suitable alternative (EMA)"
         if row.dose_mg is not None:
-            verdict += f"; {dose_text(row.dose_mg, row.doses_per_day)}"
+            verdict += f", at {dose_text(row.dose_mg, row.doses_per_day)}"
     else:
-        verdict = f"no US age cut-off for {ctx.drug}; infections more frequent in the elderly"
+        verdict = f"the US label has no age cut-off for {ctx.drug}, but infections are more frequent in the elderly"
     birth = ctx.facts.birth_date
     return [rule.finding(ctx, "fired", indicator=row.indicator, mark=row.mark, suggestion=suggestion,
                          age=str(ctx.facts.age_years()), born=birth.isoformat() if birth else "?",

@@ -29,7 +29,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "{drug} with probenecid (strong OAT3 inhibitor): use {dose} ({jurisdiction})",
+        "Probenecid, a strong OAT3 inhibitor, is on file, so the {jurisdiction} label reduces {drug} to {dose}",
         "{observed}. {jurisdiction} label: {says}. Draft dose: {ordered}.",
     ),
 }

@@ -39,11 +39,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "inducer": Text(
-        "{drug} with a strong CYP3A4 inducer ({names}): not recommended ({jurisdiction})",
+        "A strong CYP3A4 inducer ({names}) is on file, and the {jurisdiction} label does not recommend {drug} with it",
         "{observed}. {jurisdiction} label: {says} (loss of response).",
     ),
     "inhibitor": Text(
-        "{drug} with a CYP3A4 inhibitor ({names}): use 5 mg once daily ({jurisdiction})",
+        "A CYP3A4 inhibitor ({names}) is on file, so the {jurisdiction} label reduces {drug} to 5 mg once daily",
         "{observed}. {jurisdiction} label: {says} (XR 11 mg -> IR 5 mg once daily).",
     ),
 }

@@ -34,11 +34,11 @@ THRESHOLDS = table(
 
 TEXTS = {
     "inducer": Text(
-        "{drug} with a strong CYP3A4 inducer ({names}): exposure falls ({jurisdiction})",
+        "A strong CYP3A4 inducer ({names}) is on file, and it lowers {drug} exposure ({jurisdiction} label)",
         "{observed}. {jurisdiction} label: {says}.",
     ),
     "inhibitor": Text(
-        "{drug} with a strong CYP3A4 inhibitor ({names}): monitor; avoid grapefruit",
+        "A strong CYP3A4 inhibitor ({names}) is on file; monitor {drug} and avoid grapefruit",
         "{observed}. {jurisdiction} label: {says}. Avoid grapefruit.",
     ),
 }

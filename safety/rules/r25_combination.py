@@ -41,12 +41,12 @@ THRESHOLDS = table(
            (FILGOTINIB, EMA): Mark.V}),
 )
 
-CLASSES = (("jak", "jak-inhibitor", "JAKi"), ("biologic", "biologic-dmard", "biologic"),
+CLASSES = (("jak", "jak-inhibitor", "JAK inhibitor"), ("biologic", "biologic-dmard", "biologic"),
            ("immunosuppressant", "potent-immunosuppressant", "immunosuppressant"))
 
 TEXTS = {
     "fired": Text(
-        "{drug} with {names} ({what}): combination not recommended",
+        "Combining {drug} with {names} ({what}) is not recommended",
         "{observed}. {jurisdiction} label: {says}. Methotrexate and hydroxychloroquine are not affected.",
     ),
 }
@@ -62,7 +62,8 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     if not hits:
         return []
     row = hits[0][0]
-    what = " / ".join(w for _, w, _ in hits)
+    whats = [w for _, w, _ in hits]
+    what = whats[0] if len(whats) == 1 else f"{', '.join(whats[:-1])} and {whats[-1]}"
     meds = tuple({m.reference: m for _, _, found in hits for m in found}.values())
     return [rule.finding(ctx, "fired", indicator=row.indicator, mark=row.mark, evidence=evidence_of(meds),
                          suggestion=cancel_order(ctx, "combination not recommended"), what=what,

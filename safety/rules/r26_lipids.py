@@ -56,22 +56,22 @@ THRESHOLDS = table(
 
 TEXTS = {
     "due-now": Text(
-        "Lipid panel due now: {weeks} weeks on {drug}, due window weeks {start_week}-{due_week}",
+        "A lipid panel is due now, at week {weeks} on {drug} (due in weeks {start_week} to {due_week})",
         "On {drug} since {start} ({weeks} weeks). {jurisdiction} label: {says}; due window weeks "
         "{start_week}-{due_week} [P]. No lipid result since the start; {last}.",
     ),
     "due": Text(
-        "No lipid panel since starting {drug} {weeks} weeks ago: lipids were due by week {due_week}",
+        "No lipid panel is on file since {drug} was started {weeks} weeks ago, and it was due by week {due_week}",
         "On {drug} since {start} ({weeks} weeks). {jurisdiction} label: {says}; due window ends week "
         "{due_week} [P]. No lipid result since the start; {last}.",
     ),
     "no-start": Text(
-        "Start date of {drug} unknown: lipid and blood-count schedule not computed",
+        "The start date of {drug} is unknown, so the lipid and blood-count schedule could not be computed",
         "The active {drug} MedicationRequest / MedicationStatement has no authoredOn / start date, so the "
         "monitoring schedule (lipids, CBC, liver tests) could not be computed.",
     ),
     "baseline": Text(
-        "No lipid panel within {days} days: baseline lipids advisable before {drug}",
+        "No lipid panel is on file within {days} days; baseline lipids are advisable before {drug}",
         "No lipid result within the last {days} days (window [P]); {last}. Baseline lipids are not "
         "mandated by the labels but feed the cardiovascular risk assessment.",
     ),

@@ -45,7 +45,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "due": Text(
-        "{tests} due on {drug} (started {start})",
+        "{tests} {verb} due on {drug} (started {start})",
         "On {drug} since {start}. {details}. {jurisdiction}: {says}.",
     ),
 }
@@ -79,7 +79,9 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     mark = Mark.V if all(r.mark == Mark.V for r in rows) else Mark.P
     return [rule.finding(ctx, "due", indicator=Indicator.INFO, mark=mark, status=Status.MISSING_DATA,
                          evidence=tuple(m.evidence() for _, _, _, m, _ in due if m is not None), suggestion=suggestion,
-                         tests=" and ".join(n for n, *_ in due), start=ctx.start.isoformat(),
+                         tests=" and ".join(n for n, *_ in due),
+                         verb="are" if len(due) > 1 or due[0][0].endswith("s") else "is",
+                         start=ctx.start.isoformat(),
                          details="; ".join(d for _, d, *_ in due), says=first.says)]
 
 

@@ -32,12 +32,13 @@ THRESHOLDS = table(
 
 TEXTS = {
     "co-risk": Text(
-        "Diverticular disease with NSAID/steroid/opioid: GI perforation risk on {drug}",
+        "Diverticular disease is on file with an NSAID, steroid or opioid, which raises the GI "
+        "perforation risk on {drug}",
         "{observed}; co-risk medicines: {meds}. {jurisdiction} label: {says}. Evaluate new abdominal "
         "symptoms promptly.",
     ),
     "alone": Text(
-        "Diverticular disease on file: GI perforation risk on {drug}",
+        "Diverticular disease is on file, which raises the GI perforation risk on {drug}",
         "{observed}. {jurisdiction} label: {says}. Evaluate new abdominal symptoms promptly.",
     ),
 }

@@ -32,7 +32,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Diabetes: higher infection risk on {drug}; watch glucose",
+        "Diabetes is on file, so the infection risk on {drug} is higher; watch glucose",
         "{observed}. {jurisdiction} label: {says}.",
     ),
 }

@@ -25,7 +25,7 @@ THRESHOLDS = table(
 
 TEXTS = {
     "fired": Text(
-        "Interstitial lung disease on file: use {drug} with caution",
+        "Interstitial lung disease is on file, so use {drug} with caution",
         "{observed}. {jurisdiction} label: {says}.",
     ),
 }

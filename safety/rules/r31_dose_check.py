@@ -53,12 +53,12 @@ THRESHOLDS = table(
 
 TEXTS = {
     "above": Text(
-        "{drug} {ordered} is above the {jurisdiction} dose: use {recommended}",
+        "The draft {drug} dose of {ordered} is above the {jurisdiction} label dose; use {recommended}",
         "Draft {drug} {ordered} ({daily} mg/day) is above the {jurisdiction} RA dose ({usual}). Recommended for "
         "this patient: {recommended}{why}.",
     ),
     "unknown": Text(
-        "{drug} dose could not be checked: dose or frequency missing in the draft",
+        "The {drug} dose could not be checked because the draft has no dose or frequency",
         "The draft order has no usable dose ({dose_text}), so the {jurisdiction} dose limits (usual {usual}) "
         "could not be checked.",
     ),

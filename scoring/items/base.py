@@ -159,5 +159,13 @@ def with_threshold(e: Evidence, table: ThresholdTable, m: Measurement) -> Eviden
     return replace(e, threshold=table.deciding(m.value, m.comparator))
 
 
+def with_derived_threshold(e: Evidence, table: ThresholdTable, value: float, unit: str,
+                           comparator: str | None = None) -> Evidence:
+    """`e` carrying the cut-off of `table` that decided a value derived from it (CK as a multiple of ULN,
+    weight loss in %): the cut-off says its unit, which is not the unit of `e`'s own value."""
+    cut = table.deciding(value, comparator)
+    return replace(e, threshold=f"{cut} {unit}") if cut else e
+
+
 def window_note(facts: PatientFacts, analyte: str) -> str:
     return f"no {analyte} within {facts.windows.for_analyte(analyte)} days"

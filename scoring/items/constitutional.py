@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, boolean_item, bounded, decided, exclude, finding_evidence,
-                                finding_flag, latest_finding, measured_range, unknown)
+                                finding_flag, latest_finding, measured_range, unknown, with_derived_threshold,
+                                with_threshold)
 from scoring.other_causes import other_causes
 from scoring.thresholds import TEMPERATURE_LEVEL, WEIGHT_LOSS_PCT_LEVEL
 
@@ -21,7 +22,8 @@ def fever(facts: PatientFacts) -> ItemResult:
     lo = max(r[0] for _, r in temps)
     hi = max(r[1] for _, r in temps)
     top = max(temps, key=lambda t: (t[1][0], t[1][1], t[0].value or 0))[0]
-    result = bounded(name, lo, hi, (top.evidence(PRESUMED if hi > 0 else None),))
+    shown = with_threshold(top.evidence(PRESUMED if hi > 0 else None), TEMPERATURE_LEVEL, top)
+    result = bounded(name, lo, hi, (shown,))
     causes: list[Evidence] = []
     if (f := finding_flag(facts, "fever-infectious")) is not None:
         causes.append(finding_evidence(f, "documented other cause"))
@@ -47,10 +49,14 @@ def weight_loss(facts: PatientFacts) -> ItemResult:
     level = WEIGHT_LOSS_PCT_LEVEL.level(pct)
     voluntary = latest_finding(facts, "weight-loss-voluntary")
     loss_note = f"{pct:.1f} % below the highest earlier weight"
+
+    def loss(note: str) -> Evidence:  # the latest weight, with the % cut-off that decided the level
+        return with_derived_threshold(latest.evidence(note), WEIGHT_LOSS_PCT_LEVEL, pct, "%")
+
     if level and voluntary is not None and voluntary.value is True:
-        return exclude(decided(name, level, (latest.evidence(loss_note), peak.evidence("highest earlier weight"))),
+        return exclude(decided(name, level, (loss(loss_note), peak.evidence("highest earlier weight"))),
                        (finding_evidence(voluntary, "documented other cause"),), "voluntary weight loss")
-    evidence = [latest.evidence(f"{loss_note}; {PRESUMED}" if level else loss_note),
+    evidence = [loss(f"{loss_note}; {PRESUMED}" if level else loss_note),
                 peak.evidence("highest earlier weight")]
     if level and voluntary is not None and voluntary.value is False:
         evidence.append(finding_evidence(voluntary, "involuntary (confirmed)"))

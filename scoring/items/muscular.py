@@ -9,9 +9,11 @@ it opens the domain and is kept as evidence that a clinician must rate it. Weakn
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, bad_value, bounded, decided, exclude, finding_evidence,
-                                finding_flag, latest_finding, number, silent, unknown)
+                                finding_flag, latest_finding, number, silent, unknown, with_derived_threshold)
 from scoring.other_causes import other_causes
 from scoring.thresholds import CK_ULN_LEVEL, MUSCLE_POWER_LEVEL
 
@@ -47,8 +49,7 @@ def _gated(facts: PatientFacts, name: str, lo: int, hi: int, evidence: tuple[Evi
         result = bounded(name, 0, hi, evidence + gate_evidence, "scores only with EMG/biopsy-proven myositis",
                          warning)
     else:
-        marked = tuple(Evidence(e.reference, e.display, e.value, e.unit, e.date, e.code,
-                                "; ".join(n for n in (e.note, PRESUMED) if n)) for e in evidence)
+        marked = tuple(replace(e, note="; ".join(n for n in (e.note, PRESUMED) if n)) for e in evidence)
         result = bounded(name, lo, hi, marked + gate_evidence, warning=warning)
     return exclude(result, _causes(facts, name), "weakness not due to Sjögren's")
 
@@ -65,7 +66,8 @@ def ck(facts: PatientFacts) -> ItemResult:
     if m.value is not None and m.ref_high:
         ratio = m.value / m.ref_high
         lo, hi = CK_ULN_LEVEL.levels_for(ratio, m.comparator)
-        return _gated(facts, name, lo, hi, (m.evidence(f"{ratio:.2f} x ULN"),))
+        shown = with_derived_threshold(m.evidence(f"{ratio:.2f} x ULN"), CK_ULN_LEVEL, ratio, "x ULN", m.comparator)
+        return _gated(facts, name, lo, hi, (shown,))
     if m.interpretation in ("H", "HH"):
         return _gated(facts, name, 1, 3, (m.evidence("raised; no reference range to grade it"),))
     if m.interpretation in ("N", "L", "LL"):

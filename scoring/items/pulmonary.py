@@ -10,6 +10,8 @@ radiographic abnormality, S1), so the cough item stays open without its finding.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import Evidence, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, bad_value, boolean_item, bounded, decided, finding_evidence,
                                 lab_item, latest_finding, number, unknown, window_note)
@@ -72,8 +74,7 @@ def _lung_function(facts: PatientFacts, name: str, analyte: str, table: Threshol
         return unknown(name, 3, window_note(facts, analyte))
     if involved:
         return bounded(name, result.level, result.max_level, result.evidence + evidence, result.note)
-    plain = tuple(Evidence(e.reference, e.display, e.value, e.unit, e.date, e.code, NO_INVOLVEMENT)
-                  for e in result.evidence)
+    plain = tuple(replace(e, note=NO_INVOLVEMENT) for e in result.evidence)  # keeps the cut-off shown
     if involved is False:
         return decided(name, 0, plain + evidence, "HRCT without ILD, no bronchial involvement: does not score")
     return bounded(name, 0, result.max_level, plain, NO_INVOLVEMENT)
@@ -100,7 +101,7 @@ def dyspnoea(facts: PatientFacts) -> ItemResult:
     if level == 0:
         return decided(name, 0, evidence, warning=warning)
     if present:
-        marked = tuple(Evidence(e.reference, e.display, e.value, e.unit, e.date, e.code, PRESUMED) for e in evidence)
+        marked = tuple(replace(e, note=PRESUMED) for e in evidence)
         return decided(name, level, marked + ild_evidence, warning=warning)
     return bounded(name, 0, level, evidence, "NYHA scores only with documented ILD", warning)
 

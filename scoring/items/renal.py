@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fhir_mappings.facts import ConditionFact, Evidence, Measurement, PatientFacts
 from scoring.items.base import (PRESUMED, ItemResult, bad_value, bounded, decided, finding_evidence,
-                                latest_finding, measured_range, silent, string_finding_item, unknown)
+                                latest_finding, measured_range, silent, string_finding_item, unknown, with_threshold)
 from scoring.thresholds import EGFR_FAILURE, GLOMERULAR_PROTEINURIA, PROTEINURIA_LEVEL
 
 UPCR_NOTE = "UPCR (g/g) used as a g/day surrogate [implementation choice]"
@@ -70,7 +70,7 @@ def proteinuria(facts: PatientFacts) -> ItemResult:
         return unknown(name, 3, "no proteinuria-24h or UPCR within the labs window")
     lo, hi = PROTEINURIA_LEVEL.levels_for(m.value or 0.0, m.comparator)
     note = "; ".join(n for n in (surrogate, PRESUMED if hi > 0 else None) if n) or None
-    return bounded(name, lo, hi, (m.evidence(note),))
+    return bounded(name, lo, hi, (with_threshold(m.evidence(note), PROTEINURIA_LEVEL, m),))
 
 
 def haematuria(facts: PatientFacts) -> ItemResult:
@@ -93,6 +93,11 @@ def haematuria(facts: PatientFacts) -> ItemResult:
                    "haematuria without documented glomerular involvement", warning)
 
 
+def _egfr_evidence(m: Measurement, note: str | None = None) -> Evidence:
+    """The eGFR with the renal-failure cut-off that decided it ("< 60")."""
+    return with_threshold(m.evidence(note), EGFR_FAILURE, m)
+
+
 def egfr(facts: PatientFacts) -> ItemResult:
     name = "renal.egfr"
     failure, m = _renal_failure(facts)
@@ -101,16 +106,16 @@ def egfr(facts: PatientFacts) -> ItemResult:
     if failure is None:
         return unknown(name, 3, f"{m.reference} has no numeric value")
     if failure == (0, 0):
-        return decided(name, 0, (m.evidence(),))
+        return decided(name, 0, (_egfr_evidence(m),))
     glomerular, g_evidence = _glomerular(facts)
     rta, r_evidence, _ = _rta(facts)
     certain = failure == (1, 1)
     if glomerular:
-        return bounded(name, 3 if certain else 0, 3, (m.evidence(PRESUMED),) + g_evidence)
+        return bounded(name, 3 if certain else 0, 3, (_egfr_evidence(m, PRESUMED),) + g_evidence)
     if rta:
-        return bounded(name, 2 if certain else 0, 2 if certain else 3, (m.evidence(PRESUMED),) + r_evidence,
+        return bounded(name, 2 if certain else 0, 2 if certain else 3, (_egfr_evidence(m, PRESUMED),) + r_evidence,
                        "renal failure with tubular acidosis")
-    return bounded(name, 0, 3, (m.evidence("cause not documented"),),
+    return bounded(name, 0, 3, (_egfr_evidence(m, "cause not documented"),),
                    "eGFR < 60 with no documented glomerular or tubular involvement")
 
 
@@ -126,7 +131,7 @@ def tubular_acidosis(facts: PatientFacts) -> ItemResult:
     if failure is None or m is None:
         return bounded(name, 1, 2, evidence, "eGFR not known", warning)
     lo, hi = 1 + failure[0], 1 + failure[1]
-    return bounded(name, lo, hi, evidence + (m.evidence(),), warning=warning)
+    return bounded(name, lo, hi, evidence + (_egfr_evidence(m),), warning=warning)
 
 
 def histology(facts: PatientFacts) -> ItemResult:

@@ -3,6 +3,7 @@ tests do not depend on safety/ (written in parallel). Only what architecture.md 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -160,9 +161,14 @@ def validate_r4b(resource: dict) -> None:
     get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
+# "label: verdict" fragments ("Age 67: only if no suitable alternative"); a time ("10:30") has no space
+_COLON_FRAGMENT = re.compile(r":\s")
+
+
 def summary_problems(summary: str) -> list[str]:
     """Why `summary` is not one whole sentence a clinician reads at a glance ([] when it is): under 140
-    characters (CDS Hooks), ending with a full stop, never cut ("…"), capitalised, one line."""
+    characters (CDS Hooks), ending with a full stop, never cut ("…"), capitalised, one line, and no
+    "label: text" colon fragment (a sentence says its finding with a verb)."""
     problems = []
     if len(summary) >= 140:
         problems.append(f"{len(summary)} characters")
@@ -174,4 +180,6 @@ def summary_problems(summary: str) -> list[str]:
         problems.append("does not start with a capital")
     if "\n" in summary or "  " in summary:
         problems.append("not one line")
+    if _COLON_FRAGMENT.search(summary):
+        problems.append("a colon fragment, not a sentence")
     return problems

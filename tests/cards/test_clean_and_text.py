@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cards import clean
-from cards.text import SUMMARY_MAX_CHARS, escape_markdown, fit_summary, format_value, shorten_at_word
+from cards.text import SUMMARY_FALLBACK, SUMMARY_MAX_CHARS, escape_markdown, fit_summary, format_value
 
 
 def test_clean_drops_every_kind_of_empty_at_every_depth_and_keeps_false_and_zero():
@@ -85,11 +85,13 @@ def test_fit_summary_takes_the_first_candidate_that_fits():
     assert fit_summary(["y" * 200, "short one", "shorter"]) == "short one"
 
 
-def test_shortening_never_cuts_inside_a_number():
-    text = "ALC " + " ".join(["123456"] * 30)
-    short = shorten_at_word(text)
-    assert len(short) < 140
-    assert short.endswith("123456…")
+def test_fit_summary_never_cuts_a_sentence(caplog):
+    """Nothing fits (a caller without its short fixed last sentence): a whole fallback sentence, logged."""
+    long = "ALC " + " ".join(["123456"] * 30) + "."
+    with caplog.at_level("ERROR", logger="essdai_cds.cards"):
+        assert fit_summary([long, long]) == SUMMARY_FALLBACK
+    assert "none of 2 card summary candidates fits 139 characters" in caplog.text
+    assert len(SUMMARY_FALLBACK) < 140 and SUMMARY_FALLBACK.endswith(".") and "…" not in SUMMARY_FALLBACK
 
 
 def test_narrow_table_has_at_most_four_columns_and_one_line_cells() -> None:
@@ -125,3 +127,17 @@ def test_evidence_words_show_the_deciding_cut_off_before_the_note():
     assert evidence_words(evidence_view(igg | {"threshold": "> 20", "note": None})) == "IgG 17.2 g/L, 3 Nov 2026 (\\> 20)"  # markdown-escaped, renders "> 20"
     assert evidence_words(evidence_view({k: v for k, v in igg.items() if k not in ("threshold", "note")})) \
         == "IgG 17.2 g/L, 3 Nov 2026"
+
+
+def test_a_derived_cut_off_follows_the_value_it_applies_to():
+    """CK is graded as a multiple of ULN, weight loss in %: their cut-off names its unit and follows the note
+    that gives the derived value, not the U/L or kg of the result."""
+    from cards.evidence import evidence_view, evidence_words
+    ck = {"reference": "Observation/ck", "display": "CK", "value": 300, "unit": "U/L", "date": "2026-11-03",
+          "threshold": "> 2 x ULN", "note": "2.50 x ULN; attribution to Sjögren's presumed"}
+    assert evidence_words(evidence_view(ck)) == \
+        "CK 300 U/L, 3 Nov 2026 (2.50 x ULN, \\> 2 x ULN; attribution to Sjögren's presumed)"
+    weight = {"reference": "Observation/w", "display": "Body weight", "value": 60, "unit": "kg", "date": "2026-11-03",
+              "threshold": "> 10 %", "note": "14.3 % below the highest earlier weight"}
+    assert evidence_words(evidence_view(weight)) == \
+        "Body weight 60 kg, 3 Nov 2026 (14.3 % below the highest earlier weight, \\> 10 %)"

@@ -50,7 +50,7 @@ def alc_critical(**kw):
 
 _ALC = SafetyFinding(
     rule="R02", drug="baricitinib", indicator=Indicator.CRITICAL, status="fired",
-    summary="ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate",
+    summary="ALC 350/mm³ is below the baricitinib start threshold of 500/mm³; do not initiate",
     message="ALC 350/mm³ on 2024-05-02 is below 500/mm³. Do not initiate; recheck CBC.",
     evidence=(ALC_EVIDENCE,), source=FDA_SOURCE, mark="V", confirmed=True,
     override_reasons=(("chronic-pss-cytopenia", "Value is chronic / disease-related (pSS cytopenia)"),
@@ -62,7 +62,7 @@ _ALC = SafetyFinding(
 def egfr_dose(**kw):
     values = dict(
         rule="R06", drug="baricitinib", indicator=Indicator.WARNING, status="fired",
-        summary="eGFR 45: baricitinib dose should be 1 mg once daily (FDA)",
+        summary="eGFR is 45 mL/min/1.73 m², so the FDA label reduces baricitinib to 1 mg once daily",
         message="eGFR 45 mL/min/1.73m² on 2024-05-03 (30 to <60): reduce baricitinib to 1 mg once daily.",
         evidence=(EGFR_EVIDENCE,), source=FDA_SOURCE, mark="R", confirmed=False,
         suggestion=Suggestion("dose-change", "Change to baricitinib 1 mg once daily", dose_mg=1, doses_per_day=1),
@@ -81,7 +81,7 @@ def missing_tb(**kw):
 
 def off_label():
     return SafetyFinding(rule="R00", drug="baricitinib", indicator=Indicator.INFO, status="fired",
-                         summary="Off-label: no JAK inhibitor is licensed for Sjögren's",
+                         summary="No JAK inhibitor is licensed for Sjögren's, so the FDA RA label rows for baricitinib are applied",
                          message="No JAK inhibitor is licensed for Sjögren's; RA label rows applied.",
                          source=Source("Bai 2022 pilot; Bai 2023 RCT protocol", "Results"), mark="V")
 
@@ -110,8 +110,8 @@ def test_one_card_per_warning_or_critical_finding_and_one_merged_info_card(ctx):
     cards = safety_cards([off_label(), egfr_dose(), lipids_info(), alc_critical(), missing_tb()], ctx=ctx,
                          draft_orders=DRAFTS)
     assert [(c["indicator"], c["summary"]) for c in cards] == [
-        ("critical", "ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate."),
-        ("warning", "eGFR 45: baricitinib dose should be 1 mg once daily (FDA)."),
+        ("critical", "ALC 350/mm³ is below the baricitinib start threshold of 500/mm³; do not initiate."),
+        ("warning", "eGFR is 45 mL/min/1.73 m², so the FDA label reduces baricitinib to 1 mg once daily."),
         ("warning", "No TB screening (IGRA) in the last 12 months."),
         ("info", "2 monitoring and counselling reminders apply (R00, R26)."),
     ]
@@ -124,7 +124,7 @@ def test_one_card_per_warning_or_critical_finding_and_one_merged_info_card(ctx):
 
 def test_a_single_reminder_card_reads_as_that_reminder(ctx):
     [card] = safety_cards([off_label()], ctx=ctx, draft_orders=DRAFTS)
-    assert (card["indicator"], card["summary"]) == ("info", "Off-label: no JAK inhibitor is licensed for Sjögren's.")
+    assert (card["indicator"], card["summary"]) == ("info", "No JAK inhibitor is licensed for Sjögren's, so the FDA RA label rows for baricitinib are applied.")
     assert card["source"]["label"] == "JAK-inhibitor safety rules R00"
 
 
@@ -346,7 +346,7 @@ def test_a_card_that_cannot_be_rendered_still_reaches_the_clinician(ctx, monkeyp
     with caplog.at_level(logging.ERROR, logger="essdai_cds.cards"):
         cards = safety_cards([alc_critical(), off_label()], ctx=ctx, draft_orders=DRAFTS)
     assert [(c["indicator"], c["summary"]) for c in cards] == [
-        ("critical", "ALC 350/mm³ is below the baricitinib start threshold (500/mm³): do not initiate."),
+        ("critical", "ALC 350/mm³ is below the baricitinib start threshold of 500/mm³; do not initiate."),
         ("info", "Monitoring and counselling reminders apply."),
     ]
     assert all(empty_paths(c) == [] for c in cards)
@@ -389,3 +389,10 @@ def test_uuids_stay_unique_when_a_rule_reports_twice_for_one_order(ctx):
     cards = safety_cards(twice, ctx=ctx, draft_orders={})
     assert len({c["uuid"] for c in cards}) == 3
     assert len({s["uuid"] for c in cards for s in c["suggestions"]}) == 3
+
+
+def test_the_summary_check_sees_every_safety_card_summary(ctx, summaries_are_sentences):
+    """conftest's whole-sentence check spies on cards.safety: every safety card's summary passes through it."""
+    cards = safety_cards([alc_critical(), egfr_dose(), missing_tb(), off_label(), lipids_info()], ctx=ctx,
+                         draft_orders=DRAFTS)
+    assert len(cards) == 4 and all(c["summary"] in summaries_are_sentences for c in cards)

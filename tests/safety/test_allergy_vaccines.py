@@ -26,7 +26,7 @@ def test_r01_allergy_to_the_ordered_drug_is_critical_with_a_cancel_suggestion(dr
     a = allergy(drug, ref="AllergyIntolerance/a1")
     [f] = _order("R01", a, drug=drug, jur=jur)
     assert (f.indicator, f.status, f.mark) == (CRIT, Status.FIRED, R01_MARKS[(drug, jur)])
-    assert f.summary == f"Documented allergy to {drug}"
+    assert f.summary == f"A documented allergy to {drug} is on file; do not order it until the allergy is reviewed"
     assert f.message.startswith(f"Allergy to {drug} on file: {drug.capitalize()} (active, criticality high, "
                                 f"2024-07-08, AllergyIntolerance/a1). {jur} label: ")
     assert [e.reference for e in f.evidence] == ["AllergyIntolerance/a1"]
@@ -51,7 +51,7 @@ def test_r01_resolved_or_inactive_allergy_is_a_policy_warning(clinical_status, i
     [f] = _order("R01", allergy(B, clinical_status))
     assert (f.indicator, f.mark, f.confirmed) == (indicator, mark, False)  # B FDA row is [R]
     if indicator == WARN:
-        assert f.summary == f"Past allergy to baricitinib on file (recorded as {clinical_status})"
+        assert f.summary == f"A past allergy to baricitinib is on file (recorded as {clinical_status}); check it before ordering"
         assert f.suggestion is None
 
 
@@ -82,7 +82,7 @@ def test_r14_incomplete_rzv_series_in_an_adult_is_info(drug, jur, age, doses, fi
         return
     [f] = found
     assert (f.indicator, f.mark, f.confirmed, f.suggestion) == (INFO, Mark.P, False, None)
-    assert f.summary == f"No complete recombinant zoster vaccine series on file ({doses} of 2 doses)"
+    assert f.summary == f"The recombinant zoster vaccine series on file is incomplete ({doses} of 2 doses)"
     assert len(f.evidence) == max(doses, 1)
 
 
@@ -120,7 +120,7 @@ def test_r15_live_vaccine_within_4_weeks_before_the_start_warns(drug, jur, days_
         return
     [f] = found
     assert (f.indicator, f.mark, f.confirmed) == (WARN, Mark.P, False)
-    assert f.summary == f"Live vaccine {days_ago} days before {drug}: avoid live vaccines around JAK inhibitors"
+    assert f.summary == f"A live vaccine was given {days_ago} days ago; avoid live vaccines shortly before and during {drug}"
     assert [e.reference for e in f.evidence] == ["Immunization/z1"]
 
 
@@ -145,7 +145,7 @@ def test_r15_live_vaccine_on_or_after_the_jak_start_is_critical_in_monitoring(dr
         return
     [f] = found
     assert (f.indicator, f.mark, f.drug) == (CRIT, Mark.P, drug)
-    assert f.summary == f"Live vaccine given while on {drug}"
+    assert f.summary == f"A live vaccine was given while the patient is on {drug}"
 
 
 def test_r15_monitoring_without_a_start_date_says_nothing():

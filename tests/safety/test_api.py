@@ -97,7 +97,7 @@ def test_is_jak_inhibitor(medication, expected):
 def test_r00_off_label_notice_with_active_sjogren(drug, jur):
     [f] = by_rule(check_order(order(drug, jurisdiction=jur), patient(cond("sjogren")), jur), "R00")
     assert (f.indicator, f.mark, f.status) == (Indicator.INFO, Mark.V, Status.FIRED)
-    assert f.summary == f"No JAK inhibitor is licensed for Sjögren's, so RA label rows are applied ({drug}, {jur})"
+    assert f.summary == f"No JAK inhibitor is licensed for Sjögren's, so the {jur} RA label rows for {drug} are applied"
     assert f.source.url == "https://doi.org/10.1186/s13063-023-07087-5"
 
 
@@ -108,7 +108,8 @@ def test_r00_silent_without_sjogren_condition():
 def test_filgotinib_under_fda_gives_one_not_approved_warning_only():
     [f] = check_order(order(F, 200, 1), _everything_wrong(), "FDA")
     assert (f.rule, f.indicator) == ("R00", Indicator.WARNING)
-    assert f.summary == "Filgotinib is not FDA-approved: no US label rows to check; set jurisdiction EMA for EU rows"
+    assert f.summary == "Filgotinib is not FDA-approved, so there are no US label rows to check; set the jurisdiction to EMA " \
+                        "for the EU rows"
     assert [x.rule for x in readiness(_everything_wrong(), "FDA", F)] == ["R00"]
 
 

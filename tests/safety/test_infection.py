@@ -28,7 +28,7 @@ R09_MARKS = {(B, "FDA"): Mark.V, (T, "FDA"): Mark.S, (U, "FDA"): Mark.V, (B, "EM
 def test_r09_active_infection_is_critical_and_resolved_is_silent(drug, jur):
     [f] = _run("R09", cond("infection", display="Pneumonia"), drug=drug, jur=jur)
     assert (f.indicator, f.mark) == (CRIT, R09_MARKS[(drug, jur)])
-    assert f.summary == f"Active serious infection (Pneumonia): do not start {drug} until controlled"
+    assert f.summary == f"An active serious infection (Pneumonia) is on file; do not start {drug} until it is controlled"
     assert _run("R09", cond("infection", status="inactive"), drug=drug, jur=jur) == []
 
 

@@ -102,7 +102,7 @@ def test_r25_renewing_the_same_jaki_is_not_a_combination():
 
 def test_r25_one_finding_names_every_combination():
     [f] = _run("R25", med("rituximab", "biologic-dmard"), med("azathioprine", "potent-immunosuppressant"))
-    assert f.summary == "Baricitinib with azathioprine, rituximab (biologic / immunosuppressant): combination not " \
+    assert f.summary == "Combining baricitinib with azathioprine, rituximab (biologic and immunosuppressant) is not " \
                         "recommended"
     assert len(f.evidence) == 2
 
@@ -135,7 +135,7 @@ def test_r31_recommends_the_lowest_applicable_dose():
     found = check_order(order(B, 4, 1), patient(labs={"egfr": meas("egfr", 45)}))
     [r31] = by_rule(found, "R31")
     [r06] = by_rule(found, "R06")
-    assert r31.summary == "Baricitinib 4 mg once daily is above the FDA dose: use 1 mg once daily"
+    assert r31.summary == "The draft baricitinib dose of 4 mg once daily is above the FDA label dose; use 1 mg once daily"
     assert "R06: eGFR 30 to < 60: 1 mg once daily" in r31.message
     assert r06.suggestion.dose_mg == r31.suggestion.dose_mg == 1
 
@@ -150,7 +150,7 @@ def test_r31_unknown_dose_says_it_could_not_be_checked(dose):
     draft = order(B, *dose)
     [f] = by_rule(check_order(draft, patient()), "R31")
     assert (f.indicator, f.status) == (INFO, Status.MISSING_DATA)
-    assert f.summary == "Baricitinib dose could not be checked: dose or frequency missing in the draft"
+    assert f.summary == "The baricitinib dose could not be checked because the draft has no dose or frequency"
 
 
 def test_r31_tofacitinib_ema_11_mg_prolonged_release_once_daily_is_a_licensed_dose():
@@ -159,7 +159,7 @@ def test_r31_tofacitinib_ema_11_mg_prolonged_release_once_daily_is_a_licensed_do
     Spain). So 11 mg once daily is no "above the EMA dose" warning (issue 11, label row fixed)."""
     assert by_rule(check_order(order(T, 11, 1, jurisdiction="EMA"), patient(), "EMA"), "R31") == []
     [f] = by_rule(check_order(order(T, 22, 1, jurisdiction="EMA"), patient(), "EMA"), "R31")
-    assert f.summary == "Tofacitinib 22 mg once daily is above the EMA dose: use 5 mg twice daily"
+    assert f.summary == "The draft tofacitinib dose of 22 mg once daily is above the EMA label dose; use 5 mg twice daily"
 
 
 def test_card_text_names_co_medications_in_words_not_class_tokens():

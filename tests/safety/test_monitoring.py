@@ -61,9 +61,9 @@ def test_r26_lipids_due_window_edges(drug, jur, days_from, offset, case):
     assert f.suggestion.kind == SuggestionKind.ORDER_TEST and f.suggestion.loinc == (("24331-1", "Lipid panel"),)
     weeks = days // 7
     if case == "due-now":
-        assert f.summary.startswith(f"Lipid panel due now: {weeks} weeks on {drug}, due window weeks ")
+        assert f.summary.startswith(f"A lipid panel is due now, at week {weeks} on {drug} (due in weeks ")
     else:
-        assert f.summary.startswith(f"No lipid panel since starting {drug} {weeks} weeks ago")
+        assert f.summary.startswith(f"No lipid panel is on file since {drug} was started {weeks} weeks ago")
 
 
 def test_r26_a_lipid_result_since_the_start_clears_it():
@@ -75,7 +75,7 @@ def test_r26_unknown_start_date_is_reported_once():
     facts = patient(med(B, "jak-inhibitor", start_days_ago=None))
     found = monitoring(facts)
     assert [(f.rule, f.status) for f in found] == [("R26", Status.MISSING_DATA)]
-    assert found[0].summary == "Start date of baricitinib unknown: lipid and blood-count schedule not computed"
+    assert found[0].summary == "The start date of baricitinib is unknown, so the lipid and blood-count schedule could not be computed"
 
 
 def test_r26_readiness_suggests_baseline_lipids_after_12_months():
@@ -96,7 +96,7 @@ def test_r27_first_cbc_and_liver_tests_edge(drug, jur, offset):
         assert found == []
         return
     [f] = found
-    assert f.summary.startswith("CBC and liver tests due on")
+    assert f.summary.startswith("CBC and liver tests are due on")
     assert [c for c, _ in f.suggestion.loinc] == ["58410-2", "731-0", "751-8", "718-7", "1742-6", "1920-8", "1975-2"]
     assert f.mark == (Mark.V if drug == T else Mark.P)
 
@@ -110,7 +110,7 @@ def test_r27_three_monthly_interval_edge(last_cbc_days_ago, due):
             (("lymphocytes", 1500), ("neutrophils", 3000), ("hemoglobin", 13))}
     labs |= {"alt": meas("alt", 20, ref_high=40, days_ago=10), "ast": meas("ast", 20, ref_high=40, days_ago=10)}
     found = by_rule(_on(B, 200, labs=labs), "R27")
-    assert [f.summary for f in found] == (["CBC due on baricitinib (started 2025-05-04)"] if due else [])
+    assert [f.summary for f in found] == (["CBC is due on baricitinib (started 2025-05-04)"] if due else [])
 
 
 # R12 on treatment ------------------------------------------------------------------------------

@@ -61,24 +61,30 @@ def test_fda_sources_use_the_set_ids_the_document_gives():
     assert LABELS[("baricitinib", FDA)].mark == Mark.V and LABELS[("upadacitinib", FDA)].mark == Mark.S
 
 
-# Worst-case values for every placeholder a summary uses (the longest a rule can produce).
+# Worst-case values for every placeholder a summary uses (the longest a rule can produce); the same
+# values render every template as a card summary in tests/cards/test_summaries.py.
 SAMPLE = {
     "drug": "upadacitinib", "jurisdiction": "EMA", "value": "10000", "unit": "mL/min/1.73 m²", "limit": "1000",
     "measure": "eGFR (CrCl proxy)", "dose": "100 mg twice daily", "days": "365", "missing": "HBsAg or anti-HBc",
-    "analyte": "ALT", "multiple": "100", "bili": "10.5", "condition": "x" * 40, "trigger": "x" * 40,
-    "names": "x" * 30, "marker": "HBV DNA detectable", "verdict": ": only if no alternative",
-    "dose_note": "; EMA dose 100 mg once daily", "weeks": "520", "due_week": "16", "start_week": "10", "start": "2025-11-20",
-    "last": "2025-11-20", "tests": "CBC and liver tests", "age": "120", "ordered": "200 mg three times daily",
-    "recommended": "100 mg once daily", "what": "JAKi / biologic / immunosuppressant",
+    "analyte": "ALT", "multiple": "100", "bili": "10.5", "condition": " (" + "x" * 40 + ")", "trigger": "x" * 30,
+    "names": "x" * 30, "marker": "HBV DNA detectable", "verdict": "not recommended",
+    "dose_note": "; the EMA label advises a reduced dose", "weeks": "520", "due_week": "16", "start_week": "10",
+    "start": "2025-11-20", "last": "2025-11-20", "last_test": "last on 2025-11-20", "tests": "CBC and liver tests",
+    "verb": "are", "age": "120", "ordered": "200 mg three times daily", "recommended": "100 mg once daily",
+    "what": "JAK inhibitor, biologic and immunosuppressant", "recorded_as": "inactive/resolved", "doses": "1",
 }
 PER_RULE = {
-    "R01": {"recorded_as": "inactive/resolved"},
-    "R14": {"doses": "1"},
-    "R07": {"verdict": "not recommended"},
-    "R13": {"verdict": "screen and treat before"},
-    "R16": {"verdict": "embryo-fetal risk; weigh benefit"},
-    "R17": {"verdict": "contraindicated with"},
-    "R21": {"verdict": "upadacitinib only if no suitable alternative (EMA); 100 mg once daily"},
+    "R00": {"drug": "deucravacitinib", "jurisdiction": "SWISSMEDIC"},  # R00 also names drugs and jurisdictions it has no rows for
+    "R10": {"dose_note": "; the EMA dose is 100 mg once daily", "trigger": "A chronic or recurrent infection"},
+    "R13": {"verdict": "treat it before starting"},
+    "R16": {"verdict": "carries an embryo-fetal risk to weigh"},
+    "R17": {"verdict": "do not breastfeed on upadacitinib"},
+    "R18": {"trigger": "A prior venous thromboembolism"},
+    "R19": {"trigger": "current smoker, every day",
+            "verdict": "use upadacitinib only if there is no suitable alternative (MACE risk)"},
+    "R20": {"verdict": "use upadacitinib only if there is no suitable alternative (cancer risk)"},
+    "R21": {"verdict": "the US label has no age cut-off for upadacitinib, but infections are more frequent in the "
+                       "elderly"},
 }
 
 

@@ -62,7 +62,7 @@ def test_r06_renal_band_edges(drug, jur, egfr, expected):
 
 def test_egfr_45_baricitinib_fda_reduces_to_1_mg_once_daily():
     [f] = _r06(B, "FDA", 45)
-    assert f.summary == "eGFR 45 mL/min/1.73 m²: reduce baricitinib to 1 mg once daily (FDA)"
+    assert f.summary == "eGFR is 45 mL/min/1.73 m², so the FDA label reduces baricitinib to 1 mg once daily"
     assert (f.indicator, f.mark, f.confirmed) == (WARN, Mark.V, True)
     assert f.suggestion.label == "Change to 1 mg once daily"
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (1, 1)
@@ -86,7 +86,7 @@ def test_r06_ema_uses_cockcroft_gault_crcl(weight, expected):
         assert found == []
         return
     [f] = found
-    assert f.summary == "CrCl 60 mL/min: reduce baricitinib to 2 mg once daily (EMA)"
+    assert f.summary == "CrCl is 60 mL/min, so the EMA label reduces baricitinib to 2 mg once daily"
     assert "Cockcroft-Gault" in f.message and f.mark == Mark.R  # the formula is not in the rule document
 
 
@@ -94,7 +94,7 @@ def test_r06_cockcroft_gault_applies_the_female_factor():
     labs = {"creatinine": meas("creatinine", 1.0), "weight": meas("weight", 70)}
     [f] = by_rule(check_order(order(B, jurisdiction="EMA"), patient(labs=labs, birth=born_aged(68), gender="female"),
                               "EMA"), "R06")
-    assert f.summary.startswith("CrCl 59.5 mL/min")  # 70 x 0.85 = 59.5
+    assert f.summary.startswith("CrCl is 59.5 mL/min")  # 70 x 0.85 = 59.5
 
 
 def test_r06_silent_when_the_draft_already_has_the_reduced_dose_but_not_when_dose_unknown():
@@ -136,7 +136,7 @@ def test_readiness_renal_band_names_the_dose_without_a_dose_change_suggestion():
 def test_r07_severe_hepatic_impairment_is_critical(drug, jur, verdict):
     [f] = by_rule(check_order(order(drug, jurisdiction=jur), patient(cond("severe-hepatic-impairment")), jur), "R07")
     assert (f.indicator, f.mark) == (CRIT, Mark.V)
-    assert f.summary == f"Severe hepatic impairment on file: {drug} {verdict} ({jur})"
+    assert f.summary == f"Severe hepatic impairment is on file, so {drug} is {verdict} ({jur} label)"
     assert f.suggestion.kind == SuggestionKind.CANCEL_ORDER
 
 
@@ -168,7 +168,7 @@ def _r07(drug, jur, *items, dose=None):
 def test_r07_tofacitinib_child_pugh_b_reduces_to_5_mg_once_daily(jur, dose, mark):
     [f] = _r07(T, jur, finding("child-pugh-class", "B"), dose=dose)
     assert (f.indicator, f.status, f.mark) == (WARN, Status.FIRED, mark)
-    assert f.summary == f"Child-Pugh B: reduce tofacitinib to 5 mg once daily ({jur})"
+    assert f.summary == f"Child-Pugh class B is on file, so the {jur} label reduces tofacitinib to 5 mg once daily"
     assert f.suggestion.kind == SuggestionKind.DOSE_CHANGE
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
     assert [e.display for e in f.evidence] == ["Child-Pugh class"]
@@ -189,7 +189,7 @@ def test_r07_child_pugh_b_silent_at_5_mg_once_daily_and_for_baricitinib():
 def test_r07_child_pugh_c_is_critical(drug, jur, verdict):
     [f] = _r07(drug, jur, finding("child-pugh-class", "C"))
     assert (f.indicator, f.mark) == (CRIT, Mark.V)
-    assert f.summary == f"Severe hepatic impairment on file: {drug} {verdict} ({jur})"
+    assert f.summary == f"Severe hepatic impairment is on file, so {drug} is {verdict} ({jur} label)"
     assert f.suggestion.kind == SuggestionKind.CANCEL_ORDER
     assert "Child-Pugh C (" in f.message and "Child-Pugh class not on file" not in f.message
 
@@ -240,7 +240,7 @@ def test_r08_transaminase_tiers(alt, bilirubin, expected):
 
 def test_r08_summary_names_value_and_multiple():
     [f] = by_rule(check_order(order(U), patient(labs={"ast": meas("ast", 150, ref_high=40)})), "R08")
-    assert f.summary == "AST 150 U/L (3.75xULN): evaluate for DILI before starting upadacitinib"
+    assert f.summary == "AST 150 U/L is 3.75 × ULN; evaluate for drug-induced liver injury before starting upadacitinib"
 
 
 def test_r08_missing_liver_tests_is_a_separate_missing_data_finding():
@@ -254,7 +254,7 @@ def test_r08_flagged_value_without_reference_range_is_reported_not_guessed():
     labs = {"alt": meas("alt", 300, interpretation="H"), "ast": meas("ast", 30)}
     [f] = by_rule(check_order(order(B), patient(labs=labs)), "R08")
     assert (f.indicator, f.status) == (Indicator.INFO, Status.MISSING_DATA)
-    assert "no reference range" in f.summary
+    assert "without a reference range" in f.summary
 
 
 def test_r06_tofacitinib_fda_is_dosed_by_cockcroft_gault_creatinine_clearance():
@@ -288,7 +288,7 @@ def test_r06_tofacitinib_fda_crcl_exactly_50_is_moderate_renal_impairment():
     labs = {"creatinine": meas("creatinine", 1.6)}
     [f] = _r06(T, "FDA", 65, labs={**labs, "weight": meas("weight", 72)}, birth=born_aged(60))
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (5, 1)
-    assert f.summary == "CrCl 50 mL/min: reduce tofacitinib to 5 mg once daily (FDA)"
+    assert f.summary == "CrCl is 50 mL/min, so the FDA label reduces tofacitinib to 5 mg once daily"
     assert _r06(T, "FDA", 65, labs={**labs, "weight": meas("weight", 73)}, birth=born_aged(60)) == []
 
 

@@ -26,7 +26,7 @@ def test_r16_pregnancy_contraindicated_under_ema_warning_under_fda(drug, jur):
     [f] = _run("R16", cond("pregnancy", days_ago=60), drug=drug, jur=jur, gender="female", birth=born_aged(30))
     if jur == "EMA":
         assert (f.indicator, f.mark, f.suggestion.kind) == (CRIT, Mark.V, SuggestionKind.CANCEL_ORDER)
-        assert f.summary == f"Pregnancy on file: {drug} contraindicated (EMA)"
+        assert f.summary == f"Pregnancy is on file, and {drug} is contraindicated (EMA label)"
     else:
         assert f.indicator == WARN and f.suggestion is None
         assert f.mark == (Mark.V if drug == T else Mark.R)
@@ -97,7 +97,8 @@ def test_r18_bmi_edge(bmi, fires):
 
 def test_r18_hormonal_contraceptive_is_an_other_risk_factor():
     [f] = _run("R18", med("ethinylestradiol", "hormonal-vte-risk"), gender="female")
-    assert f.indicator == INFO and f.summary.startswith("VTE risk factor (hormonal contraceptive / HRT)")
+    assert f.indicator == INFO and f.summary == ("A venous thromboembolism risk factor is on file (hormonal contraceptive or HRT); weigh the "
+                                                  "thrombosis risk of baricitinib")
 
 
 # R19 -------------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_r19_smoker_warns_with_ema_no_alternative_wording(drug, jur):
     smoker = meas("smoking-status", coding="http://snomed.info/sct|77176002", days_ago=100)
     [f] = _run("R19", smoker, drug=drug, jur=jur)
     assert f.indicator == WARN and "smoking-cessation" in f.message
-    assert ("only if no alternative" in f.summary) == (jur == "EMA")
+    assert ("only if there is no suitable alternative" in f.summary) == (jur == "EMA")
 
 
 @pytest.mark.parametrize(
@@ -132,7 +133,8 @@ def test_r19_smoking_status_window(coding, days_ago, fires):
 
 def test_r19_ema_ascvd_adds_at_risk_dose():
     [f] = _run("R19", cond("ascvd", status="inactive", days_ago=1000), jur="EMA", dose=(4, 1))
-    assert f.summary == "ASCVD on file: MACE risk with baricitinib: only if no alternative"
+    assert f.summary == "Cardiovascular disease (ASCVD) is on file; use baricitinib only if there is no suitable alternative " \
+                        "(MACE risk)"
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (2, 1)
 
 
@@ -173,7 +175,7 @@ def test_r21_age_65_edge(drug, jur, age):
     if jur == "FDA":
         assert f.indicator == INFO and f.suggestion is None
         return
-    assert f.indicator == WARN and "only if no suitable alternative" in f.summary
+    assert f.indicator == WARN and "only if there is no suitable alternative" in f.summary
     expected = EMA_AGE_DOSE[(drug, jur)]
     if expected is None:  # upadacitinib is already at 15 mg; tofacitinib has no age dose
         assert f.suggestion is None

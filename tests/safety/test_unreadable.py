@@ -73,18 +73,19 @@ def test_every_rule_that_reads_a_result_names_an_unknown_result_form(rule):
 @pytest.mark.parametrize(("rule", "obs", "summary"), [
     ("R02", _obs("lymphocytes", valueQuantity={"value": 2, "comparator": "<", "unit": "10*3/uL", "system": UCUM,
                                                "code": "10*3/uL"}),
-     "ALC <2000/mm³ does not settle the baricitinib threshold (< 500/mm³): not checked"),
+     "ALC <2000/mm³ cannot be compared with the baricitinib threshold (< 500/mm³), so it was not checked"),
     ("R03", _obs("neutrophils", valueQuantity={"value": 5, "comparator": "<", "unit": "10*3/uL", "system": UCUM,
                                                "code": "10*3/uL"}),
-     "ANC <5000/mm³ does not settle the baricitinib threshold (< 1000/mm³): not checked"),
+     "ANC <5000/mm³ cannot be compared with the baricitinib threshold (< 1000/mm³), so it was not checked"),
     ("R04", _obs("hemoglobin", valueQuantity={"value": 12, "comparator": "<", "unit": "g/dL", "system": UCUM,
                                               "code": "g/dL"}),
-     "Hb <12 g/dL does not settle the baricitinib threshold (< 8 g/dL): not checked"),
+     "Hb <12 g/dL cannot be compared with the baricitinib threshold (< 8 g/dL), so it was not checked"),
     ("R06", _obs("egfr", valueQuantity={"value": 90, "comparator": "<", "unit": "mL/min/{1.73_m2}", "system": UCUM,
                                         "code": "mL/min/{1.73_m2}"}),
-     "eGFR <90 mL/min/1.73 m² does not settle the baricitinib threshold (< 30 mL/min/1.73 m²): not checked"),
+     "eGFR <90 mL/min/1.73 m² cannot be compared with the baricitinib threshold (< 30 mL/min/1.73 m²), so it "
+     "was not checked"),
     ("R12", _obs("hbsag", valueQuantity={"value": 1.0, "unit": "S/CO"}, referenceRange=[{"high": {"value": 1.0}}]),
-     "HBsAg result 1.0 S/CO unusable: baricitinib check 'Hepatitis B' not made"),
+     "The newest HBsAg result (1.0 S/CO) could not be used, so the baricitinib check 'Hepatitis B' was not made"),
 ])
 def test_an_unsettling_comparator_or_index_gives_the_missing_data_card(rule, obs, summary):
     assert summary in _missing_data(_findings(obs), rule)
@@ -168,4 +169,5 @@ def test_an_unreadable_child_pugh_class_is_said_on_the_hepatic_card():
                                            "text": "tofacitinib 5 mg tablet"}}
     [fact], _ = fhir_mappings.draft_orders({"resourceType": "Bundle", "entry": [{"resource": order}]})
     got = _missing_data(safety.check_order(fact, facts, "FDA"), "R07")
-    assert got == ["Child-Pugh class result valueString 'b' unusable: tofacitinib check 'Hepatic impairment' not made"]
+    assert got == ["The newest Child-Pugh class result (valueString 'b') could not be used, so the tofacitinib check "
+                   "'Hepatic impairment' was not made"]

@@ -414,3 +414,29 @@ def test_a_value_with_a_comparator_claims_no_single_cut_off():
     [e] = hematological.neutrophils(facts(lab("neutrophils", 1200, comparator="<"))).evidence
     assert e.threshold is None
     assert "threshold" not in e.to_json()  # absent member == null, as for every evidence member
+
+
+# proteinuria, eGFR, CK, fever, weight loss and lung function name their cut-off too (from scoring.thresholds)
+@pytest.mark.parametrize(("item", "things", "threshold"), [
+    pytest.param(renal.proteinuria, [lab("proteinuria-24h", 0.7)], ">= 0.5", id="proteinuria-0.7-level-1"),
+    pytest.param(renal.proteinuria, [lab("proteinuria-24h", 1.6)], "> 1.5", id="proteinuria-1.6-level-3"),
+    pytest.param(renal.proteinuria, [lab("upcr", 0.3)], "< 0.5", id="upcr-0.3-normal"),
+    pytest.param(renal.egfr, [lab("egfr", 45.0), condition("glomerulonephritis")], "< 60", id="egfr-45"),
+    pytest.param(renal.egfr, [lab("egfr", 92.0)], ">= 60", id="egfr-92"),
+    pytest.param(constitutional.fever, [lab("temperature", 38.7)], "> 38.5", id="fever-38.7"),
+    pytest.param(constitutional.fever, [lab("temperature", 37.5)], ">= 37.5", id="fever-37.5-boundary"),
+    pytest.param(muscular.ck, [lab("ck", 300, ref_high=120.0), finding("myositis-proven", True)], "> 2 x ULN",
+                 id="ck-2.5xULN"),
+    pytest.param(muscular.ck, [lab("ck", 100, ref_high=120.0)], "<= 1 x ULN", id="ck-normal"),
+    pytest.param(pulmonary.dlco, [lab("dlco-pct", 55.0)], "< 70", id="dlco-55-no-involvement-keeps-cut-off"),
+])
+def test_other_lab_items_carry_the_deciding_cut_off(item, things, threshold):
+    assert item(facts(*things)).evidence[0].threshold == threshold
+
+
+def test_weight_loss_names_its_percent_cut_off_on_the_latest_weight():
+    r = constitutional.weight_loss(facts(lab("weight", 60.0, days_ago=1), lab("weight", 70.0, days_ago=100)))
+    latest, peak = r.evidence
+    assert (latest.value, latest.note, latest.threshold) == (60.0, f"14.3 % below the highest earlier weight; {PRESUMED}",
+                                                             "> 10 %")
+    assert peak.threshold is None
