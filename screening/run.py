@@ -222,6 +222,8 @@ def run_screen(options: ScreenOptions) -> ScreenSummary:
         raise ScreenError("--post-group names patients: it needs --identified")
     if options.since and options.input_dir is not None:
         raise ScreenError("--since needs --fhir (a folder is always screened whole)")
+    if options.results_store is not None and options.engine != "spark":
+        raise ScreenError("--results-store is the Spark engine's Parquet store: it needs --engine spark")
     options.out.mkdir(parents=True, exist_ok=True)
     windows, codesystem, jurisdiction = _windows_codesystem(options.config)
     summary = ScreenSummary()
