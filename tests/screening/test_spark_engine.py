@@ -85,8 +85,6 @@ def test_reference_covers_every_patient(expected: list[str], cohort: synth.Cohor
             by_id[pid]["essdai_score"], by_id[pid]["essdai_max"], by_id[pid]["eligible"]), pid
 
 
-DIFFER_WITH_EMA_AND_30_DAY_WINDOWS: list[str] = []  # filled below from a first run
-
 SKIPPED = "1 input line(s) skipped (not a JSON object with an id, or no patient)"
 
 
@@ -182,20 +180,42 @@ def test_the_parquet_results_store_holds_the_embedded_rows_and_replaces_only_wha
         assert list(versions_dir(out / "results.parquet").iterdir()) == [second]
 
 
+# EMA labels and a 30-day look-back for the earlier weight: what changes against the defaults (FDA, 365 days),
+# by patient -> {row field: (default, configured)}; the `assessment` object differs alongside
+CONFIGURED = {"JURISDICTION": "EMA", "PRIOR_WEIGHT_DAYS": 30}
+CONFIGURED_CHANGES = {
+    "jak-age-70": {"jak_cautions": ([], ["R21"])},  # EMA Article 20: >= 65 only if no suitable alternative
+    "jak-pregnant": {"jak_blockers": ([], ["R16"]), "jak_cautions": (["R16"], [])},  # EMA: contraindicated
+    # the earlier weights (2025-10-02) fall outside 30 days: weight loss, hence the constitutional domain, unknown
+    "sjd-weight-loss": {"essdai_score": (9, 3), "eligible": (True, None), "category": ("moderate", None),
+                        "deciding": ([], ["constitutional"]), "undetermined": ([], ["constitutional"]),
+                        "missing_tests": (["R05", "R11", "R12", "R13"], []),
+                        "evidence_first": ("2025-10-02", "2026-02-09"), "evidence_last": ("2026-02-26", "2026-02-09")},
+    "sjd-fever-uti": {"essdai_max": (4, 10), "eligible": (False, None), "category": ("low", None),
+                      "deciding": ([], ["constitutional"]), "undetermined": ([], ["constitutional"]),
+                      "evidence_first": ("2025-10-02", "2026-02-09")},
+    "sjd-fever-covid-resolved": {"essdai_max": (4, 10), "eligible": (False, None), "category": ("low", None),
+                                 "deciding": ([], ["constitutional"]), "undetermined": ([], ["constitutional"]),
+                                 "evidence_first": ("2025-10-02", "2026-02-09")},
+    "large-vitals": {},  # only inside the assessment (the weight evidence it cites)
+}
+
+
 def test_a_non_default_configuration_gives_the_same_rows_from_both_engines(
         export_dir: Path, expected: list[str], tmp_path: Path) -> None:
     from screening.parquet_results import ParquetResults
     from screening.store import ScreenStore
 
-    config = {"JURISDICTION": "EMA", "LAB_WINDOW_DAYS": 30, "CLINICIAN_WINDOW_DAYS": 30}
-    _screen(tmp_path / "embedded", export_dir, "embedded", **config)
+    _screen(tmp_path / "embedded", export_dir, "embedded", **CONFIGURED)
     with ScreenStore(tmp_path / "embedded" / "screen.sqlite") as store:
         embedded = sorted(store.row_texts())
     with engine_spark.spark_context("local[2]") as spark:
-        _screen(tmp_path / "spark", export_dir, "spark", spark, **config)
+        _screen(tmp_path / "spark", export_dir, "spark", spark, **CONFIGURED)
         assert sorted(ParquetResults(tmp_path / "spark" / "results.parquet", spark).row_texts()) == embedded
     default = {orjson.loads(t)["patient_id"]: orjson.loads(t) for t in expected}
     configured = {orjson.loads(t)["patient_id"]: orjson.loads(t) for t in embedded}
     assert sorted(configured) == sorted(default)
-    differ = sorted(pid for pid in default if not pid.endswith(".1") and configured[pid] != default[pid])
-    assert differ == DIFFER_WITH_EMA_AND_30_DAY_WINDOWS
+    changes = {pid: {k: (default[pid][k], configured[pid][k]) for k in default[pid]
+                     if k != "assessment" and configured[pid][k] != default[pid][k]}
+               for pid in default if configured[pid] != default[pid]}
+    assert changes == {**CONFIGURED_CHANGES, **{f"{pid}.1": c for pid, c in CONFIGURED_CHANGES.items()}}
