@@ -159,7 +159,7 @@ def test_since_rescoring_touches_only_the_changed_patient(bulk_server, tmp_path,
         assert after[engine] == after["embedded"]
         assert second[engine].to_json()["attrition"][0] == {"step": "patients screened", "patients": everyone}
     rescored = orjson.loads(after["embedded"]["sjd-rated-4"])
-    assert rescored["eligible"] is True and rescored["essdai_score"] > 4
+    assert (rescored["eligible"], rescored["essdai_score"]) == (True, 6)  # articular 3 x weight 2
 
 
 def _put_group(bulk: Any, members: list[str]) -> None:
