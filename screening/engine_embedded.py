@@ -40,14 +40,17 @@ def _counted(lines: Iterable[bytes], tick: Tick | None) -> Iterator[bytes]:
 
 def score_patients(store: ScreenStore, *, as_of: date, windows: Windows, codesystem: str, jurisdiction: str,
                    only: set[str] | None = None, tick: Tick | None = None) -> int:
-    """Score the patients in the store (all, or `only`), keep their rows in the store; the count scored."""
+    """Score the patients in the store (all, or `only`), keep their rows in the store; the count scored.
+    With `only`, those of its patients that have no resources left lose their row."""
     medications = store.medications()
     pending: list[tuple[str, str]] = []
     n = 0
+    scored: set[str] = set()
     for pid, resources in store.by_patient(only):
         row = screen_row(pid, resources, medications, as_of, windows=windows, codesystem=codesystem,
                          jurisdiction=jurisdiction)
         pending.append((pid, row_json(row)))
+        scored.add(pid)
         n += 1
         if tick is not None:
             tick(1)
@@ -55,6 +58,8 @@ def score_patients(store: ScreenStore, *, as_of: date, windows: Windows, codesys
             store.put_rows(pending)
             pending.clear()
     store.put_rows(pending)
+    if only is not None:  # a touched patient whose resources were all deleted has no row left (as with Spark)
+        store.drop_rows(only - scored)
     return n
 
 

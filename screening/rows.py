@@ -16,13 +16,7 @@ from typing import Any
 
 from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
 from fhir_mappings.facts import Windows
-
-# JAK-inhibitor readiness rules that are screening tests before a first dose (jak-safety-rules.md; one rule a
-# module in safety/rules): tuberculosis, hepatitis B, hepatitis C, baseline counts (ALC, ANC, haemoglobin, CBC)
-SCREENING_TEST_RULES: dict[str, str] = {
-    "R11": "tuberculosis", "R12": "hepatitis B", "R13": "hepatitis C",
-    "R02": "lymphocyte count", "R03": "neutrophil count", "R04": "haemoglobin", "R05": "baseline blood count",
-}
+from safety.screening_tests import SCREENING_TESTS  # which rules are screening tests: clinical data, in safety
 
 ROW_FIELDS: tuple[str, ...] = (
     "patient_id", "as_of", "in_scope", "essdai_score", "essdai_max", "category", "eligible", "deciding", "undetermined",
@@ -93,7 +87,7 @@ def screen_row(patient_id: str, resources: list[dict], medications: Mapping[str,
         "jak_blockers": _rules(findings, "fired", {"critical"}),
         "jak_cautions": _rules(findings, "fired", {"warning"}),
         "missing_tests": sorted(f["rule"] for f in findings
-                                if f.get("status") == "missing-data" and f["rule"] in SCREENING_TEST_RULES),
+                                if f.get("status") == "missing-data" and f["rule"] in SCREENING_TESTS),
         "evidence_first": dates[0] if dates else None,
         "evidence_last": dates[-1] if dates else None,
         "assessment": result,

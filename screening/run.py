@@ -9,14 +9,16 @@ outputs (candidate list CSV/NDJSON, the FHIR Group, the report's table) are writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -60,7 +62,9 @@ class ScreenOptions:
     kickoff_method: str = "GET"
     engine: str = "embedded"
     master: str = "local[*]"
-    store: Path | None = None
+    store: Path | None = None  # the SQLite resource mirror (and the embedded engine's rows)
+    results_store: Path | None = None  # Spark: the Parquet results store (default OUT/results.parquet)
+    spark: Any = None  # Spark: an existing SparkContext to run in (tests, warm runs); else one for `master`
     identified: bool = False
     requested_by: str | None = None
     post_group: bool = False
@@ -169,6 +173,46 @@ def _group_members(bulk: BulkClient, group_id: str) -> set[str]:
     return members
 
 
+class RowStore(Protocol):
+    """Where a screen's rows are kept: the SQLite store (embedded engine) or the Parquet store (Spark)."""
+
+    def row_patients(self) -> set[str]: ...
+
+    def rows(self) -> Iterator[dict[str, Any]]: ...
+
+
+def _results_path(options: ScreenOptions) -> Path:
+    from screening.parquet_results import DEFAULT_NAME
+
+    return options.results_store or options.out / DEFAULT_NAME
+
+
+def _check_engine(options: ScreenOptions, store: ScreenStore) -> None:
+    """Before any export: the engine can run, and an incremental run finds the rows of a run of the same kind
+    (the rows it does not re-score are kept where that run put them)."""
+    if options.engine not in ("embedded", "spark"):
+        raise ScreenError(f"unknown engine {options.engine!r} (embedded or spark)")
+    version = None
+    if options.engine == "spark":
+        try:
+            import pyspark  # noqa: F401  (optional extra)
+
+            from screening.parquet_results import ResultsStoreError, current_version
+        except ImportError as exc:
+            raise ScreenError(f"--engine spark needs the [spark] extra ({exc.name} is not installed)") from None
+        try:
+            version = current_version(_results_path(options))
+        except ResultsStoreError as exc:
+            raise ScreenError(str(exc)) from None
+    if not options.since:
+        return
+    kept = store.get_meta("results") or "sqlite"
+    wanted = "parquet" if options.engine == "spark" else "sqlite"
+    if kept != wanted or (wanted == "parquet" and version is None):
+        raise ScreenError(f"--since: the previous screen kept its rows in {kept}, this engine keeps them in "
+                          f"{wanted}; run a full screen with --engine {options.engine} first")
+
+
 def run_screen(options: ScreenOptions) -> ScreenSummary:
     if (options.input_dir is None) == (options.fhir is None):
         raise ScreenError("give exactly one of --input DIR or --fhir URL")
@@ -178,11 +222,14 @@ def run_screen(options: ScreenOptions) -> ScreenSummary:
         raise ScreenError("--post-group names patients: it needs --identified")
     if options.since and options.input_dir is not None:
         raise ScreenError("--since needs --fhir (a folder is always screened whole)")
+    if options.results_store is not None and options.engine != "spark":
+        raise ScreenError("--results-store is the Spark engine's Parquet store: it needs --engine spark")
     options.out.mkdir(parents=True, exist_ok=True)
     windows, codesystem, jurisdiction = _windows_codesystem(options.config)
     summary = ScreenSummary()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    with ScreenStore(options.store or options.out / "screen.sqlite") as store:
+    with ScreenStore(options.store or options.out / "screen.sqlite") as store, contextlib.ExitStack() as stack:
+        _check_engine(options, store)
         counts = LoadCounts()
         bulk = None
         incremental = bool(options.since)
@@ -205,46 +252,57 @@ def run_screen(options: ScreenOptions) -> ScreenSummary:
                 extra = options.out / f"export-{stamp}" / "Medication-referenced.ndjson"
                 extra.write_bytes(b"".join(json.dumps(m).encode() + b"\n" for m in bulk.read_medications(missing)))
                 store.load_lines(extra.read_bytes().splitlines(), counts)
+        results: RowStore = store
+        if options.engine == "spark":  # started after the export: a refused server costs no JVM
+            from screening.engine_spark import spark_context
+            from screening.parquet_results import ParquetResults
+
+            spark = options.spark or stack.enter_context(spark_context(options.master))
+            results = ParquetResults(_results_path(options), spark)
         removed: set[str] = set()
         if bulk is not None and options.level == "group" and options.group:
             members = _group_members(bulk, options.group)
-            removed = (set(store.patients()) | store.row_patients()) - members
-            summary.removed = store.drop_patients(removed)
+            row_patients = results.row_patients() if incremental else set()  # a full run replaces them all
+            removed = (set(store.patients()) | row_patients) - members
+            store.drop_patients(removed)
+            summary.removed = len(removed & row_patients)
             counts.touched -= removed
         only = counts.touched if incremental else None
         with Phase("score", "patients", total=len(only) if only is not None else store.patient_count(),
                    quiet=options.quiet) as phase:
-            summary.scored = _score(options, store, only, windows, codesystem, jurisdiction, phase.tick)
+            summary.scored = _score(options, store, results, only, removed, windows, codesystem, jurisdiction,
+                                    phase.tick)
         summary.scored_patients = set(counts.touched if incremental else store.patients())
         summary.resources, summary.deleted = counts.resources, counts.deleted
-        if summary.transaction_time:
+        store.set_meta("results", "parquet" if options.engine == "spark" else "sqlite")
+        if summary.transaction_time:  # only once the rows are stored: a failed run is re-exported next time
             store.set_meta("transaction_time", summary.transaction_time)
-        rows = list(store.rows())
+        rows = list(results.rows())
     _write_outputs(options, rows, summary, bulk)
     return summary
 
 
-def _score(options: ScreenOptions, store: ScreenStore, only: set[str] | None, windows: Any, codesystem: str,
-           jurisdiction: str, tick: Callable[[int], None]) -> int:
+def _score(options: ScreenOptions, store: ScreenStore, results: RowStore, only: set[str] | None,
+           removed: set[str], windows: Any, codesystem: str, jurisdiction: str, tick: Callable[[int], None]) -> int:
+    """Score all patients (`only` None) or the touched ones; the rows go to the engine's results store."""
     if options.engine == "embedded":
         return score_patients(store, as_of=options.as_of, windows=windows, codesystem=codesystem,
                               jurisdiction=jurisdiction, only=only, tick=tick)
-    if options.engine != "spark":
-        raise ScreenError(f"unknown engine {options.engine!r} (embedded or spark)")
-    try:
-        from screening.engine_spark import run_spark  # optional extra: pyspark
-    except ImportError as exc:
-        raise ScreenError(f"--engine spark needs the [spark] extra ({exc.name} is not installed)") from None
-    import tempfile
+    from screening.engine_spark import input_files, screen_rdd
+    from screening.parquet_results import ParquetResults
 
-    with tempfile.TemporaryDirectory(prefix="essdai-spark-") as tmp:
+    assert isinstance(results, ParquetResults)
+    # under --out, not /tmp: on a cluster the executors must see it (the results store has the same need)
+    with tempfile.TemporaryDirectory(prefix=".spark-input-", dir=options.out) as tmp:
         store.write_ndjson(only, Path(tmp))
-        pending = []
-        for row in run_spark(Path(tmp), master=options.master, as_of=options.as_of):
-            pending.append((row["patient_id"], row_json(row)))
-            tick(1)
-        store.put_rows(pending)
-    return len(pending)
+        rows = screen_rdd(results.spark, input_files(Path(tmp)), as_of=options.as_of,
+                          row_options={"windows": windows, "codesystem": codesystem, "jurisdiction": jurisdiction})
+        count = results.write(rows, replace=None if only is None else only | removed)
+    if rows.skipped.value:
+        log.warning("spark engine: %d input line(s) skipped (not a JSON object with an id, or no patient)",
+                    rows.skipped.value)
+    tick(count)  # Spark scores out of sight: the progress line jumps to the total when the job is done
+    return count
 
 
 def _write_outputs(options: ScreenOptions, rows: list[dict[str, Any]], summary: ScreenSummary,

@@ -6,10 +6,15 @@ patient's resources in one ordered scan, and the same file keeps what incrementa
 resource by type/id, so a `_since` export updates a patient without re-exporting the rest; the rows of the
 last run; the export's transactionTime). Sorted runs on disk would do the grouping but not the updates.
 
+With `--engine spark` the rows live in the Parquet results store instead (`screening/parquet_results.py`), and
+this file stays what incremental runs need whatever the engine: a `_since` export carries only the resources
+that changed, so re-scoring a touched patient needs the rest of that patient's chart, which only this mirror
+keeps (the Parquet store keeps rows, not resources), and it keeps the transactionTime `--since last` starts from.
+
     resources(type, id, patient, body)   every exported resource of a patient (Medication excluded)
     medications(ref, body)               "Medication/<id>" -> resource, joined by reference
-    rows(patient, body)                  the last screen row of each patient (row_json)
-    meta(key, value)                     transaction_time, group, ...
+    rows(patient, body)                  the embedded engine: the last screen row of each patient (row_json)
+    meta(key, value)                     transaction_time; results ("sqlite" or "parquet": where the rows are)
 """
 
 from __future__ import annotations
@@ -233,9 +238,13 @@ class ScreenStore:
         self.db.execute("COMMIT")
         return n
 
-    def rows(self) -> Iterator[dict[str, Any]]:
+    def row_texts(self) -> Iterator[str]:
+        """Each row's row_json as stored, in patient order."""
         for (body,) in self.db.execute("SELECT body FROM rows ORDER BY patient"):
-            yield orjson.loads(body)
+            yield body
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        return (orjson.loads(body) for body in self.row_texts())
 
     def row_patients(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT patient FROM rows")}

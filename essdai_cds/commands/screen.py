@@ -3,6 +3,7 @@
     essdai-cds screen --input EXPORT_DIR --out OUT                       a folder of NDJSON already exported
     essdai-cds screen --fhir URL [--group ID | --level patient] [--since INSTANT|last]
                       --client-id ID --private-key KEY.pem --out OUT     Bulk Data $export, Backend Services
+    essdai-cds screen ... --engine spark --master local[*]|spark://host:7077  rows in OUT/results.parquet
 
 Counts only unless `--identified` (then the candidate list, the FHIR Group and an audit line). Exit 0 on
 success, 2 on a bad option or a refused server (one line on stderr, no PHI), 130 after Ctrl-C (the export
@@ -41,8 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     bulk.add_argument("--post-kickoff", action="store_true", help="kick off with POST and a Parameters body")
     run = parser.add_argument_group("run")
     run.add_argument("--out", type=Path, required=True, help="output folder (report, attrition, lists, store)")
-    run.add_argument("--store", type=Path, help="results store (SQLite; default OUT/screen.sqlite)")
-    run.add_argument("--engine", choices=("embedded", "spark"), default="embedded")
+    run.add_argument("--store", type=Path, help="SQLite store: the resource mirror incremental runs need, and the "
+                     "embedded engine's rows (default OUT/screen.sqlite)")
+    run.add_argument("--results-store", type=Path, metavar="PATH",
+                     help="--engine spark: the Parquet results store of the rows, written by Spark, a symlink to the "
+                          "current version (default OUT/results.parquet; a path every executor sees)")
+    run.add_argument("--engine", choices=("embedded", "spark"), default="embedded",
+                     help="embedded (default; rows in the SQLite store) or spark (rows in the Parquet results store)")
     run.add_argument("--master", default="local[*]", help="Spark master (local[*] or spark://host:7077)")
     run.add_argument("--at", type=iso_date, metavar="YYYY-MM-DD", help="assessment date (default: today)")
     run.add_argument("--identified", action="store_true",
@@ -69,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         client_id=args.client_id, private_key=args.private_key, algorithm=args.alg, key_id=args.kid,
         scope=args.scope + (" system/Group.write" if args.post_group and "Group.write" not in args.scope else ""),
         type_filter=args.type_filter, kickoff_method="POST" if args.post_kickoff else "GET", engine=args.engine,
-        master=args.master, store=args.store, identified=args.identified, requested_by=args.requested_by,
+        master=args.master, store=args.store, results_store=args.results_store,
+        identified=args.identified, requested_by=args.requested_by,
         post_group=args.post_group, quiet=args.quiet)
     try:
         summary = run_screen(options)

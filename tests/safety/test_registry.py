@@ -117,3 +117,12 @@ def test_rules_the_data_model_cannot_evaluate_say_so():
     for rule in RULES:
         if not rule.evaluable:
             assert "not" in rule.known_problems.lower() and "PatientFacts" in rule.known_problems
+
+
+def test_the_screening_tests_are_readiness_rules_of_the_table():
+    from safety.model import Phase
+    from safety.screening_tests import SCREENING_TESTS
+
+    by_id = {r.id: r for r in RULES}
+    assert sorted(SCREENING_TESTS) == ["R02", "R03", "R04", "R05", "R11", "R12", "R13"]
+    assert [rid for rid in sorted(SCREENING_TESTS) if Phase.READINESS not in by_id[rid].phases] == []

@@ -5,6 +5,7 @@ leaves the list."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -13,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import requests
 
@@ -22,6 +24,13 @@ from screening.run import ScreenOptions, run_screen
 from screening.store import ScreenStore
 
 pytestmark = pytest.mark.integration
+
+try:  # the Spark engine runs where the [spark] extra is installed
+    import pyspark  # noqa: F401
+
+    ENGINES = ("embedded", "spark")
+except ImportError:
+    ENGINES = ("embedded",)
 
 
 def _config(base_url: str) -> dict[str, Any]:
@@ -107,20 +116,50 @@ def _put_rating(base_url: str, token: str, pid: str, level: int, as_of: date) ->
     assert response.status_code in (200, 201), response.text
 
 
+def _row_texts(out: Path, spark: Any) -> dict[str, str]:
+    """patient -> row_json as the engine's results store keeps it (SQLite, or Parquet with Spark)."""
+    if spark is None:
+        with ScreenStore(out / "screen.sqlite") as store:
+            texts = list(store.row_texts())
+    else:
+        from screening.parquet_results import ParquetResults
+
+        texts = list(ParquetResults(out / "results.parquet", spark).row_texts())
+    return {orjson.loads(t)["patient_id"]: t for t in texts}
+
+
 def test_since_rescoring_touches_only_the_changed_patient(bulk_server, tmp_path, assessment_date) -> None:
-    out = tmp_path / "screen"
-    first = run_screen(_options(bulk_server, out, assessment_date, type_filter=False))
-    assert first.scored == len(bulk_server.expected["patients"]) and first.transaction_time
-    before = {r["patient_id"]: r for r in ScreenStore(out / "screen.sqlite").rows()}
-    assert before["sjd-rated-4"]["essdai_score"] == 4 and before["sjd-rated-4"]["eligible"] is False
-    _put_rating(bulk_server.base_url, bulk_server.load_token, "sjd-rated-4", 3, assessment_date)
-    second = run_screen(_options(bulk_server, out, assessment_date, type_filter=False, since="last"))
-    assert second.scored_patients == {"sjd-rated-4"} and second.scored == 1
-    after = {r["patient_id"]: r for r in ScreenStore(out / "screen.sqlite").rows()}
-    assert sorted(after) == sorted(before)
-    assert {p for p in after if after[p] != before[p]} == {"sjd-rated-4"}
-    assert after["sjd-rated-4"]["eligible"] is True and after["sjd-rated-4"]["essdai_score"] > 4
-    assert second.to_json()["attrition"][0] == {"step": "patients screened", "patients": len(bulk_server.expected["patients"])}
+    everyone = len(bulk_server.expected["patients"])
+    with contextlib.ExitStack() as stack:
+        spark = None
+        if "spark" in ENGINES:
+            from screening.engine_spark import spark_context
+
+            spark = stack.enter_context(spark_context("local[1]"))
+        contexts = {"embedded": None, "spark": spark}
+
+        def screen(engine: str, **kw: Any) -> Any:
+            return run_screen(_options(bulk_server, tmp_path / engine, assessment_date, type_filter=False,
+                                       engine=engine, spark=contexts[engine], **kw))
+
+        first = {engine: screen(engine) for engine in ENGINES}
+        before = {engine: _row_texts(tmp_path / engine, contexts[engine]) for engine in ENGINES}
+        for engine in ENGINES:
+            assert (engine, first[engine].scored, bool(first[engine].transaction_time)) == (engine, everyone, True)
+            assert before[engine] == before["embedded"]  # byte for byte, SQLite and Parquet
+        rated = orjson.loads(before["embedded"]["sjd-rated-4"])
+        assert rated["essdai_score"] == 4 and rated["eligible"] is False
+        _put_rating(bulk_server.base_url, bulk_server.load_token, "sjd-rated-4", 3, assessment_date)
+        second = {engine: screen(engine, since="last") for engine in ENGINES}
+        after = {engine: _row_texts(tmp_path / engine, contexts[engine]) for engine in ENGINES}
+    for engine in ENGINES:
+        assert (engine, second[engine].scored_patients, second[engine].scored) == (engine, {"sjd-rated-4"}, 1)
+        assert sorted(after[engine]) == sorted(before[engine])
+        assert {p for p in after[engine] if after[engine][p] != before[engine][p]} == {"sjd-rated-4"}
+        assert after[engine] == after["embedded"]
+        assert second[engine].to_json()["attrition"][0] == {"step": "patients screened", "patients": everyone}
+    rescored = orjson.loads(after["embedded"]["sjd-rated-4"])
+    assert (rescored["eligible"], rescored["essdai_score"]) == (True, 6)  # articular 3 x weight 2
 
 
 def _put_group(bulk: Any, members: list[str]) -> None:
@@ -132,8 +171,9 @@ def _put_group(bulk: Any, members: list[str]) -> None:
     assert response.status_code in (200, 201), response.text
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_cli_group_export_and_a_patient_who_leaves_the_group_leaves_the_list(
-        bulk_server, tmp_path, assessment_date, monkeypatch, capsys) -> None:
+        engine, bulk_server, tmp_path, assessment_date, monkeypatch, capsys) -> None:
     monkeypatch.setenv("ESSDAI_CDS_FHIR_ALLOWLIST", bulk_server.base_url)
     monkeypatch.setenv("ESSDAI_CDS_ALLOW_INSECURE_FHIR", "true")
     everyone = sorted(bulk_server.expected["patients"])
@@ -141,7 +181,8 @@ def test_cli_group_export_and_a_patient_who_leaves_the_group_leaves_the_list(
     out = tmp_path / "group-screen"
     argv = ["screen", "--fhir", bulk_server.base_url, "--group", "screen-cohort", "--client-id",
             bulk_server.client_id, "--private-key", str(bulk_server.key_path), "--no-type-filter", "--out", str(out),
-            "--at", assessment_date.isoformat(), "--identified", "--requested-by", "recruiter-1", "--quiet"]
+            "--at", assessment_date.isoformat(), "--identified", "--requested-by", "recruiter-1", "--quiet",
+            "--engine", engine, "--master", "local[1]"]
     assert cli_main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     listed = [e["patient_id"] for e in csv.DictReader(io.StringIO((out / "candidates.csv").read_text()))]
@@ -200,16 +241,15 @@ def test_a_client_the_server_does_not_know_gets_a_clear_refusal(bulk_server, tmp
 def test_the_spark_engine_gives_the_embedded_rows_through_run_screen(system_screen, tmp_path,
                                                                       assessment_date) -> None:
     pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
-    pytest.importorskip("screening.engine_spark")
-    from screening.rows import row_json
+    from screening.engine_spark import spark_context
 
     out, _summary = system_screen
     [export_dir] = sorted(out.glob("export-*"))
-    embedded = sorted(row_json(r) for r in ScreenStore(out / "screen.sqlite").rows())
     spark_out = tmp_path / "spark"
-    run_screen(ScreenOptions(out=spark_out, as_of=assessment_date, config=_config("https://unused.example"),
-                             input_dir=export_dir, engine="spark", master="local[1]", quiet=True))
-    assert sorted(row_json(r) for r in ScreenStore(spark_out / "screen.sqlite").rows()) == embedded
+    with spark_context("local[1]") as spark:
+        run_screen(ScreenOptions(out=spark_out, as_of=assessment_date, config=_config("https://unused.example"),
+                                 input_dir=export_dir, engine="spark", spark=spark, quiet=True))
+        assert _row_texts(spark_out, spark) == _row_texts(out, None)  # Parquet rows, byte for byte
 
 
 def test_cli_screen_of_an_exported_folder_gives_the_same_rows(system_screen, bulk_server, tmp_path,

@@ -233,3 +233,31 @@ def test_backend_services_token_is_asked_with_an_es384_assertion_and_renewed_aft
     assert jwt.get_unverified_header(form["client_assertion"])["alg"] == "ES384"
     assert [c.request.headers.get("Authorization") for c in responses.calls[2:] if "Group" in c.request.url] == \
            ["Bearer first", "Bearer second"]
+
+
+@responses.activate
+@pytest.mark.parametrize(("kept", "engine", "results_store", "message"), [
+    pytest.param("parquet", "embedded", None, "--since: the previous screen kept its rows in parquet, this engine "
+                 "keeps them in sqlite; run a full screen with --engine embedded first", id="spark-then-embedded"),
+    pytest.param("sqlite", "spark", None, "--since: the previous screen kept its rows in sqlite, this engine keeps "
+                 "them in parquet; run a full screen with --engine spark first", id="embedded-then-spark"),
+    pytest.param("sqlite", "embedded", "elsewhere.parquet", "--results-store is the Spark engine's Parquet store: "
+                 "it needs --engine spark", id="results-store-without-spark"),
+])
+def test_an_incremental_run_needs_the_rows_of_a_run_with_the_same_engine(
+        tmp_path: Path, kept: str, engine: str, results_store: str | None, message: str) -> None:
+    from configuration import load_config
+    from screening.run import ScreenError, ScreenOptions, run_screen
+
+    if engine == "spark":
+        pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
+    with ScreenStore(tmp_path / "screen.sqlite") as store:
+        store.set_meta("transaction_time", "2026-11-30T00:00:00Z")
+        store.set_meta("results", kept)
+    config = load_config({"AUTH_ENABLED": False, "FHIR_ALLOWLIST": [BASE]})
+    with pytest.raises(ScreenError) as refused:
+        run_screen(ScreenOptions(out=tmp_path, as_of=date(2026, 12, 1), config=config, fhir=BASE, since="last",
+                                 engine=engine, quiet=True,
+                                 results_store=tmp_path / results_store if results_store else None))
+    assert str(refused.value) == message
+    assert len(responses.calls) == 0  # refused before anything is asked of the server

@@ -131,3 +131,91 @@ def test_the_shipped_zip_holds_every_project_package_the_row_code_imports() -> N
     imported = set(eval(out.stdout))  # noqa: S307 (our own repr of a list)
     assert {"screening", "pipeline", "fhir_mappings", "scoring"} <= imported  # the check sees the lazy imports
     assert imported <= set(engine_spark.SHIPPED_PACKAGES)
+
+
+# --- the Parquet results store (run_screen with --engine spark) -----------------------------------------------
+
+def _screen(out: Path, folder: Path, engine: str, spark: object = None, **config: object) -> None:
+    from configuration import load_config
+    from screening.run import ScreenOptions, run_screen
+
+    run_screen(ScreenOptions(out=out, as_of=TODAY, config=load_config({"AUTH_ENABLED": False, **config}),
+                             input_dir=folder, engine=engine, spark=spark, quiet=True))
+
+
+def test_the_parquet_results_store_holds_the_embedded_rows_and_replaces_only_what_it_is_told(
+        export_dir: Path, expected: list[str], tmp_path: Path) -> None:
+    from screening.parquet_results import ParquetResults, versions_dir
+    from screening.store import ScreenStore
+
+    out = tmp_path / "screen"
+    with engine_spark.spark_context("local[2]") as spark:
+        _screen(out, export_dir, "spark", spark)
+        results = ParquetResults(out / "results.parquet", spark)
+        texts = list(results.row_texts())
+        assert texts == sorted(texts, key=lambda t: orjson.loads(t)["patient_id"])  # patient order, as SQLite
+        assert sorted(texts) == expected  # byte for byte
+        [first] = versions_dir(out / "results.parquet").iterdir()
+        assert (out / "results.parquet").resolve() == first and (first / "_SUCCESS").is_file()
+        with ScreenStore(out / "screen.sqlite") as store:  # the mirror keeps the resources, not the rows
+            assert (list(store.row_texts()), store.get_meta("results")) == ([], "parquet")
+        attrition = orjson.loads((out / "attrition.json").read_bytes())
+        assert attrition["patients"] == len(expected)
+
+        # an incremental write: one patient re-scored, one gone, every other row copied as it was
+        rows = {orjson.loads(t)["patient_id"]: orjson.loads(t) for t in texts}
+        changed = {**rows["sjd-rated-4"], "essdai_score": 99}
+        assert results.write(spark.parallelize([changed], 1), replace={"sjd-rated-4", "sjd-rated-4.1"}) == 1
+        want = sorted([row_json(changed)] + [row_json(row) for pid, row in rows.items()
+                                             if pid not in {"sjd-rated-4", "sjd-rated-4.1"}])
+        assert sorted(results.row_texts()) == want and len(want) == len(expected) - 1
+        [second] = versions_dir(out / "results.parquet").iterdir()  # the previous version is deleted
+        assert second != first and (out / "results.parquet").resolve() == second
+
+        # a job that fails mid-write (a row Spark refuses: no patient id) leaves the store as it was
+        broken = spark.parallelize([changed, {**changed, "patient_id": None}], 2)
+        with pytest.raises(Exception, match="patient_id"):
+            results.write(broken)
+        assert sorted(results.row_texts()) == want
+        assert list(versions_dir(out / "results.parquet").iterdir()) == [second]
+
+
+# EMA labels and a 30-day look-back for the earlier weight: what changes against the defaults (FDA, 365 days),
+# by patient -> {row field: (default, configured)}; the `assessment` object differs alongside
+CONFIGURED = {"JURISDICTION": "EMA", "PRIOR_WEIGHT_DAYS": 30}
+CONFIGURED_CHANGES = {
+    "jak-age-70": {"jak_cautions": ([], ["R21"])},  # EMA Article 20: >= 65 only if no suitable alternative
+    "jak-pregnant": {"jak_blockers": ([], ["R16"]), "jak_cautions": (["R16"], [])},  # EMA: contraindicated
+    # the earlier weights (2025-10-02) fall outside 30 days: weight loss, hence the constitutional domain, unknown
+    "sjd-weight-loss": {"essdai_score": (9, 3), "eligible": (True, None), "category": ("moderate", None),
+                        "deciding": ([], ["constitutional"]), "undetermined": ([], ["constitutional"]),
+                        "missing_tests": (["R05", "R11", "R12", "R13"], []),
+                        "evidence_first": ("2025-10-02", "2026-02-09"), "evidence_last": ("2026-02-26", "2026-02-09")},
+    "sjd-fever-uti": {"essdai_max": (4, 10), "eligible": (False, None), "category": ("low", None),
+                      "deciding": ([], ["constitutional"]), "undetermined": ([], ["constitutional"]),
+                      "evidence_first": ("2025-10-02", "2026-02-09")},
+    "sjd-fever-covid-resolved": {"essdai_max": (4, 10), "eligible": (False, None), "category": ("low", None),
+                                 "deciding": ([], ["constitutional"]), "undetermined": ([], ["constitutional"]),
+                                 "evidence_first": ("2025-10-02", "2026-02-09")},
+    "large-vitals": {},  # only inside the assessment (the weight evidence it cites)
+}
+
+
+def test_a_non_default_configuration_gives_the_same_rows_from_both_engines(
+        export_dir: Path, expected: list[str], tmp_path: Path) -> None:
+    from screening.parquet_results import ParquetResults
+    from screening.store import ScreenStore
+
+    _screen(tmp_path / "embedded", export_dir, "embedded", **CONFIGURED)
+    with ScreenStore(tmp_path / "embedded" / "screen.sqlite") as store:
+        embedded = sorted(store.row_texts())
+    with engine_spark.spark_context("local[2]") as spark:
+        _screen(tmp_path / "spark", export_dir, "spark", spark, **CONFIGURED)
+        assert sorted(ParquetResults(tmp_path / "spark" / "results.parquet", spark).row_texts()) == embedded
+    default = {orjson.loads(t)["patient_id"]: orjson.loads(t) for t in expected}
+    configured = {orjson.loads(t)["patient_id"]: orjson.loads(t) for t in embedded}
+    assert sorted(configured) == sorted(default)
+    changes = {pid: {k: (default[pid][k], configured[pid][k]) for k in default[pid]
+                     if k != "assessment" and configured[pid][k] != default[pid][k]}
+               for pid in default if configured[pid] != default[pid]}
+    assert changes == {**CONFIGURED_CHANGES, **{f"{pid}.1": c for pid, c in CONFIGURED_CHANGES.items()}}
