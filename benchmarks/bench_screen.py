@@ -8,7 +8,8 @@ do not):
   driver, its JVM and the workers' executors and Python workers), and wall time beside it;
 - each engine's CPU per patient over orjson.loads of every line (the floor: parsing alone);
 - peak memory (peak RSS, VmHWM, a fresh child process each) of the embedded engine at two population sizes;
-- the Spark speed-up from one to two workers (1 core each, warm: start-up and a first run excluded);
+- the Spark speed-up from one to two workers (1 core each, warm: start-up and a first run excluded), timing
+  what `essdai-cds screen --engine spark` runs: the rows scored on the executors into the Parquet results store;
 - what 1,000,000 patients would cost on N such machines, with the formula.
 Not a test: the figures are printed. The goals (memory flat with the population, speed-up >= 1.8x)
 are judged from them.
@@ -135,11 +136,13 @@ def embedded_screen(folder: Path, store_path: Path) -> int:
 
 # --- Spark -----------------------------------------------------------------------------------------------
 
-def spark_runs(folder: Path, patients: int, partitions: int, warm_folder: Path) -> dict[int, dict[str, float]]:
+def spark_runs(folder: Path, patients: int, partitions: int, warm_folder: Path,
+               collect: bool = False) -> dict[int, dict[str, float]]:
     """Warm runs with 1 and then 2 executors (1 core each) on a two-worker standalone cluster; each context
     first screens `warm_folder` (Python workers started, the project imported), then `folder` is timed."""
     from essdai_devtools.spark_cluster import spark_cluster, wait_for_executors
-    from screening.engine_spark import run_spark, spark_context
+    from screening.engine_spark import input_files, run_spark, screen_rdd, spark_context
+    from screening.parquet_results import ParquetResults
 
     results: dict[int, dict[str, float]] = {}
     with spark_cluster(workers=2, cores_per_worker=1, worker_memory="2g") as cluster:
@@ -149,9 +152,14 @@ def spark_runs(folder: Path, patients: int, partitions: int, warm_folder: Path) 
                 wait_for_executors(spark, executors)
                 driver_jvm = spark._gateway.proc.pid  # type: ignore[attr-defined]
 
+                store = ParquetResults(folder.parent / f"results-{executors}.parquet", spark)
+
                 def run(where: Path) -> int:
-                    return sum(1 for _row in run_spark(where, master=cluster.master_url, as_of=AS_OF,
-                                                       partitions=partitions, spark=spark))
+                    if collect:  # the rows streamed to the driver (run_spark, the engine's Python API)
+                        return sum(1 for _row in run_spark(where, master=cluster.master_url, as_of=AS_OF,
+                                                           partitions=partitions, spark=spark))
+                    # what `screen --engine spark` runs: the rows scored on the executors into the store
+                    return store.write(screen_rdd(spark, input_files(where), as_of=AS_OF, partitions=partitions))
 
                 run(warm_folder)
                 cpu0 = tree_cpu({*cluster.groups, driver_jvm}) + self_cpu()
@@ -172,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--small", type=int, default=5_000, help="the smaller population for the memory check")
     p.add_argument("--partitions", type=int, default=16, help="Spark shuffle partitions (same for 1 and 2 workers)")
     p.add_argument("--no-spark", action="store_true")
+    p.add_argument("--spark-collect", action="store_true",
+                   help="time the rows streamed to the driver (run_spark) instead of written to the Parquet store")
     p.add_argument("--no-embedded", action="store_true")
     p.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -206,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             e = embedded["big"]
             print(f"{'embedded (1 process)':<34}{n_big / e['cpu']:>16.0f}{1000 * e['cpu'] / n_big:>16.3f}"
                   f"{e['cpu'] / n_big / floor_pp:>10.1f}{e['wall']:>9.1f}")
-        spark = {} if args.no_spark else spark_runs(big, n_big, args.partitions, warm)
+        spark = {} if args.no_spark else spark_runs(big, n_big, args.partitions, warm, args.spark_collect)
         for executors, r in spark.items():
             label = f"spark, {executors} worker{'s' if executors > 1 else ''} x 1 core"
             print(f"{label:<34}{n_big / r['cpu']:>16.0f}{1000 * r['cpu'] / n_big:>16.3f}"
@@ -221,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             speedup = spark[1]["wall"] / spark[2]["wall"]
             efficiency = speedup / 2
             cpu_pp = spark[2]["cpu"] / n_big
-            print(f"spark speed-up 1 -> 2 workers (warm, wall): x{speedup:.2f} (goal >= 1.8); "
+            path = "rows streamed to the driver" if args.spark_collect else "rows written to the Parquet store"
+            print(f"spark speed-up 1 -> 2 workers (warm, wall, {path}): x{speedup:.2f} (goal >= 1.8); "
                   f"parallel efficiency e = {efficiency:.2f}")
             cores = os.cpu_count() or 1
             print("\nextrapolation: T(P, N) = P * c / (N * k * e)   with c = Spark CPU s/patient "
