@@ -22,6 +22,7 @@ from cards.table import narrow_table
 from cards.text import date_words, fit_summary, format_value, plural
 from cards.unavailable import built_or_unavailable
 from fhir_mappings.code_tables.essdai_codesystem import DOMAINS
+from scoring.esspri import ESSPRI_MCII_PCT, ESSPRI_MCII_POINTS
 
 
 SOURCE_LABEL = "essdai-cds — ESSDAI (EULAR, Seror 2010)"
@@ -225,15 +226,22 @@ def _other_scores(result: dict) -> list[str]:
     return lines
 
 
-def _esspri_change_line(change: Any, course: Any) -> str:
-    """One line: previous → today (delta, percent); MCII = fall ≥ 1 point or ≥ 15 % (Seror 2016). Without a
-    change, why: today's ESSPRI is an earlier visit's rating still in the window, or none was recorded before."""
+def _mcii_rule() -> str:
+    """The ESSPRI MCII in words, from the thresholds scoring.esspri applies (Seror 2016): "fall ≥ 1 point or ≥ 15 %"."""
+    points, percent = ESSPRI_MCII_POINTS.value, ESSPRI_MCII_PCT.value
+    return f"fall ≥ {format_value(points)} point{'' if points == 1 else 's'} or ≥ {format_value(percent)} %"
+
+
+def esspri_change_words(change: Any, course: Any) -> tuple[str, str]:
+    """(label, text) of the ESSPRI change since the previous one, for the card's line and the worksheet's summary:
+    previous → today (delta, percent); whether the MCII is reached, with the rule. Without a change, why: today's
+    ESSPRI is an earlier visit's rating still in the window, or none was recorded before."""
     if not isinstance(change, dict) or change.get("previous") is None or change.get("current") is None:
         visits = [v for v in (course.get("visits") if isinstance(course, dict) else None) or [] if isinstance(v, dict)]
         rated = [v for v in visits[:-1] if v.get("esspri") is not None]
         if rated and visits[-1].get("esspri") is None:
-            return f"**ESSPRI change:** no new rating since {date_words(rated[-1].get('date'))}"
-        return "**ESSPRI change:** no earlier ESSPRI recorded"
+            return "ESSPRI change", f"no new rating since {date_words(rated[-1].get('date'))}"
+        return "ESSPRI change", "no earlier ESSPRI recorded"
     prev, now = format_value(float(change["previous"])), format_value(float(change["current"]))
     delta = float(change.get("delta") or 0.0)
     pct = change.get("percent")
@@ -242,7 +250,12 @@ def _esspri_change_line(change: Any, course: Any) -> str:
         moved += f", {'+' if pct > 0 else '−' if pct < 0 else '±'}{format_value(abs(float(pct)))} %"
     mcii = {True: "MCII reached", False: "MCII not reached"}.get(change.get("mcii"), "MCII not decided")
     when = date_words(change.get("previousDate")) if change.get("previousDate") else "the last recorded ESSPRI"
-    return f"**ESSPRI change since {when}:** {prev} → {now} ({moved}); {mcii} (fall ≥ 1 point or ≥ 15 %)"
+    return f"ESSPRI change since {when}", f"{prev} → {now} ({moved}); {mcii} ({_mcii_rule()})"
+
+
+def _esspri_change_line(change: Any, course: Any) -> str:
+    label, text = esspri_change_words(change, course)
+    return f"**{label}:** {text}"
 
 
 def _presumed_domains(e: _Essdai) -> list[str]:

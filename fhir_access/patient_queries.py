@@ -15,12 +15,18 @@ from fhir_access.registry import PrefetchKey
 
 LOINC = "http://loinc.org"
 OBSERVATION_PAGE_SIZE = 100  # per page; FHIR_PAGE_CAP pages at most
+# The project's own findings, one page for years of visits: 21 quarterly visits (5 years) are ~115 findings,
+# which at 100 a page cost a second, sequential round trip (the worksheet's first render waits on it). 500 stay
+# far below FHIR_MAX_BYTES even if every one were an ESSDAI total with its 12 components (~3.3 KB each).
+FINDINGS_PAGE_SIZE = 500
 PAGE_SIZE = 100
 
 # prefetch keys each check needs; if one is unavailable the check says it could not be completed
 SCORING_KEYS = ("conditions", "observations", "essdaiFindings")
 MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 SAFETY_KEYS = ("conditions", "observations", "medicationRequests", "medicationStatements")
+# read by the JAK-inhibitor safety rules only (R01, R14, R15); scoring (the worksheet) never needs them
+SAFETY_ONLY_KEYS = ("allergies", "immunizations")
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,7 +46,7 @@ def observations_template(config: Mapping[str, Any]) -> str:
 def findings_template(config: Mapping[str, Any]) -> str:
     # `system|` matches any code of the project CodeSystem (FHIR token search)
     return (f"Observation?patient={{{{context.patientId}}}}&code={codesystem_url(config)}|"
-            f"&_sort=-date&_count={OBSERVATION_PAGE_SIZE}")
+            f"&_sort=-date&_count={FINDINGS_PAGE_SIZE}")
 
 
 PATIENT = PrefetchKey("Patient/{{context.patientId}}", required=True, label="patient record")

@@ -1,6 +1,7 @@
-"""Read one patient's chart exactly as the `essdai-activity` patient-view service does: the same prefetch
+"""Read one patient's chart as the `essdai-activity` patient-view service does: the same prefetch
 templates, gathered from the FHIR server with the same client, then `fhir_mappings.extract`.
-The worksheet and the card therefore score the same facts."""
+The worksheet and the card therefore score the same facts. The keys only the safety rules read
+(allergies, immunizations) are left out: the worksheet scores, it shows no safety card."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import fhir_mappings
 from configuration import as_of, codesystem_url, windows
 from fhir_access.client import FHIR_KEY, Deadline, FhirClient
 from fhir_access.gather import FhirAccess, gather
-from fhir_access.patient_queries import PATIENT_VIEW_PREFETCH, SCORING_KEYS
+from fhir_access.patient_queries import PATIENT_VIEW_PREFETCH, SAFETY_ONLY_KEYS, SCORING_KEYS
 from fhir_access.registry import ServiceSpec
 from worksheet.errors import WorksheetProblem
 from fhir_mappings.facts import PatientFacts
@@ -35,9 +36,11 @@ class Chart:
 
 
 def _spec() -> ServiceSpec:
-    """The patient-view service's reads, declared once in fhir_access.patient_queries."""
+    """The patient-view service's reads, declared once in fhir_access.patient_queries, less the safety-only
+    ones (two FHIR searches per page that nothing on it used)."""
+    prefetch = {k: v for k, v in PATIENT_VIEW_PREFETCH.items() if k not in SAFETY_ONLY_KEYS}
     return ServiceSpec(id=SERVICE_ID, hook=HOOK, title="ESSDAI worksheet", description="", usage_requirements=None,
-                       prefetch=PATIENT_VIEW_PREFETCH, handler=lambda call: [])
+                       prefetch=prefetch, handler=lambda call: [])
 
 
 def _name(patient: Mapping[str, Any] | None) -> str:

@@ -22,10 +22,26 @@ class CodecError(ValueError):
     """The JSON does not describe PatientFacts (a bug, or a page from another version)."""
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its carried fields (init, not private)
+
+
+def _fields_of(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
+    return names
+
+
 def encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.init and not f.name.startswith("_")}
+    # every page seals its facts (a 5-year history is ~2,000 values): scalars first, field names looked up once
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls in (tuple, list):
+        return [encode(v) for v in value]
+    if hasattr(cls, "__dataclass_fields__"):
+        return {name: encode(getattr(value, name)) for name in _fields_of(cls)}
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (tuple, list, frozenset, set)):

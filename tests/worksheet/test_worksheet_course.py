@@ -4,16 +4,22 @@ on baricitinib; then the page itself, read from the real FHIR server."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from pathlib import Path
 
+import jinja2
 import pytest
-from worksheet_helpers import open_worksheet, text_of
+from worksheet_helpers import form_of, open_worksheet, text_of
 
 import fhir_mappings
 import scoring
+from cards.text import date_words
 from essdai_devtools.synth import generate
+from scoring.esspri import ESSPRI_MCII_POINTS
+from worksheet import view
 from worksheet.course_view import course_view
 
 TODAY = date(2026, 11, 20)
@@ -122,3 +128,78 @@ def test_the_worksheet_page_shows_the_course(make_ws_app, ws_fhir: str, load_cas
     assert "Course on baricitinib since" in text
     assert "MCII met (fall 9)" in text and "MCII met (fall 2, 33.3 %)" in text
     assert page.index('id="course"') < page.index('id="d-constitutional"')  # the course comes first
+
+
+# --- the ESSPRI change since the previous one (issue 12's `esspriChange`), in the summary ----------------
+
+def summary_panel(summary: dict) -> str:
+    """The page's summary fragment (also what the live recompute sends), rendered as Flask does (autoescape)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(view.__file__).parent / "templates"), autoescape=True)
+    return str(env.get_template("worksheet/_macros.html").module.summary_panel(summary))
+
+
+def _result(cohort, pid: str, **replaced) -> dict:
+    resources = [dict(e["resource"], id=e["resource"].get("id", f"r{i}")) for i, e in
+                 enumerate(cohort.bundles[pid]["entry"])]
+    facts = fhir_mappings.extract(resources, as_of=TODAY, patient_id=pid)
+    return scoring.assess(dataclasses.replace(facts, **replaced)).to_json()
+
+
+@pytest.mark.parametrize("pid, label, text", [
+    ("course-stop-restart", "ESSPRI change since 28 Aug 2026",
+     "6.33 → 5 (−1.33, −21 %); MCII reached (fall ≥ 1 point or ≥ 15 %)"),
+    ("course-responder", "ESSPRI change since 28 Aug 2026",
+     "4.67 → 4 (−0.67, −14.3 %); MCII not reached (fall ≥ 1 point or ≥ 15 %)"),
+    ("course-straddle", "ESSPRI change", "no new rating since 28 Aug 2026"),  # week 12's items, still in the window
+])
+def test_the_summary_words_the_esspri_change_as_the_card(cohort, pid: str, label: str, text: str) -> None:
+    summary = view.summary(_result(cohort, pid))
+    assert (summary["esspri_change_label"], summary["esspri_change"]) == (label, text)
+    html = str(summary_panel(summary))
+    assert f"<dt>{label}</dt><dd data-out=\"esspri-change\">{text}</dd>" in html
+    assert html.index('data-out="esspri"') < html.index('data-out="esspri-change"')  # beside the ESSPRI
+
+
+def test_no_earlier_esspri_and_no_esspri(cohort) -> None:
+    today_only = _result(cohort, "course-responder", medications=(),
+                         findings=tuple(f for f in _facts(cohort, "course-responder").findings if f.date == TODAY))
+    summary = view.summary(today_only)
+    assert (summary["esspri_change_label"], summary["esspri_change"]) == ("ESSPRI change", "no earlier ESSPRI recorded")
+    none = view.summary(_result(cohort, "sjd-rated-5"))  # no ESSPRI: no change row, as on the card
+    assert none["esspri"] == "not recorded (needs all three patient ratings)" and none["esspri_change"] == ""
+    assert 'data-out="esspri-change"' not in str(summary_panel(none))
+
+
+def test_the_mcii_in_the_words_is_scoring_s_threshold(cohort, monkeypatch) -> None:
+    import cards.essdai
+
+    monkeypatch.setattr(cards.essdai, "ESSPRI_MCII_POINTS", dataclasses.replace(ESSPRI_MCII_POINTS, value=2.0))
+    summary = view.summary(_result(cohort, "course-stop-restart"))
+    assert summary["esspri_change"].endswith("; MCII reached (fall ≥ 2 points or ≥ 15 %)")  # the rule is read, not typed
+
+
+def _facts(cohort, pid: str):
+    resources = [dict(e["resource"], id=e["resource"].get("id", f"r{i}")) for i, e in
+                 enumerate(cohort.bundles[pid]["entry"])]
+    return fhir_mappings.extract(resources, as_of=TODAY, patient_id=pid)
+
+
+@pytest.mark.integration
+def test_the_page_and_the_live_recompute_show_the_esspri_change(make_ws_app, ws_fhir: str, ws_today: date,
+                                                                 load_case) -> None:
+    week_12 = date_words((ws_today - timedelta(days=84)).isoformat())
+    client = make_ws_app().test_client()
+    page = open_worksheet(client, ws_fhir, load_case("course-stop-restart"))
+    assert (f"<dt>ESSPRI change since {week_12}</dt><dd data-out=\"esspri-change\">"
+            "6.33 → 5 (−1.33, −21 %); MCII reached (fall ≥ 1 point or ≥ 15 %)</dd>") in page
+
+    patient = load_case("course-straddle")  # no ESSPRI today; the page's entries make one
+    page = open_worksheet(client, ws_fhir, patient)
+    assert f"<dt>ESSPRI change</dt><dd data-out=\"esspri-change\">no new rating since {week_12}</dd>" in page
+    resp = client.post("/worksheet/api/recompute", data=form_of(
+        page, **{"esspri-dryness": "4", "esspri-fatigue": "4", "esspri-pain": "4"}))
+    assert resp.status_code == 200
+    summary = resp.get_json()["summary"]
+    assert (summary["esspri_change_label"], summary["esspri_change"]) == (
+        f"ESSPRI change since {week_12}", "5 → 4 (−1, −20 %); MCII reached (fall ≥ 1 point or ≥ 15 %)")
+    assert f"<dd data-out=\"esspri-change\">{summary['esspri_change']}</dd>" in resp.get_json()["summary_html"]

@@ -1,14 +1,15 @@
 """The course in a real browser: headless Chromium against the service under gunicorn, the real FHIR
 server and the EHR stand-in. The ESSDAI card of a patient who stopped and restarted baricitinib links to
 the worksheet's course; the EHR launches it with the link's appContext; the page opens at the course, the
-charts are drawn, the numbers are in the table, and the print view keeps them."""
+charts are drawn, the numbers are in the table, the summary says the ESSPRI change, and the print view keeps
+them."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from worksheet_helpers import LiveWorksheet
 
+from cards.text import date_words
 from essdai_devtools.card_reading import essdai_cards
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrClient
 
@@ -60,8 +62,13 @@ def test_the_card_link_opens_the_course(browser: Any, live_worksheet: LiveWorksh
         assert box["width"] > 500 and box["height"] > 200  # drawn at a readable size on a laptop
         update_docs = os.environ.get("ESSDAI_UPDATE_SCREENSHOTS") == "1"
         section.screenshot(path=str(DOCS_SCREENSHOT if update_docs else tmp_path / "worksheet-course.png"))
+        change = page.locator('#summary [data-out="esspri-change"]')  # issue 12's change, worded as on the card
+        week_12 = date_words((ws_today - timedelta(days=84)).isoformat())
+        assert change.inner_text() == "6.33 → 5 (−1.33, −21 %); MCII reached (fall ≥ 1 point or ≥ 15 %)"
+        assert page.locator("#summary dt", has_text="ESSPRI change").text_content() == f"ESSPRI change since {week_12}"
         page.emulate_media(media="print")
         assert section.locator("svg.essdai").is_visible() and rows.nth(0).is_visible()
+        assert change.is_visible()  # the print view keeps it
         page.emulate_media(media="screen")
     finally:
         context.close()

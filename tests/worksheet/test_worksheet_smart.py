@@ -195,3 +195,15 @@ def test_launch_from_a_server_outside_the_allowlist(make_ws_app: Callable[..., A
     resp = client.get(f"/worksheet/launch?iss={quote(ehr.fhir_base)}&launch=abc")
     assert resp.status_code == 403 and "<h1>This FHIR server is not allowed</h1>" in resp.get_data(as_text=True)
     assert ehr.fhir_requests == []
+
+
+def test_the_worksheet_reads_only_what_its_default_scopes_allow() -> None:
+    """An EHR that enforces scopes answers 403 to any other read, and a refused read ends the page ("session
+    expired"): the safety-only searches (AllergyIntolerance, Immunization) are not the worksheet's."""
+    from configuration import defaults
+    from worksheet.chart import _spec
+
+    read = {s.removeprefix("patient/").removesuffix(".read") for s in DEFAULT_SCOPES.split() if s.endswith(".read")}
+    searched = {template.split("?")[0].split("/")[0] for template in _spec().templates(defaults()).values()}
+    assert searched == {"Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement"}
+    assert searched <= read
