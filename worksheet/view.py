@@ -14,6 +14,7 @@ from worksheet.controls import CONTROLS, ENTERED_PREFIX, Control, ParsedForm
 from worksheet.definitions import DOMAIN_TEXT, ESSPRI_QUESTIONS, LEVEL_NAMES, DomainText, value_label
 from fhir_mappings.code_tables.essdai_codesystem import CODES, DOMAINS
 from fhir_mappings.facts import Finding, PatientFacts
+from scoring.thresholds import ESSPRI_PASS
 from scoring.domains import DOMAIN_TABLE, ESSDAI_WEIGHTS
 from scoring.essdai import activity_category
 
@@ -51,7 +52,7 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
         eligibility_text = f"Not decided: the ESSDAI ≥ {threshold} threshold depends on the open domains"
     esspri = result.get("esspri")
     if esspri:
-        pss = "patient-acceptable symptom state (ESSPRI < 5)" if esspri["pass"] else "above the acceptable state"
+        pss = f"patient-acceptable symptom state (ESSPRI < {ESSPRI_PASS.value:g})" if esspri["pass"] else "above the acceptable state"
         esspri_text = f"{esspri['score']:g} — {pss}"
     else:
         esspri_text = "not recorded (needs all three patient ratings)"
