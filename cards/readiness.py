@@ -54,6 +54,27 @@ def _own_reasons(findings: list[Any]) -> list[tuple[str, str]]:
     return [r for f in findings for r in (getattr(f, "override_reasons", ()) or ())]
 
 
+def _checklist_card(items: list[Any], ctx: CardContext, *, purpose: str, summary: str, title: str,
+                    sections: list[dict[str, Any]], source_label: str, topic_code: str,
+                    base_reasons: tuple[tuple[str, str], ...]) -> dict:
+    """The readiness and monitoring cards: a checklist detail, missing tests as order suggestions that may all
+    be accepted ("any"), the findings' own override reasons after `base_reasons`, the findings as JSON."""
+    suggestions, notes = _order_test_suggestions(items, ctx)
+    card: dict[str, Any] = {
+        "uuid": card_uuid(ctx.hook_instance, purpose),
+        "summary": summary,
+        "indicator": most_severe(items),
+        "detail": render("checklist.md.j2", title=title, sections=sections, notes=notes, not_confirmed=NOT_CONFIRMED),
+        "source": {"label": source_label, "url": ctx.source_url, "topic": topic(ctx, topic_code)},
+    }
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "any"
+    card["overrideReasons"] = override_reasons(ctx, base_reasons, _own_reasons(items))
+    card["extension"] = {"essdai-cds": {"findings": [finding_json(f) for f in items]}}
+    return card
+
+
 def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
     """"Before starting a JAK inhibitor, N items need checking." (N = warning and critical findings), or
     None when there is nothing to show. Never raises."""
@@ -93,22 +114,11 @@ def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
         {"heading": "Contraindications and cautions present", "findings": [finding_view(f) for f in present]},
         {"heading": "Reminders", "findings": [finding_view(f) for f in reminders]},
     ]
-    suggestions, notes = _order_test_suggestions(items, ctx)
-    card: dict[str, Any] = {
-        "uuid": card_uuid(ctx.hook_instance, "readiness"),
-        "summary": summary,
-        "indicator": most_severe(items),
-        "detail": render("checklist.md.j2", title=f"Before starting a JAK inhibitor ({ctx.jurisdiction} label rows)",
-                         sections=[s for s in sections if s["findings"]], notes=notes, not_confirmed=NOT_CONFIRMED),
-        "source": {"label": "essdai-cds — JAK-inhibitor safety checklist", "url": ctx.source_url,
-                   "topic": topic(ctx, "treatment-readiness")},
-    }
-    if suggestions:
-        card["suggestions"] = suggestions
-        card["selectionBehavior"] = "any"
-    card["overrideReasons"] = override_reasons(ctx, READINESS_OVERRIDE_REASONS, _own_reasons(items))
-    card["extension"] = {"essdai-cds": {"findings": [finding_json(f) for f in items]}}
-    return card
+    return _checklist_card(items, ctx, purpose="readiness", summary=summary,
+                           title=f"Before starting a JAK inhibitor ({ctx.jurisdiction} label rows)",
+                           sections=[s for s in sections if s["findings"]],
+                           source_label="essdai-cds — JAK-inhibitor safety checklist",
+                           topic_code="treatment-readiness", base_reasons=READINESS_OVERRIDE_REASONS)
 
 
 def _short_name(f: Any) -> str:
@@ -139,20 +149,8 @@ def _monitoring_card(items: list[Any], ctx: CardContext) -> dict:
     summary = fit_summary([f"On {drug}, {listed}.",
                            f"On {drug}, {plural(len(items), 'monitoring item is', 'monitoring items are')} "
                            "due or need review."])
-    suggestions, notes = _order_test_suggestions(items, ctx)
-    card: dict[str, Any] = {
-        "uuid": card_uuid(ctx.hook_instance, "monitoring"),
-        "summary": summary,
-        "indicator": most_severe(items),
-        "detail": render("checklist.md.j2", title=f"Monitoring on {drug} ({ctx.jurisdiction} label rows)",
-                         sections=[{"heading": "Due or to review", "findings": [finding_view(f) for f in items]}],
-                         notes=notes, not_confirmed=NOT_CONFIRMED),
-        "source": {"label": "essdai-cds — JAK-inhibitor monitoring", "url": ctx.source_url,
-                   "topic": topic(ctx, "treatment-monitoring")},
-    }
-    if suggestions:
-        card["suggestions"] = suggestions
-        card["selectionBehavior"] = "any"
-    card["overrideReasons"] = override_reasons(ctx, MONITORING_OVERRIDE_REASONS, _own_reasons(items))
-    card["extension"] = {"essdai-cds": {"findings": [finding_json(f) for f in items]}}
-    return card
+    return _checklist_card(items, ctx, purpose="monitoring", summary=summary,
+                           title=f"Monitoring on {drug} ({ctx.jurisdiction} label rows)",
+                           sections=[{"heading": "Due or to review", "findings": [finding_view(f) for f in items]}],
+                           source_label="essdai-cds — JAK-inhibitor monitoring",
+                           topic_code="treatment-monitoring", base_reasons=MONITORING_OVERRIDE_REASONS)

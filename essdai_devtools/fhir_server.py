@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from essdai_devtools.procs import free_port, server_process
+from essdai_devtools.procs import ServerContext, free_port, server_process
 
 TIMEOUT = 120  # seconds for one transaction (a 10,000-entry Bundle takes several seconds)
 
@@ -61,7 +61,7 @@ def settings_yaml(port: int, data_dir: Path, tokens: list[str] | None = None,
     return json.dumps(settings, indent=2)  # JSON is valid YAML
 
 
-class FhirServer:
+class FhirServer(ServerContext):
     """`with FhirServer() as base_url:` runs sekmet-fhir on 127.0.0.1 until the block ends.
 
     `tokens`: bearer mode (every FHIR call but /metadata needs `Authorization: Bearer <token>`).
@@ -78,47 +78,39 @@ class FhirServer:
         workdir: Path | None = None,
         timeout: float = 30,
     ) -> None:
+        super().__init__()
         self.port = port or free_port()
         self.tokens = list(tokens or [])
         self.smart_clients = list(smart_clients or [])
         self.timeout = timeout
         self._workdir = Path(workdir) if workdir else None
-        self._stack = contextlib.ExitStack()
         self.base_url = f"http://127.0.0.1:{self.port}/fhir"
         self.log_path: Path | None = None
         self.database: Path | None = None
         self.pid: int | None = None
 
-    def __enter__(self) -> str:
-        try:
-            if self._workdir is None:
-                workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="sekmet-")))
-            else:
-                workdir = self._workdir
-                workdir.mkdir(parents=True, exist_ok=True)
-            data_dir = workdir / "data"
-            data_dir.mkdir(exist_ok=True)
-            self.database = data_dir / "sekmet.db"  # sekmet's default location under data_dir
-            config = workdir / "settings.yaml"
-            config.write_text(settings_yaml(self.port, data_dir, self.tokens, self.smart_clients), encoding="utf-8")
-            self.log_path = workdir / "sekmet.log"
-            proc = self._stack.enter_context(
-                server_process(
-                    [sekmet_executable(), "serve", "-c", str(config)],
-                    f"{self.base_url}/metadata",
-                    self.log_path,
-                    self.timeout,
-                    cwd=workdir,  # sekmet resolves some relative paths against the working directory
-                )
+    def _start(self) -> None:
+        if self._workdir is None:
+            workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="sekmet-")))
+        else:
+            workdir = self._workdir
+            workdir.mkdir(parents=True, exist_ok=True)
+        data_dir = workdir / "data"
+        data_dir.mkdir(exist_ok=True)
+        self.database = data_dir / "sekmet.db"  # sekmet's default location under data_dir
+        config = workdir / "settings.yaml"
+        config.write_text(settings_yaml(self.port, data_dir, self.tokens, self.smart_clients), encoding="utf-8")
+        self.log_path = workdir / "sekmet.log"
+        proc = self._stack.enter_context(
+            server_process(
+                [sekmet_executable(), "serve", "-c", str(config)],
+                f"{self.base_url}/metadata",
+                self.log_path,
+                self.timeout,
+                cwd=workdir,  # sekmet resolves some relative paths against the working directory
             )
-            self.pid = proc.pid
-        except BaseException:
-            self._stack.close()
-            raise
-        return self.base_url
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+        )
+        self.pid = proc.pid
 
     def analyze(self) -> None:
         """Refresh SQLite planner statistics after a bulk load.

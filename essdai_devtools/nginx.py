@@ -8,7 +8,6 @@ prefix directory of its own, listening on 127.0.0.1 at a free port, stopped by i
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import shutil
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from essdai_devtools.procs import free_port, log_tail, server_process
+from essdai_devtools.procs import ServerContext, free_port, log_tail, server_process
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -40,8 +39,9 @@ def render(template: str, *, prefix: Path, listen: str, upstream_ports: Sequence
     return out
 
 
-class NginxProxy:
+class NginxProxy(ServerContext):
     def __init__(self, upstream_ports: Sequence[int], *, port: int | None = None) -> None:
+        super().__init__()
         self.upstream_ports = list(upstream_ports)
         # its own directory under the system temp dir: pytest's per-user dirs (0700) are out of the workers' reach
         self.prefix = Path(tempfile.mkdtemp(prefix="essdai-nginx-"))
@@ -49,7 +49,6 @@ class NginxProxy:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.conf_path = self.prefix / "nginx.conf"
         self.log_path = self.prefix / "nginx.out"
-        self._stack = contextlib.ExitStack()
 
     def _prepare(self) -> None:
         self.prefix.mkdir(parents=True, exist_ok=True)
@@ -69,17 +68,12 @@ class NginxProxy:
     def command(self) -> list[str]:
         return [nginx_binary(), "-p", str(self.prefix), "-c", str(self.conf_path), "-g", "daemon off;"]
 
-    def __enter__(self) -> str:
+    def _start(self) -> None:
         self._prepare()
-        try:
-            self._stack.enter_context(server_process(self.command(), f"{self.base_url}/healthz", self.log_path))
-        except BaseException:
-            self._stack.close()
-            raise
-        return self.base_url
+        self._stack.enter_context(server_process(self.command(), f"{self.base_url}/healthz", self.log_path))
 
     def __exit__(self, *exc: Any) -> None:
-        self._stack.close()
+        super().__exit__(*exc)
         shutil.rmtree(self.prefix, ignore_errors=True)
 
     def error_log(self) -> str:

@@ -6,6 +6,8 @@ deadline; if the process dies first we fail at once and show the tail of its log
 
 `.ci/run` sets ESSDAI_DEVTOOLS_PIDDIR: every group started here is recorded there while it runs, so
 the CI safety net can stop exactly the groups the tests started (never by name).
+
+`ServerContext` is the `with ... as base_url:` start/stop shape the server classes share.
 """
 
 from __future__ import annotations
@@ -146,3 +148,31 @@ def server_process(
             if record is not None:
                 with contextlib.suppress(OSError):
                     record.unlink()
+
+
+class ServerContext:
+    """Base of the `with Server(...) as base_url:` classes (FhirServer, ServiceProcess, NginxProxy).
+
+    `_start()` enters what the server needs (a temporary directory, `server_process`) on `self._stack`.
+    If it fails part-way, what it entered is closed before the error propagates (Python calls no
+    `__exit__` when `__enter__` raises); otherwise the end of the block closes it all.
+    """
+
+    base_url: str
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> str:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self.base_url
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()

@@ -8,7 +8,6 @@ CORS_ORIGINS (JSON list), ASSESSMENT_DATE (fixed "today"). Ready = any HTTP repl
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -17,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from essdai_devtools.procs import free_port, server_process
+from essdai_devtools.procs import ServerContext, free_port, server_process
 
 ENV_PREFIX = "ESSDAI_CDS_"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -62,7 +61,7 @@ def serve_command(host: str, port: int, workers: int, extra_args: Sequence[str] 
             "--workers", str(workers), *extra_args]
 
 
-class ServiceProcess:
+class ServiceProcess(ServerContext):
     """`with ServiceProcess(workdir, ...) as base_url:` runs the service under gunicorn until the block ends.
 
     The SQLite database is `workdir/essdai-cds.sqlite` (or `database_path`; `database_url`, e.g. a
@@ -88,6 +87,7 @@ class ServiceProcess:
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"refusing to bind {host!r}: the devtools service uses insecure settings, loopback only")
+        super().__init__()
         self.workdir = Path(workdir)
         self.host = host
         self.port = port or free_port()
@@ -102,20 +102,11 @@ class ServiceProcess:
             database_path=self.database_path, assessment_date=assessment_date, cors_origins=cors_origins,
             extra={**({f"{ENV_PREFIX}DATABASE_URL": database_url} if database_url else {}), **(extra_env or {})},
         )
-        self._stack = contextlib.ExitStack()
         self.pid: int | None = None
 
-    def __enter__(self) -> str:
+    def _start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        try:
-            proc = self._stack.enter_context(server_process(
-                serve_command(self.host, self.port, self.workers, self.serve_args), f"{self.base_url}/healthz", self.log_path,
-                self.timeout, env=self.env, cwd=self.workdir))
-            self.pid = proc.pid
-        except BaseException:
-            self._stack.close()
-            raise
-        return self.base_url
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stack.close()
+        proc = self._stack.enter_context(server_process(
+            serve_command(self.host, self.port, self.workers, self.serve_args), f"{self.base_url}/healthz", self.log_path,
+            self.timeout, env=self.env, cwd=self.workdir))
+        self.pid = proc.pid

@@ -113,6 +113,28 @@ def app_builder() -> Iterator[Callable[..., Any]]:
         app.extensions[STORAGE_KEY].close()
 
 
+@pytest.fixture
+def make_app(tmp_path: Path, app_builder: Callable[..., Any], app_config: dict[str, Any]) -> Callable[..., Any]:
+    """`make_app(**overrides)`: the in-process app, auth off, on a SQLite database in the test's tmp dir. The
+    suite's conftest gives the rest as an `app_config` fixture (public base, FHIR allowlist, assessment date...)."""
+
+    def make(**overrides: Any) -> Any:
+        return app_builder({"AUTH_ENABLED": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'cds.db'}",
+                            **app_config, **overrides})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any]) -> Any:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium (Debian's, via Playwright) for every browser test of the run: Playwright's sync

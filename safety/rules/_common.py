@@ -1,14 +1,16 @@
 """Building blocks shared by the rule modules: row tables, suggestions, section titles, the
-"latest lab below the start threshold" check of R02-R04."""
+"latest lab below the start threshold" rule of R02-R04, the one-drug interaction rule of R22-R24 and
+the "active condition: do not start" finding of R11 and R14."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from fhir_mappings.facts import ConditionFact, Evidence, MedicationFact
 from safety.labels import APPROVED, DRUGS, EMA, FDA, JURISDICTIONS
 from safety.lookups import LABEL_OF, describe, dose_text, fmt, latest_number, unit_display
-from safety.model import Check, Context, Row, SafetyFinding, SafetyRule, Suggestion, SuggestionKind
+from safety.model import OVERRIDE_BENEFIT, OVERRIDE_CHRONIC_CYTOPENIA, Check, Context, DrugJurisdiction, Indicator, \
+    Row, SafetyFinding, SafetyRule, Suggestion, SuggestionKind, Text
 from safety.unreadable import settles, unsettled_finding
 
 # Section TITLES (US section numbers moved between label versions, §4: cite titles).
@@ -84,6 +86,15 @@ def dose_change(row: Row, why: str) -> Suggestion:
         doses_per_day=row.doses_per_day,
         reason=why,
     )
+
+
+def active_condition_finding(rule: SafetyRule, ctx: Context, active: tuple[ConditionFact, ...],
+                             why: str) -> list[SafetyFinding]:
+    """R11, R14: an active condition on file -> the rule's "active" row, with a cancel-order suggestion."""
+    row = row_of(rule, ctx, "active")
+    assert row is not None
+    return [rule.finding(ctx, "active", indicator=row.indicator, mark=row.mark, evidence=evidence_of(active),
+                         suggestion=cancel_order(ctx, why), observed=conditions_text(active), says=row.says)]
 
 
 def conditions_text(conditions: Iterable[ConditionFact]) -> str:
@@ -172,3 +183,42 @@ def lab_initiation_check(analyte: str) -> Check:
         return []
 
     return check
+
+
+def lab_initiation_rule(*, id: str, title: str, analyte: str, thresholds: Mapping[DrugJurisdiction, tuple[Row, ...]],
+                        texts: Mapping[str, Text], sections: Mapping[str, str], known_problems: str) -> SafetyRule:
+    """R02-R04: every drug under both labels, critical, checked by `lab_initiation_check(analyte)`; a
+    chronic pSS cytopenia is offered as an override reason (these cytopenias are often disease-related)."""
+    return SafetyRule(
+        id=id,
+        title=title,
+        applies_to=DRUGS,
+        jurisdictions=(FDA, EMA),
+        thresholds=thresholds,
+        indicator=Indicator.CRITICAL,
+        texts=texts,
+        sections=sections,
+        check=lab_initiation_check(analyte),
+        known_problems=known_problems,
+        override_reasons=(OVERRIDE_CHRONIC_CYTOPENIA, OVERRIDE_BENEFIT),
+    )
+
+
+def interaction_rule(*, id: str, title: str, drug: str, thresholds: Mapping[DrugJurisdiction, tuple[Row, ...]],
+                     texts: Mapping[str, Text], sections: Mapping[str, str], check: Check,
+                     known_problems: str) -> SafetyRule:
+    """R22-R24: one drug with a co-medication, under both labels; warning policy (rows may differ) and
+    the benefit-risk override."""
+    return SafetyRule(
+        id=id,
+        title=title,
+        applies_to=(drug,),
+        jurisdictions=(FDA, EMA),
+        thresholds=thresholds,
+        indicator=Indicator.WARNING,
+        texts=texts,
+        sections=sections,
+        check=check,
+        known_problems=known_problems,
+        override_reasons=(OVERRIDE_BENEFIT,),
+    )

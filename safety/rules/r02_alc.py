@@ -11,9 +11,9 @@ Known problems: lymphopenia is common and often chronic in primary Sjögren's, s
 
 from __future__ import annotations
 
-from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
-from safety.model import OVERRIDE_BENEFIT, OVERRIDE_CHRONIC_CYTOPENIA, Indicator, Mark, Row, SafetyRule, Text
-from safety.rules._common import SMPC_42, SMPC_44, USPI_EVALUATIONS, USPI_LAB, join, lab_initiation_check, sections
+from safety.labels import BARICITINIB, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
+from safety.model import Indicator, Mark, Row, Text
+from safety.rules._common import SMPC_42, SMPC_44, USPI_EVALUATIONS, USPI_LAB, join, lab_initiation_rule, sections
 
 PER_UL = "/uL"  # cells/uL == cells/mm³ (0.5 x10⁹/L = 500/uL)
 
@@ -41,16 +41,12 @@ TEXTS = {
     ),
 }
 
-RULE = SafetyRule(
+RULE = lab_initiation_rule(
     id="R02",
     title="ALC below the initiation threshold",
-    applies_to=DRUGS,
-    jurisdictions=(FDA, EMA),
+    analyte="lymphocytes",
     thresholds=THRESHOLDS,
-    indicator=Indicator.CRITICAL,
     texts=TEXTS,
     sections=sections(join(USPI_EVALUATIONS, USPI_LAB), join(SMPC_42, SMPC_44)),
-    check=lab_initiation_check("lymphocytes"),
     known_problems="Chronic pSS lymphopenia fires often: offered as an override reason. Tofacitinib EMA 750 is [R].",
-    override_reasons=(OVERRIDE_CHRONIC_CYTOPENIA, OVERRIDE_BENEFIT),
 )

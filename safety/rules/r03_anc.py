@@ -11,9 +11,9 @@ On-treatment rows (interrupt < 1000; tofacitinib FDA discontinue < 500) are not 
 
 from __future__ import annotations
 
-from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
-from safety.model import OVERRIDE_BENEFIT, OVERRIDE_CHRONIC_CYTOPENIA, Indicator, Mark, Row, SafetyRule, Text
-from safety.rules._common import SMPC_42, SMPC_44, USPI_EVALUATIONS, USPI_LAB, join, lab_initiation_check, sections
+from safety.labels import BARICITINIB, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
+from safety.model import Indicator, Mark, Row, Text
+from safety.rules._common import SMPC_42, SMPC_44, USPI_EVALUATIONS, USPI_LAB, join, lab_initiation_rule, sections
 
 
 def _below(mark: Mark) -> tuple[Row, ...]:
@@ -38,16 +38,12 @@ TEXTS = {
     ),
 }
 
-RULE = SafetyRule(
+RULE = lab_initiation_rule(
     id="R03",
     title="ANC below the initiation threshold",
-    applies_to=DRUGS,
-    jurisdictions=(FDA, EMA),
+    analyte="neutrophils",
     thresholds=THRESHOLDS,
-    indicator=Indicator.CRITICAL,
     texts=TEXTS,
     sections=sections(join(USPI_EVALUATIONS, USPI_LAB), join(SMPC_42, SMPC_44)),
-    check=lab_initiation_check("neutrophils"),
     known_problems="Chronic pSS neutropenia: offered as an override reason. On-treatment rows not checked.",
-    override_reasons=(OVERRIDE_CHRONIC_CYTOPENIA, OVERRIDE_BENEFIT),
 )

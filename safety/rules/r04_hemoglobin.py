@@ -11,9 +11,9 @@ on-treatment rule (tofacitinib: interrupt if Hb < 8 or a fall > 2 g/dL) is not c
 
 from __future__ import annotations
 
-from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
-from safety.model import OVERRIDE_BENEFIT, OVERRIDE_CHRONIC_CYTOPENIA, Indicator, Mark, Row, SafetyRule, Text
-from safety.rules._common import SMPC_42, SMPC_44, USPI_EVALUATIONS, USPI_LAB, join, lab_initiation_check, sections
+from safety.labels import BARICITINIB, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
+from safety.model import Indicator, Mark, Row, Text
+from safety.rules._common import SMPC_42, SMPC_44, USPI_EVALUATIONS, USPI_LAB, join, lab_initiation_rule, sections
 
 
 def _below(limit: float, mark: Mark) -> tuple[Row, ...]:
@@ -38,16 +38,12 @@ TEXTS = {
     ),
 }
 
-RULE = SafetyRule(
+RULE = lab_initiation_rule(
     id="R04",
     title="Haemoglobin below the initiation threshold",
-    applies_to=DRUGS,
-    jurisdictions=(FDA, EMA),
+    analyte="hemoglobin",
     thresholds=THRESHOLDS,
-    indicator=Indicator.CRITICAL,
     texts=TEXTS,
     sections=sections(join(USPI_EVALUATIONS, USPI_LAB), join(SMPC_42, SMPC_44)),
-    check=lab_initiation_check("hemoglobin"),
     known_problems="Tofacitinib EMA 9 g/dL and filgotinib EMA 8 g/dL are [R]. On-treatment rows not checked.",
-    override_reasons=(OVERRIDE_CHRONIC_CYTOPENIA, OVERRIDE_BENEFIT),
 )

@@ -26,8 +26,9 @@ from safety.lookups import describe, ever_positive, latest_result
 from safety.model import OVERRIDE_BENEFIT, OVERRIDE_OUTSIDE_RESULT, OVERRIDE_SPECIALIST, Context, Indicator, Mark, \
     Row, SafetyFinding, SafetyRule, Status, Text, weakest
 from safety.orderables import IGRA
-from safety.rules._common import SMPC_43, SMPC_44, USPI_BOXED, USPI_EVALUATIONS, USPI_INFECTIONS, cancel_order, \
-    conditions_text, each, evidence_of, join, medications_text, row_of, sections, table
+from safety.rules._common import SMPC_43, SMPC_44, USPI_BOXED, USPI_EVALUATIONS, USPI_INFECTIONS, \
+    active_condition_finding, cancel_order, conditions_text, each, evidence_of, join, medications_text, row_of, \
+    sections, table
 
 THRESHOLDS = table(
     each(Row(Mark.V, Indicator.CRITICAL, "active TB: should not be given (EU T, U, F: contraindicated)",
@@ -66,11 +67,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     facts = ctx.facts
     active = facts.conditions_of("active-tb")
     if active:
-        row = row_of(rule, ctx, "active")
-        assert row is not None
-        return [rule.finding(ctx, "active", indicator=row.indicator, mark=row.mark, evidence=evidence_of(active),
-                             suggestion=cancel_order(ctx, "active tuberculosis"),
-                             observed=conditions_text(active), says=row.says)]
+        return active_condition_finding(rule, ctx, active, "active tuberculosis")
     positive = ever_positive(facts, "igra")
     latent = facts.conditions_of("latent-tb", status=None)
     if positive is not None or latent:

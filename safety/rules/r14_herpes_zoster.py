@@ -21,8 +21,8 @@ from __future__ import annotations
 from fhir_mappings.facts import Evidence
 from safety.labels import BARICITINIB, DRUGS, EMA, FDA, FILGOTINIB, TOFACITINIB, UPADACITINIB
 from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
-from safety.rules._common import SMPC_44, USPI_INFECTIONS, USPI_VIRAL, cancel_order, conditions_text, each, \
-    evidence_of, join, row_of, sections, table
+from safety.rules._common import SMPC_44, USPI_INFECTIONS, USPI_VIRAL, active_condition_finding, \
+    conditions_text, each, evidence_of, join, row_of, sections, table
 
 ACTIVE_SAYS = "active zoster: interrupt, or do not start until the episode resolves"
 HISTORY_SAYS = "history of zoster: risk of recurrence"
@@ -64,11 +64,7 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     facts = ctx.facts
     active = facts.conditions_of("herpes-zoster")
     if active:
-        row = row_of(rule, ctx, "active")
-        assert row is not None
-        return [rule.finding(ctx, "active", indicator=row.indicator, mark=row.mark, evidence=evidence_of(active),
-                             suggestion=cancel_order(ctx, "active herpes zoster"),
-                             observed=conditions_text(active), says=row.says)]
+        return active_condition_finding(rule, ctx, active, "active herpes zoster")
     past = facts.conditions_of("zoster-history", status=None) + tuple(
         c for c in facts.conditions_of("herpes-zoster", status=None) if c.status != "active")
     findings: list[SafetyFinding] = []

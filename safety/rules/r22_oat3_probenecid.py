@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from safety.labels import BARICITINIB, EMA, FDA
 from safety.lookups import dose_text, order_above, other_medications
-from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
-from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, dose_change, evidence_of, join, \
-    medications_text, sections, table
+from safety.model import Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
+from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, dose_change, evidence_of, \
+    interaction_rule, join, medications_text, sections, table
 
 THRESHOLDS = table(
     {
@@ -57,16 +57,13 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                          ordered=dose_text(ctx.order.dose_mg, ctx.order.doses_per_day) if ctx.order else "no draft")]
 
 
-RULE = SafetyRule(
+RULE = interaction_rule(
     id="R22",
     title="Baricitinib with a strong OAT3 inhibitor",
-    applies_to=(BARICITINIB,),
-    jurisdictions=(FDA, EMA),
+    drug=BARICITINIB,
     thresholds=THRESHOLDS,
-    indicator=Indicator.WARNING,
     texts=TEXTS,
     sections=sections(join(USPI_DOSAGE, USPI_INTERACTIONS), join(SMPC_42, SMPC_45)),
     check=check,
     known_problems="Labels name probenecid only.",
-    override_reasons=(OVERRIDE_BENEFIT,),
 )

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from safety.labels import EMA, FDA, TOFACITINIB
 from safety.lookups import order_above, other_medications
-from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
+from safety.model import Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
 from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, cancel_order, dose_change, \
-    evidence_of, join, ingredient_names, medications_text, row_of, sections, table
+    evidence_of, ingredient_names, interaction_rule, join, medications_text, row_of, sections, table
 
 INHIBITORS = ("cyp3a4-inhibitor-strong", "cyp3a4-cyp2c19-inhibitor")
 INDUCERS = ("cyp3a4-inducer-strong",)
@@ -72,16 +72,13 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
                          observed=medications_text(inhibitors), says=row.says)]
 
 
-RULE = SafetyRule(
+RULE = interaction_rule(
     id="R23",
     title="Tofacitinib with CYP inhibitors or inducers",
-    applies_to=(TOFACITINIB,),
-    jurisdictions=(FDA, EMA),
+    drug=TOFACITINIB,
     thresholds=THRESHOLDS,
-    indicator=Indicator.WARNING,
     texts=TEXTS,
     sections=sections(join(USPI_DOSAGE, USPI_INTERACTIONS), join(SMPC_42, SMPC_45)),
     check=check,
     known_problems="EMA rows [S]; class membership from the medication table.",
-    override_reasons=(OVERRIDE_BENEFIT,),
 )

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from safety.labels import EMA, FDA, UPADACITINIB
 from safety.lookups import other_medications
-from safety.model import OVERRIDE_BENEFIT, Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
-from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, evidence_of, join, \
-    ingredient_names, medications_text, row_of, sections, table
+from safety.model import Context, Indicator, Mark, Row, SafetyFinding, SafetyRule, Text
+from safety.rules._common import SMPC_42, SMPC_45, USPI_DOSAGE, USPI_INTERACTIONS, evidence_of, \
+    ingredient_names, interaction_rule, join, medications_text, row_of, sections, table
 
 THRESHOLDS = table(
     {
@@ -54,16 +54,13 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
     return []
 
 
-RULE = SafetyRule(
+RULE = interaction_rule(
     id="R24",
     title="Upadacitinib with CYP3A4 modulators",
-    applies_to=(UPADACITINIB,),
-    jurisdictions=(FDA, EMA),
+    drug=UPADACITINIB,
     thresholds=THRESHOLDS,
-    indicator=Indicator.WARNING,
     texts=TEXTS,
     sections=sections(join(USPI_DOSAGE, USPI_INTERACTIONS), join(SMPC_42, SMPC_45)),
     check=check,
     known_problems="FDA inducer and EMA inhibitor rows [R]; AD/UC/CD dose steps not applied.",
-    override_reasons=(OVERRIDE_BENEFIT,),
 )

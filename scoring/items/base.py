@@ -104,6 +104,17 @@ def boolean_item(facts: PatientFacts, name: str, code: str, level: int) -> ItemR
     return decided(name, 0, (finding_evidence(f),))
 
 
+def finding_or_condition(facts: PatientFacts, name: str, code: str, level: int, *concepts: str) -> ItemResult:
+    """A yes/no clinician finding decides; without one, an active Condition of `concepts` gives `level`;
+    with neither the item is unknown (absence is never evidence of absence)."""
+    found = boolean_item(facts, name, code, level)
+    if found is not None:
+        return found
+    if conditions := facts.conditions_of(*concepts):
+        return decided(name, level, tuple(c.evidence() for c in conditions))
+    return unknown(name, level, f"no {code} finding")
+
+
 def finding_flag(facts: PatientFacts, code: str) -> Finding | None:
     """The latest finding with this code if it is True (e.g. an exclusion flag)."""
     f = latest_finding(facts, code)

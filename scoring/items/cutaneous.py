@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from scoring.items.base import ItemResult, boolean_item, bounded, decided, string_finding_item, unknown
+from scoring.items.base import ItemResult, boolean_item, bounded, finding_or_condition, string_finding_item, unknown
 
 UNSTATED_SITE = "vasculitis of unstated site (M35.0B): cutaneous, PNS or CNS possible; a clinician should rate"
 VASCULITIS_EXTENT_LEVEL = {"none": 0, "limited": 2, "diffuse": 3}  # S1 cutaneous domain [V]
 
 
 def erythema_multiforme(facts: PatientFacts) -> ItemResult:
-    name = "cutaneous.erythema-multiforme"
-    found = boolean_item(facts, name, "erythema-multiforme", 1)
-    if found is not None:
-        return found
-    if conditions := facts.conditions_of("erythema-multiforme"):
-        return decided(name, 1, tuple(c.evidence() for c in conditions))
-    return unknown(name, 1, "no erythema-multiforme finding")
+    return finding_or_condition(facts, "cutaneous.erythema-multiforme", "erythema-multiforme", 1, "erythema-multiforme")
 
 
 def vasculitis(facts: PatientFacts) -> ItemResult:
@@ -34,13 +28,7 @@ def vasculitis(facts: PatientFacts) -> ItemResult:
 
 
 def subacute_cutaneous_lupus(facts: PatientFacts) -> ItemResult:
-    name = "cutaneous.scle"
-    found = boolean_item(facts, name, "subacute-cutaneous-lupus", 2)
-    if found is not None:
-        return found
-    if conditions := facts.conditions_of("scle"):
-        return decided(name, 2, tuple(c.evidence() for c in conditions))
-    return unknown(name, 2, "no subacute-cutaneous-lupus finding")
+    return finding_or_condition(facts, "cutaneous.scle", "subacute-cutaneous-lupus", 2, "scle")
 
 
 def vasculitic_ulcers(facts: PatientFacts) -> ItemResult:

@@ -4,7 +4,8 @@ malignant B-cell proliferative disorder. Exclude infection (S1): node sizes only
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from scoring.items.base import ItemResult, boolean_item, bounded, decided, exclude, numeric_finding_item, unknown
+from scoring.items.base import (ItemResult, boolean_item, bounded, decided, exclude, finding_or_condition,
+                                numeric_finding_item, unknown)
 from scoring.other_causes import other_causes
 from scoring.thresholds import INGUINAL_NODE_SIZE_LEVEL, NODE_SIZE_LEVEL
 
@@ -35,14 +36,7 @@ def inguinal_node_size(facts: PatientFacts) -> ItemResult:
 
 
 def splenomegaly(facts: PatientFacts) -> ItemResult:
-    name = "lymphadenopathy.splenomegaly"
-    found = boolean_item(facts, name, "splenomegaly", 2)
-    if found is not None:
-        return found
-    conditions = facts.conditions_of("splenomegaly")
-    if conditions:
-        return decided(name, 2, tuple(c.evidence() for c in conditions))
-    return unknown(name, 2, "no splenomegaly finding")
+    return finding_or_condition(facts, "lymphadenopathy.splenomegaly", "splenomegaly", 2, "splenomegaly")
 
 
 def lymphoma(facts: PatientFacts) -> ItemResult:

@@ -13,12 +13,15 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from essdai_devtools.orders import baricitinib_draft, draft_orders_bundle, selections
+from essdai_devtools.procs import ServerStartError
+from essdai_devtools.service_process import ServiceProcess
 
 FHIR = "https://fhir.example.org/r4"
 AS_OF = date(2025, 6, 1)
@@ -204,3 +207,33 @@ def counting_listener() -> Iterator[tuple[int, list[int]]]:
         stop.set()
         thread.join(1)
         sock.close()
+
+
+# --- servers the tests run --------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def fhir_stub(handler: type[BaseHTTPRequestHandler], *, port: int = 0) -> Iterator[str]:
+    """`handler` served on 127.0.0.1 (ThreadingHTTPServer: a daemon thread a request) until the block ends;
+    yields its `/fhir` base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/fhir"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def start_service(stack: contextlib.ExitStack, make: Callable[[], ServiceProcess], attempts: int = 3) -> ServiceProcess:
+    """Enter `make()` on `stack`; a fresh one again when it does not start, up to `attempts` times:
+    free_port() can race with another process binding the same port."""
+    for attempt in range(attempts):
+        service = make()
+        try:
+            stack.enter_context(service)
+            return service
+        except ServerStartError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("attempts must be at least 1")

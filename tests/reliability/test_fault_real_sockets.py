@@ -15,10 +15,9 @@ import logging
 import os
 import signal
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -26,6 +25,7 @@ from reliability_helpers import (
     counting_listener,
     PHI_MARKERS,
     SECRET_MARKERS,
+    fhir_stub,
     leaks,
     log_text,
     order_body,
@@ -93,16 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def fault_server(mode: str, redirect_to: str = "") -> Iterator[str]:
-    handler = type("Handler", (_Handler,), {"mode": mode, "redirect_to": redirect_to})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/fhir"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with fhir_stub(type("Handler", (_Handler,), {"mode": mode, "redirect_to": redirect_to})) as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_helpers import AS_OF
+from reliability_helpers import AS_OF, start_service
 
-from essdai_devtools.procs import ServerStartError
 from essdai_devtools.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -19,16 +19,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    for attempt in range(3):
-        service = ServiceProcess(Path(tmp_path_factory.mktemp("gunicorn-errors")), trusted_issuers=[],
-                                 fhir_allowlist=[], assessment_date=AS_OF, workers=1)
-        try:
-            with service:
-                yield service.host, service.port
-            return
-        except ServerStartError:
-            if attempt == 2:
-                raise
+    with contextlib.ExitStack() as stack:
+        service = start_service(stack, lambda: ServiceProcess(Path(tmp_path_factory.mktemp("gunicorn-errors")),
+                                                              trusted_issuers=[], fhir_allowlist=[],
+                                                              assessment_date=AS_OF, workers=1))
+        yield service.host, service.port
 
 
 def _raw(address: tuple[str, int], data: bytes) -> tuple[str, dict[str, str], bytes]:

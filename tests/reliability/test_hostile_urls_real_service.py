@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 import requests
-from reliability_helpers import AS_OF, FHIR_TOKEN, order_body, patient, safety_unavailable
+from reliability_helpers import AS_OF, FHIR_TOKEN, fhir_stub, order_body, patient, safety_unavailable, start_service
 
 from cds_service.errors import operation_outcome
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
-from essdai_devtools.procs import ServerStartError, free_port
+from essdai_devtools.procs import free_port
 from essdai_devtools.service_process import ServiceProcess, trusted_issuer
 
 pytestmark = pytest.mark.integration
@@ -58,32 +57,22 @@ class _Hostile(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Hostile)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/fhir"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with fhir_stub(_Hostile, port=free_port()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, hostile: str) -> Iterator[tuple[str, EhrKey]]:
     key = EhrKey.generate()
+
+    def make() -> ServiceProcess:
+        workdir = tmp_path_factory.mktemp("hostile-urls")
+        issuer = trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "jwks.json"))
+        return ServiceProcess(workdir, trusted_issuers=[issuer], fhir_allowlist=[hostile], assessment_date=AS_OF,
+                              workers=1)
+
     with contextlib.ExitStack() as stack:
-        for attempt in range(3):  # free_port() can race with another process binding the same port
-            workdir = tmp_path_factory.mktemp("hostile-urls")
-            issuer = trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "jwks.json"))
-            service = ServiceProcess(workdir, trusted_issuers=[issuer], fhir_allowlist=[hostile],
-                                     assessment_date=AS_OF, workers=1)
-            try:
-                base_url = stack.enter_context(service)
-                break
-            except ServerStartError:
-                if attempt == 2:
-                    raise
-        yield base_url, key
+        yield start_service(stack, make).base_url, key
 
 
 def _post(live: tuple[str, EhrKey], body: dict[str, Any]) -> requests.Response:

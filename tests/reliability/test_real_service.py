@@ -27,11 +27,12 @@ from reliability_helpers import (
     order_body,
     patient,
     sqlite_dump,
+    start_service,
     view_body,
 )
 
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
-from essdai_devtools.procs import ServerStartError, free_port
+from essdai_devtools.procs import free_port
 from essdai_devtools.service_process import ServiceProcess, trusted_issuer
 
 pytestmark = pytest.mark.integration
@@ -57,20 +58,16 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     key = EhrKey.generate()
     fhir_base = f"http://127.0.0.1:{free_port()}/fhir"  # allowlisted, nothing listens: fetches fail fast
+    def make() -> ServiceProcess:
+        workdir = tmp_path_factory.mktemp("real-service")
+        issuer = trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "jwks.json"))
+        return ServiceProcess(workdir, trusted_issuers=[issuer], fhir_allowlist=[fhir_base], assessment_date=AS_OF,
+                              workers=2, extra_env={"ESSDAI_CDS_LOG_LEVEL": "DEBUG",
+                                                    "ESSDAI_CDS_MAX_REQUEST_BYTES": str(LIMIT)})
+
     with contextlib.ExitStack() as stack:
-        for attempt in range(3):  # free_port() can race with another process binding the same port
-            workdir = tmp_path_factory.mktemp("real-service")
-            issuer = trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(workdir / "jwks.json"))
-            service = ServiceProcess(workdir, trusted_issuers=[issuer], fhir_allowlist=[fhir_base],
-                                     assessment_date=AS_OF, workers=2, extra_env={
-                                         "ESSDAI_CDS_LOG_LEVEL": "DEBUG", "ESSDAI_CDS_MAX_REQUEST_BYTES": str(LIMIT)})
-            try:
-                base_url = stack.enter_context(service)
-                break
-            except ServerStartError:
-                if attempt == 2:
-                    raise
-        yield Live(base_url, key, service.log_path, service.database_path, fhir_base, [])
+        service = start_service(stack, make)
+        yield Live(service.base_url, key, service.log_path, service.database_path, fhir_base, [])
 
 
 def test_concurrent_feedback_for_one_card_is_stored_once(live):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from fhir_mappings.facts import AllergyFact, ConditionFact, Finding, ImmunizationFact, Measurement, MedicationFact, \
     PatientFacts
+from safety import check_order
 from safety.lookups import UNITS
 
 AS_OF = date(2025, 11, 20)
@@ -181,3 +182,12 @@ def born_aged(years: int) -> date:
 
 def by_rule(findings, rule_id: str):
     return [f for f in findings if f.rule == rule_id]
+
+
+def rule_findings(rule_id: str, *items: object, drug: str = "baricitinib", jur: str = "FDA",
+                  dose: tuple[object, object] = (USUAL, USUAL), labs: dict[str, Measurement | None] | None = None,
+                  **kw: object) -> list:
+    """`rule_id`'s findings for a draft order of `drug` (the usual label dose unless `dose`) on a patient
+    built from `items` (`labs`, `kw`: as `patient`)."""
+    draft = order(drug, *dose, jurisdiction=jur)
+    return by_rule(check_order(draft, patient(*items, labs=labs, **kw), jur), rule_id)

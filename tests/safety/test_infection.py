@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from safety import check_order
 from safety.labels import every_pair
 from safety.model import Indicator, Mark, Status, SuggestionKind
-from safety_factories import USUAL, by_rule, cond, meas, med, order, patient
+from safety_factories import cond, meas, med, order, rule_findings
 
 B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
 CRIT, WARN, INFO = Indicator.CRITICAL, Indicator.WARNING, Indicator.INFO
 PAIRS = every_pair()
-
-
-def _run(rule, *items, drug=B, jur="FDA", dose=(USUAL, USUAL), labs=None, **kw):
-    draft = order(drug, *dose, jurisdiction=jur)
-    return by_rule(check_order(draft, patient(*items, labs=labs, **kw), jur), rule)
 
 
 # R09 -------------------------------------------------------------------------------------------
@@ -26,16 +20,16 @@ R09_MARKS = {(B, "FDA"): Mark.V, (T, "FDA"): Mark.S, (U, "FDA"): Mark.V, (B, "EM
 
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r09_active_infection_is_critical_and_resolved_is_silent(drug, jur):
-    [f] = _run("R09", cond("infection", display="Pneumonia"), drug=drug, jur=jur)
+    [f] = rule_findings("R09", cond("infection", display="Pneumonia"), drug=drug, jur=jur)
     assert (f.indicator, f.mark) == (CRIT, R09_MARKS[(drug, jur)])
     assert f.summary == f"An active serious infection (Pneumonia) is on file; do not start {drug} until it is controlled"
-    assert _run("R09", cond("infection", status="inactive"), drug=drug, jur=jur) == []
+    assert rule_findings("R09", cond("infection", status="inactive"), drug=drug, jur=jur) == []
 
 
 # R10 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r10_chronic_infection_warns_and_only_ema_baricitinib_gets_2_mg(drug, jur):
-    [f] = _run("R10", cond("chronic-infection"), drug=drug, jur=jur)
+    [f] = rule_findings("R10", cond("chronic-infection"), drug=drug, jur=jur)
     assert f.indicator == WARN
     if (drug, jur) == (B, "EMA"):
         assert (f.suggestion.kind, f.suggestion.dose_mg, f.suggestion.doses_per_day) == (
@@ -50,7 +44,7 @@ def test_r10_chronic_infection_warns_and_only_ema_baricitinib_gets_2_mg(drug, ju
 )
 def test_r10_prednisone_equivalent_15_mg_edge(ingredient, mg, fires):
     steroid = med(ingredient, "corticosteroid", dose_mg=mg, doses_per_day=1)
-    found = _run("R10", steroid)
+    found = rule_findings("R10", steroid)
     assert len(found) == (1 if fires else 0)
     if fires:
         assert found[0].mark == Mark.P and "mg/day" in found[0].message
@@ -59,12 +53,12 @@ def test_r10_prednisone_equivalent_15_mg_edge(ingredient, mg, fires):
 # R11 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r11_active_tb_is_critical(drug, jur):
-    [f] = _run("R11", cond("active-tb"), drug=drug, jur=jur)
+    [f] = rule_findings("R11", cond("active-tb"), drug=drug, jur=jur)
     assert (f.indicator, f.suggestion.kind) == (CRIT, SuggestionKind.CANCEL_ORDER)
 
 
 def test_r11_positive_igra_without_ltbi_treatment_is_critical():
-    [f] = _run("R11", labs={"igra": meas("igra", positive=True, days_ago=800)})
+    [f] = rule_findings("R11", labs={"igra": meas("igra", positive=True, days_ago=800)})
     assert f.indicator == CRIT and f.status == Status.FIRED
     assert f.message.startswith("IGRA positive on 2023-09-12 (Observation/igra-")
 
@@ -74,7 +68,7 @@ def test_r11_positive_igra_without_ltbi_treatment_is_critical():
     [pytest.param(27, WARN, id="27-days-warning"), pytest.param(28, None, id="28-days-silent")],
 )
 def test_r11_recent_ltbi_treatment_edge(started_days_ago, expected):
-    found = _run("R11", cond("latent-tb"), med("isoniazid", "ltbi-treatment", start_days_ago=started_days_ago))
+    found = rule_findings("R11", cond("latent-tb"), med("isoniazid", "ltbi-treatment", start_days_ago=started_days_ago))
     assert [f.indicator for f in found] == ([expected] if expected else [])
 
 
@@ -83,13 +77,13 @@ def test_r11_recent_ltbi_treatment_edge(started_days_ago, expected):
     [pytest.param(365, False, id="negative-365-days"), pytest.param(366, True, id="negative-366-days-stale")],
 )
 def test_r11_tb_test_window_edge(days_ago, fires):
-    found = _run("R11", labs={"igra": meas("igra", positive=False, days_ago=days_ago)})
+    found = rule_findings("R11", labs={"igra": meas("igra", positive=False, days_ago=days_ago)})
     assert len(found) == (1 if fires else 0)
 
 
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r11_no_tb_test_is_a_warning_with_igra_order(drug, jur):
-    [f] = _run("R11", drug=drug, jur=jur, labs={"igra": None})
+    [f] = rule_findings("R11", drug=drug, jur=jur, labs={"igra": None})
     assert (f.indicator, f.status, f.mark) == (WARN, Status.MISSING_DATA, Mark.P)
     assert f.suggestion.kind == SuggestionKind.ORDER_TEST
     assert [c for c, _ in f.suggestion.loinc] == ["71773-6"]
@@ -109,18 +103,18 @@ def test_r11_no_tb_test_is_a_warning_with_igra_order(drug, jur):
     ],
 )
 def test_r12_hepatitis_b_tiers(labs, items, expected):
-    found = _run("R12", *items, labs=labs)
+    found = rule_findings("R12", *items, labs=labs)
     assert [f.indicator for f in found] == ([expected] if expected else [])
 
 
 def test_r12_anti_hbc_positive_orders_hbv_dna():
-    [f] = _run("R12", labs={"anti-hbc": meas("anti-hbc", positive=True)})
+    [f] = rule_findings("R12", labs={"anti-hbc": meas("anti-hbc", positive=True)})
     assert [c for c, _ in f.suggestion.loinc] == ["42595-9"]
 
 
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r12_no_hbv_serology_is_a_warning_with_the_three_markers_ordered(drug, jur):
-    [f] = _run("R12", drug=drug, jur=jur, labs={"hbsag": None, "anti-hbc": None, "anti-hbs": None})
+    [f] = rule_findings("R12", drug=drug, jur=jur, labs={"hbsag": None, "anti-hbc": None, "anti-hbs": None})
     assert (f.indicator, f.status) == (WARN, Status.MISSING_DATA)
     assert f.summary == f"Screen for hepatitis B before starting {drug}; there is no HBsAg or anti-HBc on file"
     assert [c for c, _ in f.suggestion.loinc] == ["5195-3", "16933-4", "22322-2"]
@@ -129,7 +123,7 @@ def test_r12_no_hbv_serology_is_a_warning_with_the_three_markers_ordered(drug, j
 # R13 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r13_hcv_rna_positive_is_critical_only_for_upadacitinib_fda(drug, jur):
-    [f] = _run("R13", drug=drug, jur=jur, labs={"hcv-rna": meas("hcv-rna", positive=True)})
+    [f] = rule_findings("R13", drug=drug, jur=jur, labs={"hcv-rna": meas("hcv-rna", positive=True)})
     assert f.indicator == (CRIT if (drug, jur) == (U, "FDA") else WARN)
 
 
@@ -143,7 +137,7 @@ def test_r13_hcv_rna_positive_is_critical_only_for_upadacitinib_fda(drug, jur):
     ],
 )
 def test_r13_screening_gaps(labs, expected_codes):
-    found = _run("R13", labs=labs)
+    found = rule_findings("R13", labs=labs)
     if expected_codes is None:
         assert found == []
         return
@@ -155,10 +149,10 @@ def test_r13_screening_gaps(labs, expected_codes):
 # R14 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("drug", "jur"), PAIRS)
 def test_r14_active_zoster_critical_history_warning(drug, jur):
-    [active] = _run("R14", cond("herpes-zoster"), drug=drug, jur=jur)
+    [active] = rule_findings("R14", cond("herpes-zoster"), drug=drug, jur=jur)
     assert active.indicator == CRIT
     assert active.mark == (Mark.V if drug in (B, F) else Mark.R)
-    [history] = _run("R14", cond("zoster-history", status="inactive"), drug=drug, jur=jur)
+    [history] = rule_findings("R14", cond("zoster-history", status="inactive"), drug=drug, jur=jur)
     assert history.indicator == WARN
     assert history.mark == (Mark.V if jur == "EMA" else Mark.R)
 
@@ -170,5 +164,5 @@ def test_r14_active_zoster_critical_history_warning(drug, jur):
 def test_r11_ltbi_treatment_counts_only_when_begun(status, treated):
     """Latent TB with isoniazid begun (even completed) is treated; a not-taken statement or a cancelled,
     draft or intended order is not treatment: the critical "treat latent TB first" card stays."""
-    found = _run("R11", cond("latent-tb"), med("isoniazid", "ltbi-treatment", status=status, start_days_ago=200))
+    found = rule_findings("R11", cond("latent-tb"), med("isoniazid", "ltbi-treatment", status=status, start_days_ago=200))
     assert [f.indicator for f in found] == ([] if treated else [CRIT])

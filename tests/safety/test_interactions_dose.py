@@ -7,16 +7,11 @@ import pytest
 from safety import check_order
 from safety.labels import every_pair
 from safety.model import Indicator, Mark, Status, SuggestionKind
-from safety_factories import USUAL, born_aged, by_rule, meas, med, order, patient
+from safety_factories import born_aged, by_rule, meas, med, order, patient, rule_findings
 
 B, T, U, F = "baricitinib", "tofacitinib", "upadacitinib", "filgotinib"
 CRIT, WARN, INFO = Indicator.CRITICAL, Indicator.WARNING, Indicator.INFO
 PAIRS = every_pair()
-
-
-def _run(rule, *items, drug=B, jur="FDA", dose=(USUAL, USUAL), labs=None, **kw):
-    draft = order(drug, *dose, jurisdiction=jur)
-    return by_rule(check_order(draft, patient(*items, labs=labs, **kw), jur), rule)
 
 
 PROBENECID = med("probenecid", "oat3-inhibitor-strong")
@@ -28,7 +23,7 @@ PROBENECID = med("probenecid", "oat3-inhibitor-strong")
     [("FDA", (2, 1), (1, 1)), ("FDA", (1, 1), None), ("EMA", (4, 1), (2, 1)), ("EMA", (2, 1), None)],
 )
 def test_r22_probenecid_baricitinib_dose(jur, dose, expected):
-    found = _run("R22", PROBENECID, jur=jur, dose=dose)
+    found = rule_findings("R22", PROBENECID, jur=jur, dose=dose)
     if expected is None:
         assert found == []
         return
@@ -40,7 +35,7 @@ def test_r22_probenecid_baricitinib_dose(jur, dose, expected):
 
 @pytest.mark.parametrize("drug", [T, U])
 def test_r22_does_not_apply_to_other_drugs(drug):
-    assert _run("R22", PROBENECID, drug=drug) == []
+    assert rule_findings("R22", PROBENECID, drug=drug) == []
 
 
 # R23 -------------------------------------------------------------------------------------------
@@ -55,7 +50,7 @@ def test_r22_does_not_apply_to_other_drugs(drug):
     ],
 )
 def test_r23_tofacitinib_cyp(jur, co_med, dose, expected):
-    found = _run("R23", co_med, drug=T, jur=jur, dose=dose)
+    found = rule_findings("R23", co_med, drug=T, jur=jur, dose=dose)
     assert [f.indicator for f in found] == ([expected] if expected else [])
     if expected == WARN:
         assert (found[0].suggestion.dose_mg, found[0].suggestion.doses_per_day) == (5, 1)
@@ -73,7 +68,7 @@ def test_r23_tofacitinib_cyp(jur, co_med, dose, expected):
     ],
 )
 def test_r24_upadacitinib_cyp3a4(jur, co_med, expected, mark):
-    [f] = _run("R24", co_med, drug=U, jur=jur)
+    [f] = rule_findings("R24", co_med, drug=U, jur=jur)
     assert (f.indicator, f.mark) == (expected, mark)
 
 
@@ -92,16 +87,16 @@ def test_r24_upadacitinib_cyp3a4(jur, co_med, expected, mark):
     ],
 )
 def test_r25_combinations(drug, jur, co_med, fires):
-    found = _run("R25", co_med, drug=drug, jur=jur)
+    found = rule_findings("R25", co_med, drug=drug, jur=jur)
     assert [f.indicator for f in found] == ([CRIT] if fires else [])
 
 
 def test_r25_renewing_the_same_jaki_is_not_a_combination():
-    assert _run("R25", med("baricitinib", "jak-inhibitor")) == []
+    assert rule_findings("R25", med("baricitinib", "jak-inhibitor")) == []
 
 
 def test_r25_one_finding_names_every_combination():
-    [f] = _run("R25", med("rituximab", "biologic-dmard"), med("azathioprine", "potent-immunosuppressant"))
+    [f] = rule_findings("R25", med("rituximab", "biologic-dmard"), med("azathioprine", "potent-immunosuppressant"))
     assert f.summary == "Combining baricitinib with azathioprine, rituximab (biologic and immunosuppressant) is not " \
                         "recommended"
     assert len(f.evidence) == 2
@@ -121,7 +116,7 @@ def test_r25_one_finding_names_every_combination():
     ],
 )
 def test_r31_dose_above_the_label(drug, jur, dose, expected):
-    found = _run("R31", drug=drug, jur=jur, dose=dose)
+    found = rule_findings("R31", drug=drug, jur=jur, dose=dose)
     if expected is None:
         assert found == []
         return
@@ -141,7 +136,7 @@ def test_r31_recommends_the_lowest_applicable_dose():
 
 
 def test_r31_ema_age_and_probenecid_resolve_to_2_mg():
-    [f] = _run("R31", PROBENECID, jur="EMA", dose=(8, 1), birth=born_aged(70))
+    [f] = rule_findings("R31", PROBENECID, jur="EMA", dose=(8, 1), birth=born_aged(70))
     assert (f.suggestion.dose_mg, f.suggestion.doses_per_day) == (2, 1)
 
 
@@ -177,5 +172,5 @@ def test_card_text_names_co_medications_in_words_not_class_tokens():
 def test_r22_reads_current_co_medications_only(status, fires):
     """A probenecid statement not taken, or an order stopped/completed/cancelled, is not a current
     co-medication (fhir_mappings.facts CURRENT_STATUSES): no dose change on its account."""
-    found = _run("R22", med("probenecid", "oat3-inhibitor-strong", status=status))
+    found = rule_findings("R22", med("probenecid", "oat3-inhibitor-strong", status=status))
     assert [(f.suggestion.dose_mg, f.suggestion.doses_per_day) for f in found] == ([(1, 1)] if fires else [])

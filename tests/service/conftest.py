@@ -1,8 +1,8 @@
-"""Fixtures for the HTTP-edge tests: app factory over a stub registry, client signing keys."""
+"""Fixtures for the HTTP-edge tests: the app config over a stub registry (for `make_app`, `app` and `client`
+of tests/conftest.py), client signing keys."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,30 +17,9 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, app_builder: Any, recorder: Recorder) -> Any:
-    def make(**overrides: Any) -> Any:
-        config = {
-            "AUTH_ENABLED": False,
-            "PUBLIC_BASE_URL": BASE,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'cds.db'}",
-            "FHIR_ALLOWLIST": [FHIR],
-            "ASSESSMENT_DATE": "2025-06-01",
-            "REGISTRY": build_registry(recorder),
-            **overrides,
-        }
-        return app_builder(config)
-
-    return make
-
-
-@pytest.fixture
-def app(make_app: Any) -> Any:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Any) -> Any:
-    return app.test_client()
+def app_config(recorder: Recorder) -> dict[str, Any]:
+    return {"PUBLIC_BASE_URL": BASE, "FHIR_ALLOWLIST": [FHIR], "ASSESSMENT_DATE": "2025-06-01",
+            "REGISTRY": build_registry(recorder)}
 
 
 # --- keys and tokens ---------------------------------------------------------------------------------------

@@ -15,10 +15,6 @@ from typing import Any
 import pytest
 from worksheet_helpers import LiveWorksheet, case_bundle
 
-from essdai_cds.app import create_app
-from fhir_access.client import FHIR_KEY
-from storage import EXTENSION_KEY as STORAGE_KEY
-from worksheet import init_app
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
 from essdai_devtools.fhir_server import FhirServer, load_bundle
 from essdai_devtools.procs import free_port, server_process
@@ -51,11 +47,12 @@ def load_case(ws_fhir: str, ws_today: date) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def make_ws_app(tmp_path: Path, ws_fhir: str, ws_today: date) -> Iterator[Callable[..., Any]]:
-    apps = []
+def make_ws_app(tmp_path: Path, ws_fhir: str, ws_today: date, app_builder: Callable[..., Any]) -> Callable[..., Any]:
+    """`make_ws_app(**overrides)`: an app over the suite's open FHIR server, worksheet open (create_app
+    registers it); closed after the test by `app_builder` (tests/conftest.py)."""
 
     def make(**overrides: Any) -> Any:
-        config = {
+        return app_builder({
             "AUTH_ENABLED": False,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'ws.db'}",
             "FHIR_ALLOWLIST": [ws_fhir],
@@ -64,16 +61,9 @@ def make_ws_app(tmp_path: Path, ws_fhir: str, ws_today: date) -> Iterator[Callab
             "WORKSHEET_OPEN_ACCESS": True,
             "WORKSHEET_SECRET_KEY": "worksheet-test-secret",
             **overrides,
-        }
-        app = create_app(config)
-        init_app(app)
-        apps.append(app)
-        return app
+        })
 
-    yield make
-    for app in apps:
-        app.extensions[FHIR_KEY].close()
-        app.extensions[STORAGE_KEY].close()
+    return make
 
 
 # --- browser suite ----------------------------------------------------------------------------------
