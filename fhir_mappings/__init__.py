@@ -36,7 +36,7 @@ _MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
 
 def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: str | None = None,
             windows: Windows = Windows(), codesystem: str = DEFAULT_SYSTEM, validate: bool = False,
-            medications: Iterable[Mapping[str, Any]] = ()) -> PatientFacts:
+            medications: Iterable[Mapping[str, Any]] = (), fhir_base: str | None = None) -> PatientFacts:
     """Everything scoring and safety need about one patient, from FHIR JSON resources.
 
     - `patient_id`: required when the input holds several patients (else `InputError`); resources
@@ -44,6 +44,9 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
       kept (prefetch queries are patient-scoped).
     - `medications`: Medication resources fetched separately (e.g. by cds_service from the server)
       for `medicationReference`; Medications inside `resources` and contained ones are used too.
+    - `fhir_base`: the FHIR server the resources came from (the edge knows it: the request's
+      fhirServer, the SMART iss). An absolute `medicationReference` resolves only under it; one on
+      another host, or any absolute one without a base, is unidentified (Skipped).
     - `validate`: also check every resource that is used against the fhir.resources R4B model;
       one that fails is reported as Skipped and not used (off by default: see
       `fhir_mappings.validation` for its cost).
@@ -141,7 +144,7 @@ def extract(resources: Iterable[Mapping[str, Any]], *, as_of: date, patient_id: 
     medication_facts = []
     for order in med_orders:
         if check(order):
-            got, dropped = read_medication(order, medications=med_index)
+            got, dropped = read_medication(order, medications=med_index, fhir_base=fhir_base, as_of=as_of)
             medication_facts.extend(got)
             skipped.extend(dropped)
 

@@ -154,9 +154,27 @@ class ConditionFact:
 # co-medications every rule reads. Not current: not-taken, stopped, completed, cancelled, draft, unknown
 # (entered-in-error is dropped when read). On-hold counts: the drug may resume at any time.
 CURRENT_STATUSES = frozenset({"active", "on-hold", "intended"})
+# MedicationRequest.intent (FHIR R4 medicationrequest-intent) of a request that is not an order to take
+# the drug: a suggestion (proposal), an intention (plan), or one choice among several in a RequestGroup
+# (option). The patient is not taking it, so it is no current co-medication whatever its status.
+NOT_ORDER_INTENTS = frozenset({"proposal", "plan", "option"})
 # statuses of a drug that was (or is being) taken: treatment history (R11 LTBI treatment, JAK
 # episodes). Not-taken, cancelled, draft, intended and unknown were never started as far as we know.
 TAKEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
+
+
+def not_current(status: str, intent: str | None, end: date | None, day: date) -> str | None:
+    """Why a medication with this status, intent and end date is not taken on `day`, or None when it is:
+    the one test of "current" (PatientFacts.medications_of, and unidentified stored orders). A past end
+    (effectivePeriod.end, dosage boundsPeriod.end, dispenseRequest.validityPeriod.end) means the course is
+    over even when the status was left "active"; the end day itself still counts."""
+    if status not in CURRENT_STATUSES:
+        return f"status {status!r}"
+    if intent in NOT_ORDER_INTENTS:
+        return f"intent {intent!r}, not an order"
+    if end is not None and end < day:
+        return f"ended {end.isoformat()}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -179,6 +197,10 @@ class MedicationFact:
     recognised_by: str = "code"  # "code" | "name" (no code matched; ingredient or brand name in the text)
     strength_mg: float | None = None  # per unit (tablet) of the product ordered, when known
     release: str | None = None  # "extended-release" | "immediate-release" | None (not stated)
+
+    def current_on(self, day: date) -> bool:
+        """Taken on `day`: a current status, an order (not a proposal or plan), not ended (`not_current`)."""
+        return not_current(self.status, self.intent, self.end, day) is None
 
     @property
     def daily_mg(self) -> float | None:
@@ -354,13 +376,14 @@ class PatientFacts:
 
     def medications_of(self, *names: str, active_only: bool = True) -> tuple[MedicationFact, ...]:
         """Medications whose ingredient or one of whose classes is in `names`; `active_only`: current
-        ones (CURRENT_STATUSES), else every status read (TAKEN_STATUSES filters the history)."""
+        ones on the assessment date (`not_current`: status, intent, end), else every one read
+        (TAKEN_STATUSES filters the history)."""
         wanted = set(names)
         return tuple(
             m
             for m in self.medications
             if (m.ingredient in wanted or m.classes & wanted)
-            and (not active_only or m.status in CURRENT_STATUSES)
+            and (not active_only or m.current_on(self.as_of))
         )
 
     def findings_of(self, code: str, days: int | None = None) -> tuple[Finding, ...]:

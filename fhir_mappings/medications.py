@@ -2,18 +2,25 @@
 
 The drug is read from `medicationCodeableConcept`, or from `medicationReference` resolved to a
 contained Medication ("#id"), a Medication in the same input (by "Medication/id" or by the entry's
-`fullUrl`, e.g. `urn:uuid:`), or one passed in (read from the FHIR server by the edge). A
+`fullUrl`, e.g. `urn:uuid:`), or one passed in (read from the FHIR server by the edge). An absolute
+reference ("https://host/fhir/Medication/7") resolves only under `fhir_base`, the FHIR server the
+resources came from (passed in by the edge): the same id on another host is another Medication, so it
+is unidentified, never read as ours (without a base, only an exact `fullUrl` match resolves it). A
 Medication's `code` is tried first, then each `ingredient[].itemCodeableConcept`. Codes are matched
 by `code_tables.medications` (RxNorm IN/SCD/SBD, ATC); when no code matches, ingredient and brand
 names in `text` and `coding.display` are (whole words), and the fact says `recognised_by="name"`; a
 name after a negation ("not on methotrexate") is reported as Skipped, not read as taken.
-A drug we do not know is ignored; an unresolvable reference is reported (`unidentified`).
+A drug we do not know is ignored; an unresolvable reference is reported (`unidentified`). With
+`as_of`, a stored order that is not current that day (facts.not_current) is reported without the
+`unidentified` mark: an unknown drug the patient no longer takes is no gap in a check.
 
 Strength and release form come from the product row (medication_products) or the product's name
 ("11 MG 24HR Extended Release Oral Tablet"). Dose (first dosage): doseAndRate[0].doseQuantity in mg
 (g and µg converted), or in tablets/capsules times the product strength; doses per day from
 timing.repeat (frequency / period in periodUnit, or the number of `when` times) or timing.code
 (v3 GTSAbbreviation: QD, BID, TID, ...). Dosage free text is kept for display only, never parsed.
+End: MedicationStatement.effectivePeriod.end; MedicationRequest dosage timing.repeat.boundsPeriod.end,
+else dispenseRequest.validityPeriod.end (past it the prescription can no longer be dispensed).
 """
 
 from __future__ import annotations
@@ -26,8 +33,8 @@ from typing import Any, Iterable, Mapping
 from fhir_mappings import units
 from fhir_mappings.code_tables import medication_products as products
 from fhir_mappings.code_tables import medications as table
-from fhir_mappings.facts import MedicationFact, Skipped
-from fhir_mappings.primitives import local_reference, parse_date, reference_of
+from fhir_mappings.facts import MedicationFact, Skipped, not_current
+from fhir_mappings.primitives import parse_date, reference_of
 
 # dose units -> factor to mg
 DOSE_TO_MG: dict[str, float] = {"mg": 1.0, "g": 1000.0, "ug": 0.001}
@@ -50,8 +57,26 @@ _UNIDENTIFIED = "medicationReference"  # the start of every reason whose drug co
 
 def unidentified(problem: Skipped) -> bool:
     """The order names its drug by a Medication that could not be found (not contained, not in the
-    input, not read from the server): what it orders is unknown, which a check must say."""
+    input, not read from the server, or on another server): what it orders is unknown, which a check
+    must say. A stored order not current on the assessment date is not counted (see `read_medication`)."""
     return problem.reason.startswith(_UNIDENTIFIED)
+
+
+# "Medication/<id>" with an optional version, as the tail of an absolute reference or on its own
+_MEDICATION_PATH = re.compile(r"^Medication/([^/]+)(?:/_history/[^/]+)?$")
+
+
+def local_medication(reference: str, fhir_base: str | None) -> str | None:
+    """"Medication/<id>" for a relative reference, or for an absolute one on `fhir_base` (the server the
+    resources came from); None for an absolute reference elsewhere, or any absolute one without a base.
+    The prefix test is the one fhir_access.gather applies before reading a Medication from the server."""
+    if "://" in reference:
+        base = fhir_base.rstrip("/") + "/" if isinstance(fhir_base, str) and "://" in fhir_base else None
+        if base is None or not reference.startswith(base):
+            return None
+        reference = reference[len(base):]
+    match = _MEDICATION_PATH.match(reference)
+    return f"Medication/{match.group(1)}" if match else None
 
 
 def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -61,19 +86,27 @@ def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mappin
 
 
 def read_medication(resource: Mapping[str, Any], *, medications: Mapping[str, Mapping[str, Any]] | None = None,
-                    draft: bool = False, reference: str | None = None) -> tuple[list[MedicationFact], list[Skipped]]:
-    """MedicationFacts (one per recognised ingredient) for a MedicationRequest or MedicationStatement."""
+                    draft: bool = False, reference: str | None = None, fhir_base: str | None = None,
+                    as_of: date | None = None) -> tuple[list[MedicationFact], list[Skipped]]:
+    """MedicationFacts (one per recognised ingredient) for a MedicationRequest or MedicationStatement.
+    `fhir_base`: the FHIR server the resource came from (absolute references resolve under it only);
+    `as_of`: the assessment date of a stored order (an unidentified drug is `unidentified` only if current)."""
     ref = reference or reference_of(resource)  # type: ignore[arg-type]
     try:
-        return _read(resource, medications or {}, draft, ref)
+        return _read(resource, medications or {}, draft, ref, fhir_base, as_of)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:
         return [], [Skipped(ref, f"unreadable {resource.get('resourceType', 'resource')} ({type(err).__name__})")]
 
 
 def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], draft: bool,
-          ref: str) -> tuple[list[MedicationFact], list[Skipped]]:
+          ref: str, fhir_base: str | None = None,
+          as_of: date | None = None) -> tuple[list[MedicationFact], list[Skipped]]:
     skipped: list[Skipped] = []
-    concepts, problem = _medication_concepts(res, medications)
+    concepts, problem = _medication_concepts(res, medications, fhir_base)
+    if problem is not None and as_of is not None and not draft and problem.startswith(_UNIDENTIFIED):
+        why = _not_current(res, as_of)
+        if why is not None:  # e.g. an order stopped last year: its unknown drug leaves no check undecided
+            problem = f"drug not identified ({problem}), not current ({why})"
     if problem is not None:
         return [], [Skipped(ref, problem)]
     negated: list[str] = []
@@ -187,8 +220,17 @@ def product_strength(texts: Iterable[str]) -> tuple[float | None, str | None]:
     return None, None
 
 
-def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]
-                         ) -> tuple[list[Any], str | None]:
+def _not_current(res: Mapping[str, Any], as_of: date) -> str | None:
+    """facts.not_current for a raw MedicationRequest / MedicationStatement (no drug needed)."""
+    rtype = res.get("resourceType", "MedicationRequest")
+    dosages = res.get("dosageInstruction") if rtype == "MedicationRequest" else res.get("dosage")
+    dosage = dosages[0] if isinstance(dosages, list) and dosages and isinstance(dosages[0], dict) else {}
+    _start, end = _period(res, rtype, dosage)
+    return not_current(res.get("status") or "unknown", res.get("intent"), end, as_of)
+
+
+def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
+                         fhir_base: str | None = None) -> tuple[list[Any], str | None]:
     """The CodeableConcepts that name the drug, or a reason it cannot be read."""
     concept = res.get("medicationCodeableConcept")
     if concept is not None:
@@ -203,8 +245,9 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
     if raw.startswith("#"):
         med = next((c for c in res.get("contained") or () if isinstance(c, dict)
                     and c.get("resourceType") == "Medication" and c.get("id") == raw[1:]), None)
-    else:
-        med = medications.get(raw) or medications.get(local_reference(raw) or raw)
+    else:  # an exact key (fullUrl, urn:uuid:), else "Medication/id" if relative or under our base
+        local = local_medication(raw, fhir_base)
+        med = medications.get(raw) or (medications.get(local) if local else None)
     if med is None:
         return [], f"medicationReference {raw!r} could not be resolved"
     # position 0 is the product code (possibly None), the rest are its ingredients
@@ -274,13 +317,18 @@ def _period(res: Mapping[str, Any], rtype: str, dosage: Mapping[str, Any]) -> tu
             return parse_date(period.get("start")), parse_date(period.get("end"))
         return parse_date(bounds.get("start")), parse_date(bounds.get("end"))
     start = parse_date(res.get("authoredOn")) or parse_date(bounds.get("start"))
-    return start, parse_date(bounds.get("end"))
+    dispense = res.get("dispenseRequest")
+    validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
+    # the dosing's own end wins; else the end of the prescription's validity (no supply after it)
+    end = parse_date(bounds.get("end")) or (parse_date(validity.get("end")) if isinstance(validity, dict) else None)
+    return start, end
 
 
-def draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[MedicationFact], list[Skipped]]:
+def draft_orders(bundle: Mapping[str, Any] | None, *, fhir_base: str | None = None
+                 ) -> tuple[list[MedicationFact], list[Skipped]]:
     """MedicationFacts for the recognised drugs in a CDS Hooks `draftOrders` Bundle, and Skipped for
     what could not be read. Lenient (no Bundle `type`, no `intent`, no dose, no medication yet) and
-    never raises."""
+    never raises. `fhir_base`: the request's fhirServer (absolute Medication references resolve under it)."""
     if bundle is None:
         return [], []
     if not isinstance(bundle, dict):
@@ -305,7 +353,8 @@ def draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[MedicationFact]
         ref = (f"MedicationRequest/{res['id']}" if res.get("id")
                else (entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else f"draftOrders.entry[{i}]"))
         try:
-            got, problems = read_medication(res, medications=medications, draft=True, reference=ref)
+            got, problems = read_medication(res, medications=medications, draft=True, reference=ref,
+                                            fhir_base=fhir_base)
         except Exception as err:  # noqa: BLE001 - the contract is "never raises"
             got, problems = [], [Skipped(ref, f"could not read draft order ({type(err).__name__})")]
         facts.extend(got)

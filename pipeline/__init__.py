@@ -39,14 +39,15 @@ def evidence_references(obj: Any) -> Iterator[str]:
 
 def derive(resources: Iterable[Mapping[str, Any]], evaluate: Callable[[PatientFacts], T],
            references: Callable[[T], Iterable[str]], *, as_of: date, patient_id: str | None,
-           windows: Windows, codesystem: str) -> tuple[PatientFacts, T]:
+           windows: Windows, codesystem: str, fhir_base: str | None = None) -> tuple[PatientFacts, T]:
     """Extract facts, evaluate them, and validate the resources the result cites; repeat without any
-    invalid one. `references(result)` names the "Type/id" the result relies on."""
+    invalid one. `references(result)` names the "Type/id" the result relies on. `fhir_base`: the FHIR
+    server the resources came from (absolute Medication references resolve under it only)."""
     pool = list(resources)
     rejected: list[Skipped] = []
     for _ in range(MAX_ROUNDS):
         facts = fhir_mappings.extract(pool, as_of=as_of, patient_id=patient_id, windows=windows,
-                                      codesystem=codesystem)
+                                      codesystem=codesystem, fhir_base=fhir_base)
         if rejected:
             facts = dataclasses.replace(facts, skipped=facts.skipped + tuple(rejected))
         result = evaluate(facts)

@@ -87,7 +87,7 @@ def read_chart(app: Flask, *, iss: str, token: str | None, patient_id: str, budg
     if needed:
         raise WorksheetProblem("fhir-unavailable", "Could not read: " + ", ".join(needed) + ".")
     facts = fhir_mappings.extract(gathered.resources(), as_of=as_of(config), patient_id=patient_id,
-                                  windows=windows(config), codesystem=codesystem_url(config))
+                                  windows=windows(config), codesystem=codesystem_url(config), fhir_base=iss)
     return Chart(
         patient_id=patient_id,
         header=header_of(patient.resources[0]),

@@ -117,8 +117,9 @@ def test_urn_uuid_medication_reference_in_the_draft_orders_bundle():
 @pytest.mark.parametrize("reference", ["Medication/med-bari", "https://ehr.example/fhir/Medication/med-bari",
                                        "Medication/med-bari/_history/2"])
 def test_relative_and_absolute_references_resolve_to_a_fetched_medication(reference):
+    """An absolute reference resolves under the FHIR base the order came from (fhir_base)."""
     fact, _ = _one(_order({"medicationReference": {"reference": reference}}, dose={"value": 2, "unit": "mg"}),
-                   medications={"Medication/med-bari": MEDICATION})
+                   medications={"Medication/med-bari": MEDICATION}, fhir_base="https://ehr.example/fhir")
     assert fact.ingredient == "baricitinib"
 
 

@@ -158,7 +158,7 @@ def test_medication_reference_to_contained_medication():
 @pytest.mark.parametrize("ref", ["Medication/olu", "https://ehr.example/fhir/Medication/olu"])
 def test_medication_reference_to_a_bundled_medication(ref):
     meds = {"Medication/olu": {"resourceType": "Medication", "id": "olu", "code": concept(RXNORM, "2047247")}}
-    facts, skipped = read(_ref_request(ref), medications=meds)
+    facts, skipped = read(_ref_request(ref), medications=meds, fhir_base="https://ehr.example/fhir")
     assert skipped == [] and [f.ingredient for f in facts] == ["baricitinib"]
 
 

@@ -174,3 +174,44 @@ def test_r22_reads_current_co_medications_only(status, fires):
     co-medication (fhir_mappings.facts CURRENT_STATUSES): no dose change on its account."""
     found = rule_findings("R22", med("probenecid", "oat3-inhibitor-strong", status=status))
     assert [(f.suggestion.dose_mg, f.suggestion.doses_per_day) for f in found] == ([(1, 1)] if fires else [])
+
+
+@pytest.mark.parametrize(("end_days_ago", "intent", "fires"), [
+    pytest.param(30, "order", False, id="ended-last-month"),
+    pytest.param(1, "order", False, id="ended-yesterday"),
+    pytest.param(0, "order", True, id="ends-today"),
+    pytest.param(None, "order", True, id="no-end"),
+    pytest.param(None, "proposal", False, id="proposal"),
+    pytest.param(None, "plan", False, id="plan"),
+])
+def test_r22_reads_probenecid_taken_on_the_assessment_date(end_days_ago, intent, fires):
+    """Status "active" is not enough: probenecid whose course ended before the assessment date, or that
+    is only proposed or planned (not an order), is not a current co-medication (fhir_mappings.facts
+    not_current): no 2 mg -> 1 mg dose change on its account."""
+    from dataclasses import replace
+
+    probenecid = replace(med("probenecid", "oat3-inhibitor-strong", end_days_ago=end_days_ago), intent=intent)
+    found = _run("R22", probenecid)
+    assert [(f.suggestion.dose_mg, f.suggestion.doses_per_day) for f in found] == ([(1, 1)] if fires else [])
+
+
+def test_r22_from_fhir_a_probenecid_statement_ended_last_month_gives_no_dose_change():
+    """From the FHIR resources: an "active" MedicationStatement with effectivePeriod.end a month before
+    the assessment date gives no R22 finding; the same statement without an end gives the 1 mg dose."""
+    import fhir_mappings
+    from safety_factories import AS_OF, ago
+
+    def statement(**period):
+        return {"resourceType": "MedicationStatement", "id": "prob", "status": "active",
+                "subject": {"reference": "Patient/p1"},
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "M04AB01"}]},
+                "effectivePeriod": {"start": ago(200).isoformat(), **period}}
+
+    def r22(resource):
+        facts = fhir_mappings.extract([{"resourceType": "Patient", "id": "p1"}, resource], as_of=AS_OF,
+                                      patient_id="p1")
+        return [(f.suggestion.dose_mg, f.suggestion.doses_per_day)
+                for f in by_rule(check_order(order(B, 2, 1), facts, "FDA"), "R22")]
+
+    assert r22(statement(end=ago(30).isoformat())) == []
+    assert r22(statement()) == [(1, 1)]
