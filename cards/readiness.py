@@ -9,7 +9,7 @@ together (`selectionBehavior: "any"`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cards.codings import MONITORING_OVERRIDE_REASONS, READINESS_OVERRIDE_REASONS, override_reasons, topic
@@ -56,15 +56,17 @@ def _own_reasons(findings: list[Any]) -> list[tuple[str, str]]:
 
 def _checklist_card(items: list[Any], ctx: CardContext, *, purpose: str, summary: str, title: str,
                     sections: list[dict[str, Any]], source_label: str, topic_code: str,
-                    base_reasons: tuple[tuple[str, str], ...]) -> dict:
+                    base_reasons: tuple[tuple[str, str], ...], not_checked: Sequence[str] = ()) -> dict:
     """The readiness and monitoring cards: a checklist detail, missing tests as order suggestions that may all
-    be accepted ("any"), the findings' own override reasons after `base_reasons`, the findings as JSON."""
+    be accepted ("any"), the findings' own override reasons after `base_reasons`, the findings as JSON.
+    `not_checked`: sentences on what the list could not take into account, under "Not checked"."""
     suggestions, notes = _order_test_suggestions(items, ctx)
     card: dict[str, Any] = {
         "uuid": card_uuid(ctx.hook_instance, purpose),
         "summary": summary,
         "indicator": most_severe(items),
-        "detail": render("checklist.md.j2", title=title, sections=sections, notes=notes, not_confirmed=NOT_CONFIRMED),
+        "detail": render("checklist.md.j2", title=title, sections=sections, notes=notes, not_confirmed=NOT_CONFIRMED,
+                         not_checked=list(not_checked)),
         "source": {"label": source_label, "url": ctx.source_url, "topic": topic(ctx, topic_code)},
     }
     if suggestions:
@@ -75,13 +77,16 @@ def _checklist_card(items: list[Any], ctx: CardContext, *, purpose: str, summary
     return card
 
 
-def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
+def readiness_card(findings: Iterable[Any] | None, *, ctx: CardContext,
+                   not_checked: Sequence[str] = ()) -> dict | None:
     """"Before starting a JAK inhibitor, N items need checking." (N = warning and critical findings), or
-    None when there is nothing to show. Never raises."""
+    None when there is nothing to show. `not_checked`: sentences on what the list could not take into
+    account (e.g. a current order whose drug is unknown), shown under "Not checked". Never raises."""
     items = _findings(findings)
     if not items:
         return None
-    return built_or_unavailable(lambda: _readiness_card(items, ctx), what="the JAK-inhibitor readiness checklist",
+    return built_or_unavailable(lambda: _readiness_card(items, ctx, not_checked),
+                                what="the JAK-inhibitor readiness checklist",
                                 ctx=ctx, reason="its findings could not be displayed")
 
 
@@ -101,7 +106,7 @@ def _readiness_summary(critical: list[Any], to_check: list[Any], reminders: list
                         f"{plural(len(reminders), 'reminder applies', 'reminders apply')}."])
 
 
-def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
+def _readiness_card(items: list[Any], ctx: CardContext, not_checked: Sequence[str] = ()) -> dict:
     critical = [f for f in items if indicator_of(f) == "critical"]
     to_check = [f for f in items if indicator_of(f) in ("critical", "warning")]
     reminders = [f for f in items if f not in to_check]
@@ -118,7 +123,8 @@ def _readiness_card(items: list[Any], ctx: CardContext) -> dict:
                            title=f"Before starting a JAK inhibitor ({ctx.jurisdiction} label rows)",
                            sections=[s for s in sections if s["findings"]],
                            source_label="essdai-cds — JAK-inhibitor safety checklist",
-                           topic_code="treatment-readiness", base_reasons=READINESS_OVERRIDE_REASONS)
+                           topic_code="treatment-readiness", base_reasons=READINESS_OVERRIDE_REASONS,
+                           not_checked=not_checked)
 
 
 def _short_name(f: Any) -> str:
@@ -129,17 +135,19 @@ def _short_name(f: Any) -> str:
     return label or MONITORING_SHORT_NAMES.get(str(getattr(f, "rule", "")), str(getattr(f, "rule", "")))
 
 
-def monitoring_card(findings: Iterable[Any] | None, *, ctx: CardContext) -> dict | None:
+def monitoring_card(findings: Iterable[Any] | None, *, ctx: CardContext,
+                    not_checked: Sequence[str] = ()) -> dict | None:
     """"On <drug>, lipid panel is due and CBC/LFT needs review." for a patient on a JAK inhibitor, or None when nothing
-    is due. Never raises."""
+    is due. `not_checked`: as for `readiness_card`. Never raises."""
     items = _findings(findings)
     if not items:
         return None
-    return built_or_unavailable(lambda: _monitoring_card(items, ctx), what="the JAK-inhibitor monitoring check",
+    return built_or_unavailable(lambda: _monitoring_card(items, ctx, not_checked),
+                                what="the JAK-inhibitor monitoring check",
                                 ctx=ctx, reason="its findings could not be displayed")
 
 
-def _monitoring_card(items: list[Any], ctx: CardContext) -> dict:
+def _monitoring_card(items: list[Any], ctx: CardContext, not_checked: Sequence[str] = ()) -> dict:
     drugs = list(dict.fromkeys(str(getattr(f, "drug", "") or "") for f in items if getattr(f, "drug", None)))
     drug = drugs[0] if len(drugs) == 1 else "a JAK inhibitor"
     # a finding with a test to order is "due"; anything else (e.g. a result that rose) is "to review"
@@ -153,4 +161,5 @@ def _monitoring_card(items: list[Any], ctx: CardContext) -> dict:
                            title=f"Monitoring on {drug} ({ctx.jurisdiction} label rows)",
                            sections=[{"heading": "Due or to review", "findings": [finding_view(f) for f in items]}],
                            source_label="essdai-cds — JAK-inhibitor monitoring",
-                           topic_code="treatment-monitoring", base_reasons=MONITORING_OVERRIDE_REASONS)
+                           topic_code="treatment-monitoring", base_reasons=MONITORING_OVERRIDE_REASONS,
+                           not_checked=not_checked)

@@ -54,7 +54,8 @@ def _derive(call: HookCall, evaluate: Any, references: Any) -> Any:
     import pipeline
 
     return pipeline.derive(call.resources, evaluate, references, as_of=call.as_of, patient_id=call.patient_id,
-                           windows=windows(call.config), codesystem=codesystem_url(call.config))
+                           windows=windows(call.config), codesystem=codesystem_url(call.config),
+                           fhir_base=call.fhir_server)
 
 
 def _finding_references(findings: Iterable[Any]) -> Iterator[str]:
@@ -98,7 +99,7 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
     if missing:
         return [cards.unavailable_card(f"ESSDAI activity (unavailable: {', '.join(missing)})", ctx=ctx)]
     meds_missing = _missing(call, MEDICATION_KEYS)
-    _facts, (result, jak_kind, findings) = _derive(
+    facts, (result, jak_kind, findings) = _derive(
         call, lambda facts: _essdai_and_jak(facts, call.config["JURISDICTION"], bool(meds_missing)),
         lambda out: (*_evidence_of(out[0]), *_finding_references(out[2])))
     if result is None:  # no Sjögren's diagnosis and no ESSDAI data: patient-view stays quiet
@@ -109,14 +110,48 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
             out.append(cards.unavailable_card(
                 f"JAK-inhibitor readiness (unavailable: {', '.join(meds_missing)})", ctx=ctx))
         return out
+    unknown = _unidentified_stored(facts)
     card = None
     if jak_kind == "monitoring":
-        card = cards.monitoring_card(findings, ctx=ctx)
+        card = cards.monitoring_card(findings, ctx=ctx, not_checked=[_not_identified_line(unknown, jak_kind)]
+                                     if unknown else ())
     elif jak_kind == "readiness":
-        card = cards.readiness_card(findings, ctx=ctx)
+        card = cards.readiness_card(findings, ctx=ctx, not_checked=[_not_identified_line(unknown, jak_kind)]
+                                    if unknown else ())
     if card:
         out.append(card)
+    elif unknown:  # no JAK card to carry the line (not eligible, nothing due): the unknown drug may be a JAKi
+        what = "readiness checklist" if jak_kind == "readiness" else "monitoring check"
+        out.append(cards.unavailable_card(f"JAK-inhibitor {what} (drug not identified)", ctx=ctx,
+                                          reason=f"{_not_identified(unknown)}, so it was not checked"))
     return out
+
+
+def _unidentified_stored(facts: Any) -> list[str]:
+    """References of the patient's current orders / statements whose drug could not be identified
+    (fhir_mappings counts only those current on the assessment date)."""
+    import fhir_mappings
+
+    return list(dict.fromkeys(p.reference for p in facts.skipped if fhir_mappings.unidentified(p)))
+
+
+def _not_identified(references: list[str]) -> str:
+    shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
+    what = "1 current medication" if len(references) == 1 else f"{len(references)} current medications"
+    return (f"the drug of {what} ({shown}) could not be identified: its Medication is neither in the record "
+            f"nor readable from the FHIR server (a Medication on another server is never fetched)")
+
+
+def _not_identified_line(references: list[str], jak_kind: str) -> str:
+    """The "Not checked" line of the patient-view JAK card: what the unknown drug may change."""
+    said = _not_identified(references)
+    said = said[0].upper() + said[1:]
+    if jak_kind == "readiness":
+        return (f"{said}. This list does not take it into account: if it is a JAK inhibitor, the on-treatment "
+                f"monitoring applies instead; if it is a co-medication, its contraindications and interactions "
+                f"were not checked.")
+    return (f"{said}. These checks do not take it into account: if it is another JAK inhibitor, its "
+            f"monitoring is not listed here.")
 
 
 def _essdai_and_jak(facts: Any, jurisdiction: str, meds_missing: bool) -> tuple[Any, str | None, list[Any]]:
@@ -143,10 +178,10 @@ def _evidence_of(result: Any) -> Iterator[str]:
     return evidence_references(result) if result is not None else iter(())
 
 
-def _draft_orders(bundle: Mapping[str, Any] | None) -> tuple[list[Any], list[Any]]:
+def _draft_orders(bundle: Mapping[str, Any] | None, fhir_base: str | None = None) -> tuple[list[Any], list[Any]]:
     import fhir_mappings
 
-    return fhir_mappings.draft_orders(bundle)
+    return fhir_mappings.draft_orders(bundle, fhir_base=fhir_base)
 
 
 def _selected(orders: list[Any], hook: str, context: Mapping[str, Any]) -> list[Any]:
@@ -231,7 +266,7 @@ def _safety_cards(call: HookCall, ctx: Any) -> list[dict[str, Any]]:
     fetched = [r for r in call.resources if r.get("resourceType") == "Medication"]
     if fetched:  # Medications read from the server resolve the drafts' medicationReference
         draft["entry"] = _bundle_entries(draft) + [{"resource": m} for m in fetched]
-    orders, skipped = _draft_orders(draft)
+    orders, skipped = _draft_orders(draft, call.fhir_server)  # absolute references resolve on this server only
     jak = [o for o in _selected(orders, call.hook, call.context) if JAK_CLASS in o.classes]
     unknown = _unidentified_card(skipped, call, ctx)
     if not jak:
