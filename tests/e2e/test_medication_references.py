@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from datetime import date
 from typing import Any
 
@@ -155,3 +156,34 @@ def test_a_stored_order_naming_a_server_medication_gets_the_monitoring_card(view
     assert empty_members(got) == []
     assert _summaries(got) == _summaries(coded)
     assert _signature(got) == _signature(coded)
+
+
+# --- patient-view: a Medication on another host ------------------------------------------------------------------
+
+NOT_CHECKED = re.compile(r"\*\*Not checked:\*\*\n\n- The drug of 1 current medication \(MedicationRequest/[^)]+\) "
+                         r"could not be identified: its Medication is neither in the record nor readable from the "
+                         r"FHIR server \(a Medication on another server is never fetched\)\. This list does not take "
+                         r"it into account: if it is a JAK inhibitor, the on-treatment monitoring applies instead; if "
+                         r"it is a co-medication, its contraindications and interactions were not checked\.")
+
+
+@pytest.fixture(scope="module")
+def foreign_patient(fhir_server, medications, assessment_date: date) -> str:
+    """Loaded once: each load POSTs the order again."""
+    _load_patient(fhir_server, assessment_date, "h11-ref-foreign", f"{FOREIGN}/{medications['baricitinib']}")
+    return "h11-ref-foreign"
+
+
+@pytest.mark.parametrize("mode", ["full", "none"])
+def test_a_stored_order_naming_a_medication_on_another_host_is_said_on_the_readiness_card(
+        ehr, foreign_patient: str, mode: str) -> None:
+    """The same Medication id as ours, on a host not allowlisted: never fetched, never read as our
+    baricitinib. The patient is not known to be on a JAK inhibitor, so the "before starting" card is
+    shown, and it says that a current order's drug could not be identified (issue 11: never silent)."""
+    got = ehr.patient_view(foreign_patient, mode)
+    assert empty_members(got) == []
+    summaries = _summaries(got)
+    assert "On baricitinib, lipid panel is due." not in summaries
+    [readiness] = [c for c in got["cards"] if c["summary"].startswith("Before starting a JAK inhibitor")]
+    assert len(NOT_CHECKED.findall(readiness["detail"])) == 1
+    assert sum("could not be identified" in c["detail"] for c in got["cards"]) == 1  # said once, on that card
