@@ -191,7 +191,7 @@ def test_r22_reads_probenecid_taken_on_the_assessment_date(end_days_ago, intent,
     from dataclasses import replace
 
     probenecid = replace(med("probenecid", "oat3-inhibitor-strong", end_days_ago=end_days_ago), intent=intent)
-    found = _run("R22", probenecid)
+    found = rule_findings("R22", probenecid)
     assert [(f.suggestion.dose_mg, f.suggestion.doses_per_day) for f in found] == ([(1, 1)] if fires else [])
 
 
