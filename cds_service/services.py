@@ -139,7 +139,7 @@ def _not_identified(references: list[str]) -> str:
     shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
     what = "1 current medication" if len(references) == 1 else f"{len(references)} current medications"
     return (f"the drug of {what} ({shown}) could not be identified: its Medication is neither in the record "
-            f"nor readable from the FHIR server (a Medication on another server is never fetched)")
+            "nor readable from the FHIR server (a Medication on another server is never fetched)")
 
 
 def _not_identified_line(references: list[str], jak_kind: str) -> str:
@@ -148,10 +148,10 @@ def _not_identified_line(references: list[str], jak_kind: str) -> str:
     said = said[0].upper() + said[1:]
     if jak_kind == "readiness":
         return (f"{said}. This list does not take it into account: if it is a JAK inhibitor, the on-treatment "
-                f"monitoring applies instead; if it is a co-medication, its contraindications and interactions "
-                f"were not checked.")
+                "monitoring applies instead; if it is a co-medication, its contraindications and interactions "
+                "were not checked.")
     return (f"{said}. These checks do not take it into account: if it is another JAK inhibitor, its "
-            f"monitoring is not listed here.")
+            "monitoring is not listed here.")
 
 
 def _essdai_and_jak(facts: Any, jurisdiction: str, meds_missing: bool) -> tuple[Any, str | None, list[Any]]:
