@@ -198,6 +198,12 @@ class MedicationFact:
     strength_mg: float | None = None  # per unit (tablet) of the product ordered, when known
     release: str | None = None  # "extended-release" | "immediate-release" | None (not stated)
 
+    @property
+    def begun(self) -> bool:
+        """Treatment history (R11 LTBI treatment, JAK episodes): a taken status, and an order or a statement
+        of taking it, never a proposal or a plan (an "active" plan of isoniazid is no LTBI treatment)."""
+        return self.status in TAKEN_STATUSES and self.intent not in NOT_ORDER_INTENTS
+
     def current_on(self, day: date) -> bool:
         """Taken on `day`: a current status, an order (not a proposal or plan), not ended (`not_current`)."""
         return not_current(self.status, self.intent, self.end, day) is None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fhir_mappings.facts import TAKEN_STATUSES, MedicationFact, PatientFacts
+from fhir_mappings.facts import MedicationFact, PatientFacts
 
 JAK_CLASS = "jak-inhibitor"
 
@@ -49,7 +49,7 @@ def episodes(facts: PatientFacts) -> tuple[tuple[Episode, ...], list[str]]:
     warnings: list[str] = []
     taken: list[MedicationFact] = []
     for m in facts.medications_of(JAK_CLASS, active_only=False):
-        if m.status not in TAKEN_STATUSES:
+        if not m.begun:  # a proposal or a plan, or never started
             continue
         if m.start is None:
             warnings.append(f"{m.reference}: {m.ingredient} without a start date is left out of the course")

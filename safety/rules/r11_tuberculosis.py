@@ -3,8 +3,8 @@
 What it does:
 - active TB Condition -> critical (all labels: do not give; EU T/U/F contraindicated);
 - positive IGRA (ever: a positive never expires) or a latent-TB Condition with no LTBI treatment on
-  file (begun: fhir_mappings.facts TAKEN_STATUSES; a not-taken statement or a cancelled order is
-  not treatment) -> critical "treat latent TB before starting";
+  file (begun: fhir_mappings.facts MedicationFact.begun; a not-taken statement, a cancelled order or a
+  plan is not treatment) -> critical "treat latent TB before starting";
 - LTBI treatment started less than 4 weeks ago [P] -> warning;
 - no negative IGRA within 12 months [P] -> warning "missing-data" with a suggestion to order an IGRA
   (LOINC 71773-6).
@@ -19,7 +19,6 @@ on-treatment reminder (info) is not produced.
 
 from __future__ import annotations
 
-from fhir_mappings.facts import TAKEN_STATUSES
 from safety import windows
 from safety.labels import DRUGS, EMA, FDA
 from safety.lookups import describe, ever_positive, latest_result
@@ -76,9 +75,8 @@ def check(rule: SafetyRule, ctx: Context) -> list[SafetyFinding]:
             + ([f"latent TB: {conditions_text(latent)}"] if latent else [])
         )
         evidence = ((positive.evidence(),) if positive else ()) + evidence_of(latent)
-        # any treatment begun counts (completed too); a not-taken statement or a cancelled order does not
-        treatment = tuple(m for m in facts.medications_of("ltbi-treatment", active_only=False)
-                          if m.status in TAKEN_STATUSES)
+        # any treatment begun counts (completed too); a not-taken statement, a cancelled order or a plan does not
+        treatment = tuple(m for m in facts.medications_of("ltbi-treatment", active_only=False) if m.begun)
         if not treatment:
             row = row_of(rule, ctx, "latent")
             assert row is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from safety.labels import every_pair
@@ -165,4 +167,15 @@ def test_r11_ltbi_treatment_counts_only_when_begun(status, treated):
     """Latent TB with isoniazid begun (even completed) is treated; a not-taken statement or a cancelled,
     draft or intended order is not treatment: the critical "treat latent TB first" card stays."""
     found = rule_findings("R11", cond("latent-tb"), med("isoniazid", "ltbi-treatment", status=status, start_days_ago=200))
+    assert [f.indicator for f in found] == ([] if treated else [CRIT])
+
+
+@pytest.mark.parametrize(("intent", "treated"), [
+    ("order", True), (None, True), ("proposal", False), ("plan", False), ("option", False),
+])
+def test_r11_an_ltbi_plan_or_proposal_is_not_treatment(intent, treated):
+    """An "active" MedicationRequest whose intent is a proposal, a plan or an option was never an order to take
+    isoniazid: latent TB stays untreated and the critical card stays (fhir_mappings.facts NOT_ORDER_INTENTS)."""
+    plan = dataclasses.replace(med("isoniazid", "ltbi-treatment", start_days_ago=200), intent=intent)
+    found = rule_findings("R11", cond("latent-tb"), plan)
     assert [f.indicator for f in found] == ([] if treated else [CRIT])

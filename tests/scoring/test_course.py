@@ -109,6 +109,17 @@ def test_episodes_merge_renewals_and_split_on_a_stop() -> None:
     assert warnings == []
 
 
+def test_a_planned_or_proposed_jak_inhibitor_starts_no_episode() -> None:
+    """An "active" request with intent plan or proposal was never an order to take the drug: no course baseline."""
+    import dataclasses
+
+    planned = dataclasses.replace(_med("MedicationRequest/p", date(2026, 8, 1), None, "active"), intent="plan")
+    proposed = dataclasses.replace(_med("MedicationRequest/q", date(2026, 9, 1), None, "active"), intent="proposal")
+    ordered = dataclasses.replace(_med("MedicationRequest/o", date(2026, 10, 1), None, "active"), intent="order")
+    got, _warnings = episodes(PatientFacts(patient_id="p", as_of=TODAY, medications=(planned, proposed, ordered)))
+    assert [(e.start, e.references) for e in got] == [(date(2026, 10, 1), ("MedicationRequest/o",))]
+
+
 def test_an_unusable_recorded_total_is_reported_once() -> None:
     facts = PatientFacts(patient_id="p", as_of=TODAY, findings=(
         Finding("essdai-total", 200, date(2026, 10, 1), "Observation/bad"),
