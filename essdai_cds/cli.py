@@ -1,4 +1,4 @@
-"""`essdai-cds` console script: one sub-command per module, imported lazily so each stays small."""
+"""`essdai-cds` console script: one sub-command per module, only the chosen one imported."""
 
 from __future__ import annotations
 
@@ -19,11 +19,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Only the chosen command's module is imported. `serve` depends on it: a master process that has
+    # imported requests/urllib3 (as `call` and `demo` do) hands gevent workers an SSLContext captured
+    # before monkey-patching, and every https call of theirs then fails with RecursionError.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = argparse.ArgumentParser(prog="essdai-cds", description="Sjögren's disease activity CDS Hooks service")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
+        if name != chosen:
+            continue
         try:
             importlib.import_module(module).add_arguments(p)
         except ModuleNotFoundError as exc:  # a command whose optional extra is not installed
