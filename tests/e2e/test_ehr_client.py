@@ -44,6 +44,10 @@ PV_PREFETCH = {
 }
 
 
+STUB_SUGGESTION = "11111111-1111-4111-8111-111111111111"
+STUB_REASON = {"system": "urn:stub:override-reason", "code": "stub-reason", "display": "Stub reason"}
+
+
 class Stub:
     def __init__(self, key: EhrKey) -> None:
         self.jwks = jwt.PyJWKSet.from_dict(key.jwks())
@@ -76,7 +80,9 @@ class Stub:
         def hook(sid: str):
             self.seen.append({"path": request.path, "body": request.get_json(), **verify()})
             return {"cards": [{"uuid": f"00000000-0000-4000-8000-00000000000{len(self.seen) % 10}",
-                               "summary": f"stub {sid}", "indicator": "info", "source": {"label": "stub"}}]}
+                               "summary": f"stub {sid}", "indicator": "info", "source": {"label": "stub"},
+                               "suggestions": [{"uuid": STUB_SUGGESTION, "label": "stub suggestion"}],
+                               "overrideReasons": [STUB_REASON]}]}
 
         @self.app.post("/cds-services/<sid>/feedback")
         def feedback(sid: str):
@@ -279,3 +285,26 @@ def test_cli_call(tmp_path: Path, stub: Stub, fhir_server, cohort, ehr_key: EhrK
     assert rc == 0 and out["cards"][0]["summary"] == "stub stub-select"
     assert last_body(stub)["context"]["selections"] == ["MedicationRequest/o-1"]
     assert json.loads((tmp_path / "jwks.json").read_text())["keys"][0]["kid"] == ehr_key.kid
+
+
+@pytest.mark.parametrize(("outcome", "fields"), [
+    ("accepted", {"acceptedSuggestions": [{"id": STUB_SUGGESTION}]}),
+    ("overridden", {"overrideReason": {"reason": STUB_REASON}}),
+])
+def test_cli_call_feedback_posts_one_item_per_card(tmp_path: Path, stub: Stub, ehr_key: EhrKey, capsys,
+                                                   outcome: str, fields: dict[str, Any]) -> None:
+    """`essdai-cds call ... --feedback OUTCOME`: the hook's response on stdout, then the feedback of a
+    clinician acting on each card (no FHIR call in mode none: the FHIR URL is never contacted)."""
+    ehr_key.write_pem(tmp_path / "ehr.pem")
+    stub.seen.clear()
+    rc = cli_main(["call", "--service-url", stub.base, "--fhir", "http://127.0.0.1:9/fhir", "--patient", "p1",
+                   "--mode", "none", "--key", str(tmp_path / "ehr.pem"), "--issuer", ISSUER, "--feedback", outcome])
+    captured = capsys.readouterr()
+    card = json.loads(captured.out)["cards"][0]
+    assert rc == 0
+    assert [s["path"] for s in stub.seen] == ["/cds-services", "/cds-services/stub-pv",
+                                              "/cds-services/stub-pv/feedback"]
+    item = stub.seen[-1]["body"]["feedback"]
+    assert [{k: v for k, v in i.items() if k != "outcomeTimestamp"} for i in item] == [
+        {"card": card["uuid"], "outcome": outcome, **fields}]
+    assert captured.err == f"feedback stub-pv card {card['uuid']}: {outcome} -> HTTP 200 {{}}\n"
