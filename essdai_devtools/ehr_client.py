@@ -422,7 +422,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--page-size", type=int, default=5, help="_count in paginated mode (default 5)")
     p.add_argument("--feedback", choices=FEEDBACK_OUTCOMES,
                    help="then post CDS Hooks feedback for every card returned (accepted: with all its "
-                        "suggestions; overridden: with its first override reason); one line per card on stderr")
+                        "suggestions, a card without any is skipped; overridden: with its first override reason); "
+                        "one line per card on stderr")
 
 
 FEEDBACK_OUTCOMES = ("accepted", "overridden")
@@ -435,8 +436,12 @@ def post_feedback(client: EhrClient, outcome: str) -> bool:
     for service_id, response in client.last_responses.items():
         for card in response.get("cards", []):
             if outcome == "accepted":
-                resp = client.feedback(service_id, card["uuid"], "accepted", accepted_suggestions=tuple(
-                    s["uuid"] for s in card.get("suggestions", []) if s.get("uuid")))
+                suggestions = tuple(s["uuid"] for s in card.get("suggestions", []) if s.get("uuid"))
+                if not suggestions:  # CDS Hooks 2.0: an accepted outcome names the suggestions accepted
+                    print(f"feedback {service_id} card {card['uuid']}: not sent (no suggestion to accept)",
+                          file=sys.stderr)
+                    continue
+                resp = client.feedback(service_id, card["uuid"], "accepted", accepted_suggestions=suggestions)
             else:
                 reasons = card.get("overrideReasons") or [None]
                 resp = client.feedback(service_id, card["uuid"], "overridden", override_reason=reasons[0])

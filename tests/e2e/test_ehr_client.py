@@ -308,3 +308,23 @@ def test_cli_call_feedback_posts_one_item_per_card(tmp_path: Path, stub: Stub, e
     assert [{k: v for k, v in i.items() if k != "outcomeTimestamp"} for i in item] == [
         {"card": card["uuid"], "outcome": outcome, **fields}]
     assert captured.err == f"feedback stub-pv card {card['uuid']}: {outcome} -> HTTP 200 {{}}\n"
+
+
+def test_accepted_feedback_skips_a_card_without_suggestions(capsys) -> None:
+    """An accepted outcome must name its suggestions (CDS Hooks 2.0; the service answers 400 otherwise)."""
+    from essdai_devtools.ehr_client import post_feedback
+
+    class Client:
+        last_responses = {"svc": {"cards": [{"uuid": "c-1", "suggestions": []},
+                                            {"uuid": "c-2", "suggestions": [{"uuid": "s-1", "label": "x"}]}]}}
+        sent: list[tuple[str, str, str, tuple[str, ...]]] = []
+
+        def feedback(self, service_id, card_uuid, outcome, *, accepted_suggestions=()):
+            self.sent.append((service_id, card_uuid, outcome, accepted_suggestions))
+            return type("R", (), {"status_code": 200, "text": '{"stored":1,"duplicates":0}'})()
+
+    client = Client()
+    assert post_feedback(client, "accepted") is True  # type: ignore[arg-type]
+    assert client.sent == [("svc", "c-2", "accepted", ("s-1",))]
+    assert capsys.readouterr().err == ("feedback svc card c-1: not sent (no suggestion to accept)\n"
+                                       'feedback svc card c-2: accepted -> HTTP 200 {"stored":1,"duplicates":0}\n')
