@@ -184,13 +184,15 @@ def _demo(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
     script = Path(sys.executable).with_name("essdai-cds")
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "essdai_cds.cli"]
 
-    def call_line(patient: str, hook: str) -> str:
+    def call_line(patient: str, hook: str, *extra: str) -> str:
         return shlex.join(cli + ["call", "--service-url", service_base, "--fhir", fhir_base, "--patient", patient,
-                                 "--hook", hook, "--key", str(workdir / "ehr-key.pem")])
+                                 "--hook", hook, "--key", str(workdir / "ehr-key.pem"), *extra])
 
     print("\nask the service like an EHR would:")
     print("  " + call_line(pid, "patient-view"))
     print("  " + call_line(picks.get("JAK order", pid), "order-sign"))
+    print("and send feedback on each card (stored in the feedback database below):")
+    print("  " + call_line(picks.get("JAK order", pid), "order-sign", "--feedback", "overridden"))
 
     body = EhrClient(service_base, fhir_base, DEFAULT_ISSUER, key, today=today)
     request_file = workdir / f"request-{pid}.json"

@@ -420,6 +420,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fhir-token", help="bearer token for the FHIR server (also sent as fhirAuthorization)")
     p.add_argument("--user", default=DEFAULT_USER, help=f"context.userId (default {DEFAULT_USER})")
     p.add_argument("--page-size", type=int, default=5, help="_count in paginated mode (default 5)")
+    p.add_argument("--feedback", choices=FEEDBACK_OUTCOMES,
+                   help="then post CDS Hooks feedback for every card returned (accepted: with all its "
+                        "suggestions, a card without any is skipped; overridden: with its first override reason); "
+                        "one line per card on stderr")
+
+
+FEEDBACK_OUTCOMES = ("accepted", "overridden")
+
+
+def post_feedback(client: EhrClient, outcome: str) -> bool:
+    """Feedback for every card of the last hook call, as a clinician acting on each would send it; True if
+    every post was stored. One line per card on stderr: service, card uuid, HTTP status, the answer."""
+    ok = True
+    for service_id, response in client.last_responses.items():
+        for card in response.get("cards", []):
+            if outcome == "accepted":
+                suggestions = tuple(s["uuid"] for s in card.get("suggestions", []) if s.get("uuid"))
+                if not suggestions:  # CDS Hooks 2.0: an accepted outcome names the suggestions accepted
+                    print(f"feedback {service_id} card {card['uuid']}: not sent (no suggestion to accept)",
+                          file=sys.stderr)
+                    continue
+                resp = client.feedback(service_id, card["uuid"], "accepted", accepted_suggestions=suggestions)
+            else:
+                reasons = card.get("overrideReasons") or [None]
+                resp = client.feedback(service_id, card["uuid"], "overridden", override_reason=reasons[0])
+            ok = ok and resp.status_code == 200
+            print(f"feedback {service_id} card {card['uuid']}: {outcome} -> HTTP {resp.status_code} "
+                  f"{resp.text.strip()[:200]}", file=sys.stderr)
+    return ok
 
 
 def run(args: argparse.Namespace) -> int:
@@ -446,4 +475,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"essdai-cds call: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    sys.stdout.flush()
+    if args.feedback:
+        try:
+            return 0 if post_feedback(client, args.feedback) else 1
+        except requests.RequestException as exc:
+            print(f"essdai-cds call: feedback: {exc}", file=sys.stderr)
+            return 1
     return 0

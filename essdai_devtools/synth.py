@@ -129,6 +129,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--today", type=_date, default=None, help="generation/assessment date YYYY-MM-DD (default today)")
     p.add_argument("--large-size", type=int, default=10_000,
                    help="Observations in each large record (default 10000)")
+    p.add_argument("--ndjson", type=Path, metavar="DIR",
+                   help="also write the cohort as a Bulk Data export delivers it (DIR/<Type>.ndjson), "
+                        "for `essdai-cds screen --input DIR`")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,4 +143,9 @@ def run(args: argparse.Namespace) -> int:
     n_obs = sum(p["observations"] for p in cohort.expected["patients"].values())
     print(f"wrote {len(cohort.bundles)} patients ({n_obs} Observations) and expected.json to {args.out} "
           f"(seed {cohort.seed}, today {cohort.today.isoformat()})")
+    if args.ndjson:
+        from essdai_devtools.synth_ndjson import write_ndjson
+
+        counts = write_ndjson(cohort.bundles, args.ndjson)
+        print(f"wrote {', '.join(f'{t}.ndjson ({n})' for t, n in sorted(counts.items()))} to {args.ndjson}")
     return 0

@@ -224,6 +224,13 @@ def run_screen(options: ScreenOptions) -> ScreenSummary:
         raise ScreenError("--since needs --fhir (a folder is always screened whole)")
     if options.results_store is not None and options.engine != "spark":
         raise ScreenError("--results-store is the Spark engine's Parquet store: it needs --engine spark")
+    if options.input_dir is not None:
+        # a wrong folder (or one of Bundles) must not pass for a population of nobody
+        if not Path(options.input_dir).is_dir():
+            raise ScreenError(f"--input {options.input_dir}: not a folder")
+        if not ndjson_files(options.input_dir):
+            raise ScreenError(f"--input {options.input_dir}: no *.ndjson files (a Bulk Data export: one or more "
+                              "files per resource type, e.g. Patient.ndjson, Observation.ndjson)")
     options.out.mkdir(parents=True, exist_ok=True)
     windows, codesystem, jurisdiction = _windows_codesystem(options.config)
     summary = ScreenSummary()

@@ -20,7 +20,9 @@ from configuration import ENV_PREFIX, ConfigError, load_config
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="db_command", required=True)
-    up = sub.add_parser("upgrade", help="create missing tables (safe to run while instances start)")
+    up = sub.add_parser("upgrade", help="create missing tables (safe to run while instances start)",
+                        description="create the service's missing tables and print {\"database\", \"created\", "
+                                    "\"present\"} as JSON (safe to run while instances start)")
     up.add_argument("--database-url", metavar="URL", help=f"SQLAlchemy URL (default: {ENV_PREFIX}DATABASE_URL)")
 
 

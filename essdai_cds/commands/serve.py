@@ -120,9 +120,10 @@ def run(args: argparse.Namespace) -> int:
     os.environ.clear()
     os.environ.update(env)
 
-    # Build the app once here, in the master, before the workers start: the database tables, the
-    # SQLite WAL switch and the worksheet secret are created now, so workers booting together on a
-    # fresh file never race to create them (a lost race failed a worker's boot and took gunicorn down).
+    # Build the app once before the workers start (in a child of the master, see _prepare_database): the
+    # database tables, the SQLite WAL switch and the worksheet secret are created now, so workers booting
+    # together on a fresh file never race to create them (a lost race failed a worker's boot and took
+    # gunicorn down).
     from storage import SchemaMissing
 
     try:
@@ -130,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
     except SchemaMissing as exc:
         print(f"essdai-cds serve: {exc}", file=sys.stderr)
         return 2
+    except BuildFailed as exc:
+        print(f"essdai-cds serve: {exc}", file=sys.stderr)
+        return 1
 
     from gunicorn.app.base import BaseApplication
 
@@ -155,7 +159,51 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class BuildFailed(RuntimeError):
+    """The one-off app build before the workers start failed (its traceback is already on stderr)."""
+
+
 def _prepare_database() -> None:
+    """Build the app once in a forked child, so that the master never imports requests/urllib3.
+
+    gevent workers monkey-patch `ssl` after the fork; urllib3 imported before that keeps the unpatched
+    `SSLContext` (and requests a context made from it), and every https FHIR or JWKS call of a worker then
+    fails with RecursionError (the call answered 500). The child raises what create_app raises (its
+    SchemaMissing message is passed back); the master stays free of the app's imports.
+    """
+    from storage import SchemaMissing
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: build, report, leave without running the master's exit handlers
+        os.close(read_fd)
+        status = 0
+        try:
+            _build_app_once()
+        except SchemaMissing as exc:
+            os.write(write_fd, str(exc).encode())
+            status = 2
+        except BaseException:  # noqa: BLE001 - shown as the master would have shown it
+            import traceback
+
+            traceback.print_exc()
+            status = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        message = pipe.read().decode()
+    _pid, wait_status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(wait_status)
+    if code == 2:
+        raise SchemaMissing(message)
+    if code != 0:
+        raise BuildFailed(f"building the app failed (exit {code}); see the traceback above")
+
+
+def _build_app_once() -> None:
     from essdai_cds.app import create_app
     from fhir_access.client import FHIR_KEY
     from storage import EXTENSION_KEY as STORAGE_KEY

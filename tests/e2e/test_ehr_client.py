@@ -44,6 +44,10 @@ PV_PREFETCH = {
 }
 
 
+STUB_SUGGESTION = "11111111-1111-4111-8111-111111111111"
+STUB_REASON = {"system": "urn:stub:override-reason", "code": "stub-reason", "display": "Stub reason"}
+
+
 class Stub:
     def __init__(self, key: EhrKey) -> None:
         self.jwks = jwt.PyJWKSet.from_dict(key.jwks())
@@ -76,7 +80,9 @@ class Stub:
         def hook(sid: str):
             self.seen.append({"path": request.path, "body": request.get_json(), **verify()})
             return {"cards": [{"uuid": f"00000000-0000-4000-8000-00000000000{len(self.seen) % 10}",
-                               "summary": f"stub {sid}", "indicator": "info", "source": {"label": "stub"}}]}
+                               "summary": f"stub {sid}", "indicator": "info", "source": {"label": "stub"},
+                               "suggestions": [{"uuid": STUB_SUGGESTION, "label": "stub suggestion"}],
+                               "overrideReasons": [STUB_REASON]}]}
 
         @self.app.post("/cds-services/<sid>/feedback")
         def feedback(sid: str):
@@ -279,3 +285,46 @@ def test_cli_call(tmp_path: Path, stub: Stub, fhir_server, cohort, ehr_key: EhrK
     assert rc == 0 and out["cards"][0]["summary"] == "stub stub-select"
     assert last_body(stub)["context"]["selections"] == ["MedicationRequest/o-1"]
     assert json.loads((tmp_path / "jwks.json").read_text())["keys"][0]["kid"] == ehr_key.kid
+
+
+@pytest.mark.parametrize(("outcome", "fields"), [
+    ("accepted", {"acceptedSuggestions": [{"id": STUB_SUGGESTION}]}),
+    ("overridden", {"overrideReason": {"reason": STUB_REASON}}),
+])
+def test_cli_call_feedback_posts_one_item_per_card(tmp_path: Path, stub: Stub, ehr_key: EhrKey, capsys,
+                                                   outcome: str, fields: dict[str, Any]) -> None:
+    """`essdai-cds call ... --feedback OUTCOME`: the hook's response on stdout, then the feedback of a
+    clinician acting on each card (no FHIR call in mode none: the FHIR URL is never contacted)."""
+    ehr_key.write_pem(tmp_path / "ehr.pem")
+    stub.seen.clear()
+    rc = cli_main(["call", "--service-url", stub.base, "--fhir", "http://127.0.0.1:9/fhir", "--patient", "p1",
+                   "--mode", "none", "--key", str(tmp_path / "ehr.pem"), "--issuer", ISSUER, "--feedback", outcome])
+    captured = capsys.readouterr()
+    card = json.loads(captured.out)["cards"][0]
+    assert rc == 0
+    assert [s["path"] for s in stub.seen] == ["/cds-services", "/cds-services/stub-pv",
+                                              "/cds-services/stub-pv/feedback"]
+    item = stub.seen[-1]["body"]["feedback"]
+    assert [{k: v for k, v in i.items() if k != "outcomeTimestamp"} for i in item] == [
+        {"card": card["uuid"], "outcome": outcome, **fields}]
+    assert captured.err == f"feedback stub-pv card {card['uuid']}: {outcome} -> HTTP 200 {{}}\n"
+
+
+def test_accepted_feedback_skips_a_card_without_suggestions(capsys) -> None:
+    """An accepted outcome must name its suggestions (CDS Hooks 2.0; the service answers 400 otherwise)."""
+    from essdai_devtools.ehr_client import post_feedback
+
+    class Client:
+        last_responses = {"svc": {"cards": [{"uuid": "c-1", "suggestions": []},
+                                            {"uuid": "c-2", "suggestions": [{"uuid": "s-1", "label": "x"}]}]}}
+        sent: list[tuple[str, str, str, tuple[str, ...]]] = []
+
+        def feedback(self, service_id, card_uuid, outcome, *, accepted_suggestions=()):
+            self.sent.append((service_id, card_uuid, outcome, accepted_suggestions))
+            return type("R", (), {"status_code": 200, "text": '{"stored":1,"duplicates":0}'})()
+
+    client = Client()
+    assert post_feedback(client, "accepted") is True  # type: ignore[arg-type]
+    assert client.sent == [("svc", "c-2", "accepted", ("s-1",))]
+    assert capsys.readouterr().err == ("feedback svc card c-1: not sent (no suggestion to accept)\n"
+                                       'feedback svc card c-2: accepted -> HTTP 200 {"stored":1,"duplicates":0}\n')

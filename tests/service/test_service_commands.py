@@ -125,6 +125,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> requests.Response:
+    """The first /healthz answer. The socket listens before a worker has booted (each worker imports the
+    app itself: see serve._prepare_database), so a read can time out as well as a connect be refused."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return requests.get(f"{base}/healthz", timeout=1)
+        except (requests.ConnectionError, requests.Timeout):
+            assert proc.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "service did not start"
+            time.sleep(0.2)
+
+
 @pytest.mark.integration
 def test_serve_runs_gunicorn_on_loopback_and_stops(tmp_path):
     port = _free_port()
@@ -136,15 +149,7 @@ def test_serve_runs_gunicorn_on_loopback_and_stops(tmp_path):
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                health = requests.get(f"{base}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
-                assert time.monotonic() < deadline, "service did not start"
-                time.sleep(0.2)
+        health = _wait_healthy(base, proc, tmp_path / "serve.log")
         assert (health.status_code, health.json()) == (200, {"status": "ok"})
         discovery = requests.get(f"{base}/cds-services", timeout=2)
         assert [s["id"] for s in discovery.json()["services"]] == [
@@ -177,3 +182,115 @@ def test_score_reports_the_esspri_change_on_a_followed_patient(tmp_path, capsys)
                                    "percent": -21.0, "mcii": True}
     assert out["esspri"] == {"score": 5.0, "pass": False}
     assert out["change"] == {"previous": 11, "delta": -5, "mcii": True}
+
+
+def _self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 (the service does not trust it: the handshake is what counts)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class _TlsListener:
+    """Accepts TLS connections on 127.0.0.1 and counts them; a handshake that succeeds gets a 404."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        import ssl
+        import threading
+
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.settimeout(2)
+            try:
+                with self.context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)
+                    tls.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:  # the client refuses the self-signed certificate
+                conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+@pytest.mark.integration
+def test_gevent_workers_reach_an_https_fhir_server(tmp_path):
+    """The default worker class (gevent) makes https FHIR calls: a master that had imported requests/urllib3
+    before the fork left the workers an unpatched SSLContext, and every https call was a RecursionError (500).
+    Here the FHIR server's certificate is not trusted, so the Patient cannot be read: 412, as the README says."""
+    cert, key = _self_signed_cert(tmp_path)
+    listener = _TlsListener(cert, key)
+    fhir = f"https://127.0.0.1:{listener.port}/fhir"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESSDAI_CDS_")}
+    env["ESSDAI_CDS_DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "essdai_cds.cli", "serve", "--no-auth", "--port", str(port),
+                             "--workers", "1", "--allow-fhir", fhir], stdout=log, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc, tmp_path / "serve.log")
+        call = requests.post(f"{base}/cds-services/essdai-activity", timeout=10, json={
+            "hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir,
+            "context": {"userId": "Practitioner/1", "patientId": "p1"}})
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+        log.close()
+        listener.close()
+    text = (tmp_path / "serve.log").read_text()
+    assert (call.status_code, call.json()) == (412, {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "not-found",
+         "diagnostics": "required prefetch 'patient' (the patient) could not be obtained"}]}), text[-2000:]
+    assert listener.connections >= 1  # the worker did try the TLS handshake
+    assert "RecursionError" not in text
+    assert "MonkeyPatchWarning" not in text  # nothing ssl-related was imported before the workers patched
+
+
+def test_the_cli_imports_only_the_chosen_command():
+    """`essdai-cds serve` must not import requests/urllib3 in the gunicorn master (see the test above)."""
+    code = ("import sys\nfrom essdai_cds.cli import main\ntry:\n    main(['serve', '--help'])\nexcept SystemExit:\n"
+            "    pass\nprint(sorted(m for m in ('requests', 'urllib3', 'essdai_devtools.ehr_client', "
+            "'essdai_cds.commands.score') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
