@@ -121,7 +121,8 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
     if card:
         out.append(card)
     elif unknown:  # no JAK card to carry the line (not eligible, nothing due): the unknown drug may be a JAKi
-        what = "readiness checklist" if jak_kind == "readiness" else "monitoring check"
+        # no JAK card is shown (jak_kind None): a neutral title, not "monitoring" (the patient may not be on one)
+        what = "readiness checklist" if jak_kind == "readiness" else "checks"
         out.append(cards.unavailable_card(f"JAK-inhibitor {what} (drug not identified)", ctx=ctx,
                                           reason=f"{_not_identified(unknown)}, so it was not checked"))
     return out
@@ -138,8 +139,8 @@ def _unidentified_stored(facts: Any) -> list[str]:
 def _not_identified(references: list[str]) -> str:
     shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
     what = "1 current medication" if len(references) == 1 else f"{len(references)} current medications"
-    return (f"the drug of {what} ({shown}) could not be identified: its Medication is neither in the record "
-            "nor readable from the FHIR server (a Medication on another server is never fetched)")
+    return (f"the drug of {what} ({shown}) could not be identified: its medication was not found in the record, "
+            "not read from the FHIR server (another server is never asked), or not in a readable form")
 
 
 def _not_identified_line(references: list[str], jak_kind: str) -> str:
@@ -218,9 +219,16 @@ def _server_medication_refs(bundle: Mapping[str, Any], hook: str, context: Mappi
 def jak_orders_present(hook: str, context: Mapping[str, Any]) -> bool:
     """Cheap relevance test: a (selected) draft order is a JAK inhibitor, or may be one once its
     Medication is read from the server."""
+    import fhir_mappings
+
     bundle = context["draftOrders"]
-    orders, _skipped = _draft_orders(bundle)
+    orders, skipped = _draft_orders(bundle)
     if any(JAK_CLASS in o.classes for o in _selected(orders, hook, context)):
+        return True
+    # a draft whose drug cannot be identified (an unknown contained or display-only Medication, a medication
+    # of the wrong shape) may be a JAK inhibitor: it gets the "drug not identified" card, never silence
+    chosen = set(context["selections"]) if hook == "order-select" else None
+    if any(fhir_mappings.unidentified(p) and (chosen is None or p.reference in chosen) for p in skipped):
         return True
     return _server_medication_refs(bundle, hook, context)
 
@@ -298,6 +306,6 @@ def _unidentified_card(skipped: Iterable[Any], call: HookCall, ctx: Any) -> list
     orders = "1 draft order" if count == 1 else f"{count} draft orders"
     return [cards.unavailable_card(
         "JAK-inhibitor safety check (drug not identified)", ctx=ctx,
-        reason=f"the drug of {orders} could not be identified: its Medication is neither in the order nor "
-               f"readable from the FHIR server (a Medication on another server is never fetched), so it was "
-               f"not checked")]
+        reason=f"the drug of {orders} could not be identified: its medication was not found in the order, not "
+               "read from the FHIR server (another server is never asked), or not in a readable form, so it was "
+               "not checked")]

@@ -166,7 +166,7 @@ TAKEN_STATUSES = frozenset({"active", "on-hold", "completed", "stopped"})
 def not_current(status: str, intent: str | None, end: date | None, day: date) -> str | None:
     """Why a medication with this status, intent and end date is not taken on `day`, or None when it is:
     the one test of "current" (PatientFacts.medications_of, and unidentified stored orders). A past end
-    (effectivePeriod.end, dosage boundsPeriod.end, dispenseRequest.validityPeriod.end) means the course is
+    (effectivePeriod.end, dosage boundsPeriod.end; never the dispensing validity) means the course is
     over even when the status was left "active"; the end day itself still counts."""
     if status not in CURRENT_STATUSES:
         return f"status {status!r}"

@@ -19,8 +19,10 @@ Strength and release form come from the product row (medication_products) or the
 (g and µg converted), or in tablets/capsules times the product strength; doses per day from
 timing.repeat (frequency / period in periodUnit, or the number of `when` times) or timing.code
 (v3 GTSAbbreviation: QD, BID, TID, ...). Dosage free text is kept for display only, never parsed.
-End: MedicationStatement.effectivePeriod.end; MedicationRequest dosage timing.repeat.boundsPeriod.end,
-else dispenseRequest.validityPeriod.end (past it the prescription can no longer be dispensed).
+End: MedicationStatement.effectivePeriod.end; MedicationRequest dosage timing.repeat.boundsPeriod.end.
+Not dispenseRequest.validityPeriod.end: how long the prescription may be dispensed, not how long the drug is
+taken (a 90-day supply dispensed on the last valid day is taken for 90 more days); read as the course's end it
+would silence an interaction check for a drug the patient still takes.
 """
 
 from __future__ import annotations
@@ -52,14 +54,20 @@ TIMING_CODES: dict[str, float] = {"QD": 1, "AM": 1, "PM": 1, "BED": 1, "BID": 2,
 _SKIPPED_STATUSES = frozenset({"entered-in-error"})
 
 
-_UNIDENTIFIED = "medicationReference"  # the start of every reason whose drug could not be identified
+_UNIDENTIFIED = "medicationReference"  # the start of every reason whose Medication could not be found
+_UNREADABLE = "medication not readable"  # a medication[x] of the wrong shape
+# every reason whose drug could not be identified: an unknown Medication, a medication[x] of the wrong shape,
+# an order that failed to read at all (draft_orders, read_medication)
+_UNIDENTIFIED_REASONS = (_UNIDENTIFIED, _UNREADABLE, "unreadable MedicationRequest", "unreadable MedicationStatement",
+                         "could not read draft order")
 
 
 def unidentified(problem: Skipped) -> bool:
     """The order names its drug by a Medication that could not be found (not contained, not in the
-    input, not read from the server, or on another server): what it orders is unknown, which a check
-    must say. A stored order not current on the assessment date is not counted (see `read_medication`)."""
-    return problem.reason.startswith(_UNIDENTIFIED)
+    input, not read from the server, or on another server), or its medication could not be read at all:
+    what it orders is unknown, which a check must say. A stored order not current on the assessment date
+    is not counted (see `read_medication`)."""
+    return problem.reason.startswith(_UNIDENTIFIED_REASONS)
 
 
 # "Medication/<id>" with an optional version, as the tail of an absolute reference or on its own
@@ -103,14 +111,20 @@ def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], 
           as_of: date | None = None) -> tuple[list[MedicationFact], list[Skipped]]:
     skipped: list[Skipped] = []
     concepts, problem = _medication_concepts(res, medications, fhir_base)
+    negated: list[str] = []
+    rows: list[_Hit] | None = None
+    if problem is not None and concepts:  # a reference not followed, with a display: the drug tried by name
+        rows = _named(concepts, negated)
+        if rows or negated:
+            problem = None
     if problem is not None and as_of is not None and not draft and problem.startswith(_UNIDENTIFIED):
         why = _not_current(res, as_of)
         if why is not None:  # e.g. an order stopped last year: its unknown drug leaves no check undecided
             problem = f"drug not identified ({problem}), not current ({why})"
     if problem is not None:
         return [], [Skipped(ref, problem)]
-    negated: list[str] = []
-    rows = _coded(concepts) or _named(concepts, negated)
+    if rows is None:
+        rows = _coded(concepts) or _named(concepts, negated)
     if not rows:
         # a drug named only after a negation ("no prednisone") is not taken; said, not silently dropped
         return [], [Skipped(ref, reason) for reason in negated]
@@ -234,13 +248,22 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
     """The CodeableConcepts that name the drug, or a reason it cannot be read."""
     concept = res.get("medicationCodeableConcept")
     if concept is not None:
+        if not isinstance(concept, dict):
+            return [], f"{_UNREADABLE} (medicationCodeableConcept is not an object)"
         return [concept], None
     reference = res.get("medicationReference")
+    display = reference.get("display") if isinstance(reference, dict) else None
+    # a reference that cannot be followed still names the drug in its display: tried by name (_read)
+    by_name = [{"text": display}] if isinstance(display, str) and display.strip() else []
     if not isinstance(reference, dict) or not reference.get("reference"):
-        if isinstance(reference, dict) and reference.get("display"):
-            return [], f"medicationReference without a reference ({reference['display']!r})"
+        if by_name:
+            return by_name, f"medicationReference without a reference ({display!r})"
+        if reference is not None and not isinstance(reference, dict):
+            return [], f"{_UNREADABLE} (medicationReference is not an object)"
         return [], "no medication"
     raw = reference["reference"]
+    if not isinstance(raw, str):
+        return by_name, f"medicationReference {raw!r} is not a reference string"
     med: Mapping[str, Any] | None = None
     if raw.startswith("#"):
         med = next((c for c in res.get("contained") or () if isinstance(c, dict)
@@ -249,7 +272,7 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
         local = local_medication(raw, fhir_base)
         med = medications.get(raw) or (medications.get(local) if local else None)
     if med is None:
-        return [], f"medicationReference {raw!r} could not be resolved"
+        return by_name, f"medicationReference {raw!r} could not be resolved"
     # position 0 is the product code (possibly None), the rest are its ingredients
     concepts = [med.get("code")]
     concepts += [i.get("itemCodeableConcept") for i in med.get("ingredient") or () if isinstance(i, dict)]
@@ -317,11 +340,7 @@ def _period(res: Mapping[str, Any], rtype: str, dosage: Mapping[str, Any]) -> tu
             return parse_date(period.get("start")), parse_date(period.get("end"))
         return parse_date(bounds.get("start")), parse_date(bounds.get("end"))
     start = parse_date(res.get("authoredOn")) or parse_date(bounds.get("start"))
-    dispense = res.get("dispenseRequest")
-    validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
-    # the dosing's own end wins; else the end of the prescription's validity (no supply after it)
-    end = parse_date(bounds.get("end")) or (parse_date(validity.get("end")) if isinstance(validity, dict) else None)
-    return start, end
+    return start, parse_date(bounds.get("end"))  # the dosing's end; never the dispensing validity (module doc)
 
 
 def draft_orders(bundle: Mapping[str, Any] | None, *, fhir_base: str | None = None

@@ -18,7 +18,7 @@ from fhir_mappings.facts import Evidence, MedicationFact, PatientFacts
 
 log = logging.getLogger("essdai_cds.safety")
 
-SUMMARY_MAX = 139  # CDS Hooks: summary "<140 characters"
+SUMMARY_MAX = 138  # CDS Hooks: summary "<140 characters", less the full stop the card adds (cards.text.sentence)
 
 
 class Mark(StrEnum):

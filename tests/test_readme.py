@@ -79,12 +79,32 @@ def _command_rows() -> dict[str, str]:
     return {m[0]: m[1] for m in re.findall(r"^\| `essdai-cds (\w+)(.*?)` \|", section, re.M)}
 
 
-@pytest.mark.parametrize("command", sorted(_command_options()))
-def test_every_cli_option_is_in_the_readme_and_every_documented_one_exists(command):
+def _section(heading: str) -> str:
+    """The README text under `heading` (a "## " or "### " line) up to the next heading of any level."""
     import re
 
+    text = README.split(f"\n{heading}\n", 1)[1]
+    return re.split(r"\n#{2,3} ", text, maxsplit=1)[0]
+
+
+# where a command is documented beyond its row of "Other commands" (`score` has no row: its own section)
+COMMAND_SECTIONS = {"score": ("### Offline scoring",), "screen": ("## Population screening", "### Screening on Spark")}
+
+
+def _command_text(command: str) -> str:
+    return _command_rows().get(command, "") + "".join(_section(h) for h in COMMAND_SECTIONS.get(command, ()))
+
+
+@pytest.mark.parametrize("command", sorted(_command_options()))
+def test_every_cli_option_is_in_the_readme_and_every_documented_one_exists(command):
+    """Each option is documented where its command is (its row of "Other commands", or its own section),
+    not merely somewhere in the README; and every option a row shows exists."""
+    import re
+
+    text = _command_text(command)
+    assert text.strip(), f"essdai-cds {command} is documented nowhere"
     options = _command_options()[command]
-    undocumented = sorted(o for o in options if not re.search(re.escape(o) + r"(?![a-z-])", README))
+    undocumented = sorted(o for o in options if not re.search(re.escape(o) + r"(?![a-z-])", text))
     assert undocumented == []
     row = _command_rows().get(command, "")
     assert sorted(set(re.findall(r"--[a-z][a-z-]*", row)) - options) == []

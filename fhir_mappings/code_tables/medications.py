@@ -309,6 +309,12 @@ NEGATION_AFTER_FILLER: tuple[str, ...] = (
     "was", "were", "is", "has", "have", "had", "been", "now", "therapy", "treatment", "mg", "g", "mcg", "ug",
     "tablet", "tablets", "daily",
 )
+# a negator right before a cue undoes it: "do not stop prednisone", "never stop taking methotrexate" (a
+# double negative: the patient takes it), "not allergic to probenecid"
+NEGATION_UNDONE_BY: tuple[str, ...] = (
+    "not", "never", "don't", "do not", "doesn't", "does not", "didn't", "did not", "can't", "cannot", "must not",
+    "should not", "won't", "will not",
+)
 # clause ends: a cue never reaches across them (a decimal point "2.5" is not one; a colon is not one
 # either: "Allergy: probenecid", "Avoid: ketoconazole")
 _CLAUSE_RE = re.compile(r"[;!?\n\r]|\.(?!\d)|\b(?:but|however|although|though)\b", re.I)
@@ -321,6 +327,7 @@ def _words(items: tuple[str, ...]) -> str:
 _BEFORE_RE = re.compile(rf"(?:^|\s)({_words(NEGATION_BEFORE)})(?:\s+(?:{_words(NEGATION_BEFORE_FILLER)}))*\s*$")
 _AFTER_RE = re.compile(rf"^(?:\s+(?:{_words(NEGATION_AFTER_FILLER)}|\d+(?:[.,]\d+)?))*\s+({_words(NEGATION_AFTER)})"
                        r"(?![a-z0-9])")
+_UNDONE_RE = re.compile(rf"(?:^|\s)(?:{_words(NEGATION_UNDONE_BY)})\s*$")
 _CHAIN_RE = re.compile(r"^\s+(?:or|nor)\s+$")  # "no methotrexate or prednisone": the cue covers both
 
 
@@ -343,6 +350,8 @@ def named(text: str | None) -> list[NameFound]:
         for m in _NAME_RE.finditer(clause):
             ingredient = NAME_INDEX[re.sub(r"[\s\-]+", " ", m.group(1))]
             before = _BEFORE_RE.search(clause[:m.start()])
+            if before and _UNDONE_RE.search(clause[:before.start(1)]):
+                before = None  # "do not stop prednisone": a double negative, read as taken
             after = _AFTER_RE.match(clause[m.end():])
             cue = before.group(1) if before else after.group(1) if after else None
             if cue is None and previous is not None and previous[1]:

@@ -161,8 +161,9 @@ def test_a_stored_order_naming_a_server_medication_gets_the_monitoring_card(view
 # --- patient-view: a Medication on another host ------------------------------------------------------------------
 
 NOT_CHECKED = re.compile(r"\*\*Not checked:\*\*\n\n- The drug of 1 current medication \(MedicationRequest/[^)]+\) "
-                         r"could not be identified: its Medication is neither in the record nor readable from the "
-                         r"FHIR server \(a Medication on another server is never fetched\)\. This list does not take "
+                         r"could not be identified: its medication was not found in the record, not read from the "
+                         r"FHIR server \(another server is never asked\), or not in a readable form\. This list does "
+                         r"not take "
                          r"it into account: if it is a JAK inhibitor, the on-treatment monitoring applies instead; if "
                          r"it is a co-medication, its contraindications and interactions were not checked\.")
 

@@ -3,8 +3,8 @@
 - an absolute `medicationReference` resolves only under the FHIR base the resources came from: the same
   "Medication/7" on another host is another drug, so it is unidentified (said on a card), never ours;
 - "current" (facts.not_current) is as of the assessment date: a past end date (effectivePeriod.end, dosage
-  boundsPeriod.end, dispenseRequest.validityPeriod.end) or a request that is not an order (intent proposal /
-  plan / option) is no current co-medication, whatever its status.
+  boundsPeriod.end; never dispenseRequest.validityPeriod.end, the dispensing window) or a request that is not an
+  order (intent proposal / plan / option) is no current co-medication, whatever its status.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _probenecid_request(mid: str, **fields) -> dict:
                  date(2026, 11, 24), False, id="request-bounds-ended-yesterday"),
     pytest.param(_probenecid_request("m", dispenseRequest={"validityPeriod": {"start": "2025-10-01",
                                                                               "end": "2026-10-01"}}),
-                 date(2026, 10, 1), False, id="request-prescription-expired"),
+                 None, True, id="request-validity-ended-the-supply-may-still-be-taken"),
     pytest.param(_probenecid_request("m", timing={"repeat": {"boundsPeriod": {"end": "2026-12-31"}}},
                                      dispenseRequest={"validityPeriod": {"end": "2026-10-01"}}),
                  date(2026, 12, 31), True, id="request-dosing-end-wins-over-validity"),
@@ -153,9 +153,9 @@ def test_not_current_says_why(status: str, intent: str | None, end: date | None,
                                         "resolved), not current (status 'stopped')", id="stopped"),
     pytest.param({"intent": "plan"}, "drug not identified (medicationReference 'Medication/gone' could not be "
                                      "resolved), not current (intent 'plan', not an order)", id="plan"),
-    pytest.param({"dispenseRequest": {"validityPeriod": {"end": "2026-01-31"}}},
+    pytest.param({"timing": {"repeat": {"boundsPeriod": {"end": "2026-01-31"}}}},
                  "drug not identified (medicationReference 'Medication/gone' could not be resolved), not current "
-                 "(ended 2026-01-31)", id="expired"),
+                 "(ended 2026-01-31)", id="ended"),
 ])
 def test_an_unidentified_stored_order_is_a_gap_only_when_current(fields: dict, reason: str) -> None:
     order = _by_reference("m", "Medication/gone", **fields)
@@ -168,3 +168,25 @@ def test_a_draft_order_is_checked_whatever_its_status() -> None:
     """The order being signed is not "current" yet: an unknown drug in it is always said."""
     assert read_medication(_by_reference("d", "Medication/gone", status="draft"), draft=True, as_of=AS_OF) == (
         [], [Skipped("MedicationRequest/d", "medicationReference 'Medication/gone' could not be resolved")])
+
+
+# --- a reference that cannot be followed: its display, tried by name; a medication of the wrong shape ---------------
+@pytest.mark.parametrize(("medication", "found", "reason"), [
+    pytest.param({"medicationReference": {"display": "Olumiant 2 mg tablet"}}, [("baricitinib", "name", 2.0)], None,
+                 id="display-only"),
+    pytest.param({"medicationReference": {"reference": "Medication/gone", "display": "Xeljanz XR 11 mg"}},
+                 [("tofacitinib", "name", 11.0)], None, id="unresolved-with-display"),
+    pytest.param({"medicationReference": {"reference": "#m1"}}, [], "medicationReference '#m1' could not be resolved",
+                 id="contained-missing"),
+    pytest.param({"medicationReference": {"display": "study drug"}}, [],
+                 "medicationReference without a reference ('study drug')", id="display-naming-no-known-drug"),
+    pytest.param({"medicationReference": {"reference": 7}}, [], "medicationReference 7 is not a reference string",
+                 id="reference-not-a-string"),
+    pytest.param({"medicationCodeableConcept": "baricitinib"}, [],
+                 "medication not readable (medicationCodeableConcept is not an object)", id="concept-not-an-object"),
+])
+def test_an_unfollowed_reference_is_tried_by_name_and_an_unknown_one_is_unidentified(medication, found, reason):
+    order = {**med_request("d", code=None, status="draft"), **medication}
+    facts, skipped = read_medication(order, draft=True)
+    assert [(f.ingredient, f.recognised_by, f.strength_mg) for f in facts] == found
+    assert [(s.reason, unidentified(s)) for s in skipped] == ([(reason, True)] if reason else [])

@@ -51,6 +51,8 @@ def test_a_drug_named_after_a_negation_is_not_read_as_taken(text, name, cue):
     "no changes to prednisone dose",  # "changes" is not a filler word: the cue does not reach the name
     "methotrexate 15 mg weekly, do not crush",  # a cue after the name that is not a stop word
     "prednisone taper on hold",  # on hold is current (PatientFacts.medications_of), not a negation
+    "Do not stop prednisone abruptly",  # a double negative: the patient takes it (NEGATION_UNDONE_BY)
+    "Never stop taking methotrexate without advice",
 ])
 def test_a_plain_mention_is_still_read(text):
     facts, skipped = read_medication(_statement(text))

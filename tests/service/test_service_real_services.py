@@ -245,9 +245,9 @@ def test_a_page_cap_that_leaves_medications_unread_is_said_on_the_card(make_app)
     assert len(got) > 1  # the findings on what was read are still shown
 
 
-UNIDENTIFIED_REASON = ("the drug of 1 draft order could not be identified: its Medication is neither in the order "
-                       "nor readable from the FHIR server (a Medication on another server is never fetched), so it "
-                       "was not checked")
+UNIDENTIFIED_REASON = ("the drug of 1 draft order could not be identified: its medication was not found in the "
+                       "order, not read from the FHIR server (another server is never asked), or not in a readable "
+                       "form, so it was not checked")
 
 
 @pytest.mark.parametrize(("reference", "status"), [
@@ -293,3 +293,53 @@ def test_an_unidentified_draft_beside_a_jak_order_is_said_after_its_cards(real_c
                                        reason=UNIDENTIFIED_REASON)]
     assert resp.status_code == 200
     assert resp.get_json() == {"cards": expected} and len(expected) > 1
+
+
+@pytest.mark.parametrize("medication", [
+    pytest.param({"medicationReference": {"reference": "#m1"}}, id="contained-reference-without-the-medication"),
+    pytest.param({"medicationReference": {"reference": 123}}, id="reference-not-a-string"),
+    pytest.param({"medicationReference": "Medication/med-bari"}, id="reference-not-an-object"),
+    pytest.param({"medicationCodeableConcept": "baricitinib 2 mg"}, id="concept-not-an-object"),
+    pytest.param({"medicationReference": {"display": "study drug 4 mg"}}, id="display-naming-no-known-drug"),
+])
+def test_a_draft_whose_medication_is_unknown_or_malformed_is_never_silent(real_client, medication):
+    """A draft the pre-check cannot place (nothing to fetch, nothing recognised) still gets the card: silence on
+    order-sign reads as "no problem found" (issue 11, reviewer's finding)."""
+    import cards
+
+    draft = {k: v for k, v in baricitinib_order().items() if k != "medicationCodeableConcept"} | medication
+    body = order_body("order-sign", [draft], fhirServer=FHIR)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert len(rsps.calls) == 0
+    expected = cards.unavailable_card("JAK-inhibitor safety check (drug not identified)",
+                                      ctx=ctx_for(body["hookInstance"], "jak-inhibitor-safety"),
+                                      reason=UNIDENTIFIED_REASON)
+    assert (resp.status_code, resp.get_json()) == (200, {"cards": [expected]})
+
+
+@pytest.mark.parametrize("reference", [
+    pytest.param({"display": "Olumiant 2 mg tablet"}, id="display-only"),
+    pytest.param({"reference": "#gone", "display": "Olumiant 2 mg tablet"}, id="unresolved-with-display"),
+])
+def test_a_reference_that_cannot_be_followed_is_tried_by_its_display(real_client, reference):
+    """"A drug it cannot identify by code it tries by name, and says it did": the display names baricitinib."""
+    import cards
+    import safety
+
+    from cds_service.services import _draft_orders
+
+    draft = {k: v for k, v in baricitinib_order().items() if k != "medicationCodeableConcept"}
+    draft["medicationReference"] = reference
+    body = order_body("order-sign", [draft], fhirServer=FHIR)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        resp = real_client.post("/cds-services/jak-inhibitor-safety", json=body)
+        assert len(rsps.calls) == 0
+    orders, skipped = _draft_orders(body["context"]["draftOrders"])
+    assert [(o.ingredient, o.recognised_by, o.strength_mg) for o in orders] == [("baricitinib", "name", 2.0)]
+    assert skipped == []
+    ctx = ctx_for(body["hookInstance"], "jak-inhibitor-safety")
+    findings = [f for o in orders for f in safety.check_order(o, facts_of([patient()]), "FDA")]
+    expected = list(cards.safety_cards(findings, ctx=ctx, draft_orders={"MedicationRequest/mr-bari": draft}))
+    assert resp.status_code == 200 and resp.get_json() == {"cards": expected} and expected
+    assert any("recognised by name" in c["detail"] for c in expected)

@@ -25,8 +25,8 @@ FHIR = "https://fhir.example.org/r4"
 OTHER = "https://fhir.other-hospital.example/r4"
 VIEW_KEYS = ("conditions", "observations", "essdaiFindings", "medicationRequests", "medicationStatements", "allergies",
              "immunizations")
-CORE = ("could not be identified: its Medication is neither in the record nor readable from the FHIR server "
-        "(a Medication on another server is never fetched)")
+CORE = ("could not be identified: its medication was not found in the record, not read from the FHIR server "
+        "(another server is never asked), or not in a readable form")
 READINESS_LINE = (f"The drug of 1 current medication (MedicationRequest/mr-stored) {CORE}. This list does not take "
                   "it into account: if it is a JAK inhibitor, the on-treatment monitoring applies instead; if it is a "
                   "co-medication, its contraindications and interactions were not checked.")
@@ -163,17 +163,19 @@ def test_without_a_jak_card_one_warning_card_says_the_drug_is_unknown(real_clien
     facts, expected, ctx = _expected(body, by_key)
     assert scoring.assess(facts).to_json()["eligibility"]["met"] is not True
     warning = cards.unavailable_card(
-        "JAK-inhibitor monitoring check (drug not identified)", ctx=ctx,
+        "JAK-inhibitor checks (drug not identified)", ctx=ctx,
         reason=f"the drug of 1 current medication (MedicationRequest/mr-stored) {CORE}, so it was not checked")
     assert got == {"cards": [*expected, warning]}
     assert (warning["indicator"], warning["summary"]) == (
-        "warning", "Could not complete JAK-inhibitor monitoring check (drug not identified).")
+        "warning", "Could not complete JAK-inhibitor checks (drug not identified).")
 
 
 @pytest.mark.parametrize("fields", [
     pytest.param({"status": "stopped"}, id="stopped"),
     pytest.param({"intent": "proposal"}, id="proposal"),
-    pytest.param({"dispenseRequest": {"validityPeriod": {"start": "2024-01-10", "end": "2025-01-10"}}}, id="expired"),
+    pytest.param({"dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                                              "boundsPeriod": {"end": "2025-01-10"}}}}]},
+                 id="ended"),
 ])
 def test_an_unidentified_order_that_is_not_current_leaves_no_gap(real_client, fields):
     import cards
