@@ -230,6 +230,19 @@ _CODES = [
     _cls("A10", "antidiabetic", "G", "ATC A10 drugs used in diabetes, not in the project docs"),
 ]
 CODES: tuple[DrugCode, ...] = tuple(_CODES)
+
+SNOMED = "http://snomed.info/sct"
+# SNOMED CT substance / product codes, which EU records use: wanted for these ingredients, none confirmed, so
+# none is listed in CODES (a wrong SNOMED code would name another concept; recalled codes are not entered).
+# Searched 2026-12-03 with the project's search tool: "<name> (substance)", "Product containing <name>", dm+d
+# VTM/VMP names, opencodelists/OpenSAFELY DMARD lists, RxNav/CPIC tables: no page or public code list giving
+# the concept id. Until a code is confirmed (and cited, as above), a SNOMED-coded order of these drugs is
+# recognised by its display name (NAME_INDEX) and its cards say so. [UNVERIFIED: codes not confirmed]
+SNOMED_UNCONFIRMED: tuple[str, ...] = (
+    "baricitinib", "tofacitinib", "upadacitinib", "filgotinib", "probenecid", "ketoconazole", "itraconazole",
+    "fluconazole", "clarithromycin", "ritonavir", "rifampicin", "prednisone", "prednisolone", "methylprednisolone",
+    "azathioprine", "ciclosporin", "tacrolimus", "methotrexate",
+)
 assert all(c.ingredient in INGREDIENTS for c in CODES), "code row for an unknown ingredient"
 
 _EXACT: dict[tuple[str, str], DrugCode] = {(c.system, c.code): c for c in CODES if not c.prefix}
