@@ -125,3 +125,23 @@ def bundle(*resources: dict[str, Any], next_url: str | None = None) -> dict[str,
 def outcome(text: str = "prefetch failed") -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception",
                                                           "diagnostics": text}]}
+
+
+def sjogren_condition() -> dict[str, Any]:
+    from fhir_mappings.code_tables import conditions
+
+    row = next(r for r in conditions.ROWS if "sjogren" in r.concepts and r.match == "exact")
+    return {"resourceType": "Condition", "id": "c-sjs", "subject": {"reference": f"Patient/{PATIENT_ID}"},
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": "active"}]},
+            "verificationStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+            "code": {"coding": [{"system": row.system, "code": row.code}]}, "recordedDate": "2020-01-01"}
+
+
+def domain_rating(domain: str, level: int) -> dict[str, Any]:
+    from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
+
+    return {"resourceType": "Observation", "id": f"rating-{domain}", "status": "final",
+            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": "2025-05-20",
+            "code": {"coding": [{"system": DEFAULT_SYSTEM, "code": domain}]}, "valueInteger": level}

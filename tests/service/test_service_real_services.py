@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import responses
-from service_helpers import PATIENT_ID, bundle, patient
+from service_helpers import PATIENT_ID, bundle, domain_rating, patient, sjogren_condition
 
 
 AS_OF = date(2025, 6, 1)
@@ -27,26 +27,6 @@ def real_client(make_app):
     from cds_service.services import REGISTRY
 
     return make_app(REGISTRY=REGISTRY).test_client()
-
-
-def sjogren_condition() -> dict[str, Any]:
-    from fhir_mappings.code_tables import conditions
-
-    row = next(r for r in conditions.ROWS if "sjogren" in r.concepts and r.match == "exact")
-    return {"resourceType": "Condition", "id": "c-sjs", "subject": {"reference": f"Patient/{PATIENT_ID}"},
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                           "code": "active"}]},
-            "verificationStatus": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
-            "code": {"coding": [{"system": row.system, "code": row.code}]}, "recordedDate": "2020-01-01"}
-
-
-def domain_rating(domain: str, level: int) -> dict[str, Any]:
-    from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
-
-    return {"resourceType": "Observation", "id": f"rating-{domain}", "status": "final",
-            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": "2025-05-20",
-            "code": {"coding": [{"system": DEFAULT_SYSTEM, "code": domain}]}, "valueInteger": level}
 
 
 def baricitinib_order(oid: str = "mr-bari") -> dict[str, Any]:

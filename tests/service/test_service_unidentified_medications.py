@@ -18,7 +18,7 @@ from datetime import date
 
 import pytest
 import responses
-from service_helpers import PATIENT_ID, bundle, patient
+from service_helpers import PATIENT_ID, bundle, domain_rating, patient, sjogren_condition
 
 AS_OF = date(2025, 6, 1)
 FHIR = "https://fhir.example.org/r4"
@@ -46,26 +46,6 @@ def _baricitinib() -> dict[str, Any]:
     code = next(c for c in medications.CODES if c.ingredient == "baricitinib" and c.mark == "V" and not c.prefix)
     return {"resourceType": "Medication", "id": "med-7",
             "code": {"coding": [{"system": code.system, "code": code.code}]}}
-
-
-def _sjogren() -> dict[str, Any]:
-    from fhir_mappings.code_tables import conditions
-
-    row = next(r for r in conditions.ROWS if "sjogren" in r.concepts and r.match == "exact")
-    return {"resourceType": "Condition", "id": "c-sjs", "subject": {"reference": f"Patient/{PATIENT_ID}"},
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                           "code": "active"}]},
-            "verificationStatus": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
-            "code": {"coding": [{"system": row.system, "code": row.code}]}, "recordedDate": "2020-01-01"}
-
-
-def _rating(domain: str, level: int) -> dict[str, Any]:
-    from fhir_mappings.code_tables.essdai_codesystem import DEFAULT_SYSTEM
-
-    return {"resourceType": "Observation", "id": f"rating-{domain}", "status": "final",
-            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": "2025-05-20",
-            "code": {"coding": [{"system": DEFAULT_SYSTEM, "code": domain}]}, "valueInteger": level}
 
 
 def _stored_order(reference: str, oid: str = "mr-stored", **fields: Any) -> dict[str, Any]:
@@ -100,7 +80,7 @@ def _expected(body: dict[str, Any], by_key: dict[str, list[dict[str, Any]]]) -> 
     return facts, list(cards.essdai_cards(scoring.assess(facts).to_json(), ctx=ctx)), ctx
 
 
-ELIGIBLE = {"conditions": [_sjogren()], "essdaiFindings": [_rating("articular", 2), _rating("glandular", 2)]}
+ELIGIBLE = {"conditions": [sjogren_condition()], "essdaiFindings": [domain_rating("articular", 2), domain_rating("glandular", 2)]}
 
 
 def test_an_unidentified_current_order_is_said_on_the_readiness_card(real_client):
@@ -158,7 +138,7 @@ def test_without_a_jak_card_one_warning_card_says_the_drug_is_unknown(real_clien
     import cards
     import scoring
 
-    by_key = {"conditions": [_sjogren()], "medicationRequests": [_stored_order(f"{OTHER}/Medication/med-7")]}
+    by_key = {"conditions": [sjogren_condition()], "medicationRequests": [_stored_order(f"{OTHER}/Medication/med-7")]}
     body, got = _view(real_client, by_key)
     facts, expected, ctx = _expected(body, by_key)
     assert scoring.assess(facts).to_json()["eligibility"]["met"] is not True
