@@ -110,7 +110,7 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
             out.append(cards.unavailable_card(
                 f"JAK-inhibitor readiness (unavailable: {', '.join(meds_missing)})", ctx=ctx))
         return out
-    unknown = _unidentified_stored(facts)
+    unknown = _unidentified_stored(facts, call.resources)
     card = None
     if jak_kind == "monitoring":
         card = cards.monitoring_card(findings, ctx=ctx, not_checked=[_not_identified_line(unknown, jak_kind)]
@@ -128,24 +128,40 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
     return out
 
 
-def _unidentified_stored(facts: Any) -> list[str]:
-    """References of the patient's current orders / statements whose drug could not be identified
-    (fhir_mappings counts only those current on the assessment date)."""
+def _unidentified_stored(facts: Any, resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The patient's current orders / statements whose drug could not be identified (fhir_mappings counts
+    only those current on the assessment date), in words: a card shows no resource ids."""
     import fhir_mappings
 
-    return list(dict.fromkeys(p.reference for p in facts.skipped if fhir_mappings.unidentified(p)))
+    refs = dict.fromkeys(p.reference for p in facts.skipped if fhir_mappings.unidentified(p))
+    by_ref = {f"{r.get('resourceType')}/{r.get('id')}": r for r in resources if isinstance(r, dict)}
+    return [_medication_words(by_ref.get(ref)) for ref in refs]
 
 
-def _not_identified(references: list[str]) -> str:
-    shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
-    what = "1 current medication" if len(references) == 1 else f"{len(references)} current medications"
+def _medication_words(res: Mapping[str, Any] | None) -> str:
+    """"an order of 10 Jan 2025", "a medication statement of 3 Mar 2024", "an order (undated)": the record's
+    kind and date (its own free text stays out: it is not what a clinician could not see)."""
+    from cards.text import date_words
+
+    kind = {"MedicationRequest": "an order", "MedicationStatement": "a medication statement"}.get(
+        (res or {}).get("resourceType"), "a medication record")
+    period = (res or {}).get("effectivePeriod")
+    when = ((res or {}).get("authoredOn") or (res or {}).get("effectiveDateTime")
+            or (period.get("start") if isinstance(period, dict) else None))
+    said = date_words(when) if isinstance(when, str) else ""
+    return f"{kind} of {said}" if said and said != when else f"{kind} (undated)"
+
+
+def _not_identified(medications: list[str]) -> str:
+    shown = ", ".join(medications[:3]) + (f" and {len(medications) - 3} more" if len(medications) > 3 else "")
+    what = "1 current medication" if len(medications) == 1 else f"{len(medications)} current medications"
     return (f"the drug of {what} ({shown}) could not be identified: its medication was not found in the record, "
             "not read from the FHIR server (another server is never asked), or not in a readable form")
 
 
-def _not_identified_line(references: list[str], jak_kind: str) -> str:
+def _not_identified_line(medications: list[str], jak_kind: str) -> str:
     """The "Not checked" line of the patient-view JAK card: what the unknown drug may change."""
-    said = _not_identified(references)
+    said = _not_identified(medications)
     said = said[0].upper() + said[1:]
     if jak_kind == "readiness":
         return (f"{said}. This list does not take it into account: if it is a JAK inhibitor, the on-treatment "

@@ -160,7 +160,8 @@ def test_a_stored_order_naming_a_server_medication_gets_the_monitoring_card(view
 
 # --- patient-view: a Medication on another host ------------------------------------------------------------------
 
-NOT_CHECKED = re.compile(r"\*\*Not checked:\*\*\n\n- The drug of 1 current medication \(MedicationRequest/[^)]+\) "
+NOT_CHECKED = re.compile(r"\*\*Not checked:\*\*\n\n- The drug of 1 current medication "
+                         r"\(an order (?:of \d{1,2} [A-Z][a-z]{2} \d{4}|\(undated\))\) "
                          r"could not be identified: its medication was not found in the record, not read from the "
                          r"FHIR server \(another server is never asked\), or not in a readable form\. This list does "
                          r"not take "

@@ -27,7 +27,7 @@ VIEW_KEYS = ("conditions", "observations", "essdaiFindings", "medicationRequests
              "immunizations")
 CORE = ("could not be identified: its medication was not found in the record, not read from the FHIR server "
         "(another server is never asked), or not in a readable form")
-READINESS_LINE = (f"The drug of 1 current medication (MedicationRequest/mr-stored) {CORE}. This list does not take "
+READINESS_LINE = (f"The drug of 1 current medication (an order of 10 Jan 2025) {CORE}. This list does not take "
                   "it into account: if it is a JAK inhibitor, the on-treatment monitoring applies instead; if it is a "
                   "co-medication, its contraindications and interactions were not checked.")
 
@@ -124,7 +124,7 @@ def test_an_unidentified_second_order_is_said_on_the_monitoring_card(real_client
                                                  _stored_order(f"{OTHER}/Medication/med-8", oid="mr-other")]}
     body, got = _view(real_client, by_key)
     facts, expected, ctx = _expected(body, by_key)
-    line = (f"The drug of 1 current medication (MedicationRequest/mr-other) {CORE}. These checks do not take it "
+    line = (f"The drug of 1 current medication (an order of 10 Jan 2025) {CORE}. These checks do not take it "
             "into account: if it is another JAK inhibitor, its monitoring is not listed here.")
     monitoring = cards.monitoring_card(safety.monitoring(facts, "FDA"), ctx=ctx, not_checked=[line])
     assert monitoring["summary"].startswith("On baricitinib")
@@ -144,7 +144,7 @@ def test_without_a_jak_card_one_warning_card_says_the_drug_is_unknown(real_clien
     assert scoring.assess(facts).to_json()["eligibility"]["met"] is not True
     warning = cards.unavailable_card(
         "JAK-inhibitor checks (drug not identified)", ctx=ctx,
-        reason=f"the drug of 1 current medication (MedicationRequest/mr-stored) {CORE}, so it was not checked")
+        reason=f"the drug of 1 current medication (an order of 10 Jan 2025) {CORE}, so it was not checked")
     assert got == {"cards": [*expected, warning]}
     assert (warning["indicator"], warning["summary"]) == (
         "warning", "Could not complete JAK-inhibitor checks (drug not identified).")
@@ -167,3 +167,19 @@ def test_an_unidentified_order_that_is_not_current_leaves_no_gap(real_client, fi
     readiness = cards.readiness_card(safety.readiness(facts, "FDA"), ctx=ctx)
     assert got == {"cards": [*expected, readiness]}
     assert "Not checked" not in readiness["detail"]
+
+
+@pytest.mark.parametrize(("resource", "words"), [
+    ({"resourceType": "MedicationRequest", "authoredOn": "2025-01-10"}, "an order of 10 Jan 2025"),
+    ({"resourceType": "MedicationStatement", "effectivePeriod": {"start": "2024-03-03"}},
+     "a medication statement of 3 Mar 2024"),
+    ({"resourceType": "MedicationStatement", "effectiveDateTime": "2024-03-03T10:00:00Z"},
+     "a medication statement of 3 Mar 2024"),
+    ({"resourceType": "MedicationRequest"}, "an order (undated)"),
+    (None, "a medication record (undated)"),
+])
+def test_an_unidentified_medication_is_named_in_words_not_by_its_resource_id(resource, words):
+    """Issue 14: no resource ids in the card's markdown; the record's kind and date say which one."""
+    from cds_service.services import _medication_words
+
+    assert _medication_words(resource) == words
