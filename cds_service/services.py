@@ -140,7 +140,8 @@ def _unidentified_stored(facts: Any, resources: Iterable[Mapping[str, Any]]) -> 
 
 def _medication_words(res: Mapping[str, Any] | None) -> str:
     """"an order of 10 Jan 2025", "a medication statement of 3 Mar 2024", "an order (undated)": the record's
-    kind and date (its own free text stays out: it is not what a clinician could not see)."""
+    kind and date, which the clinician can find in the chart (the record's own free text is left out: it would
+    reach the card's markdown unescaped)."""
     from cards.text import date_words
 
     kind = {"MedicationRequest": "an order", "MedicationStatement": "a medication statement"}.get(
