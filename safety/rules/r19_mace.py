@@ -18,6 +18,8 @@ smoking-status value set (hl7.org/fhir/us/core ValueSet us-core-observation-smok
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import ConditionFact
 from safety import windows
 from safety.doses import EMA_AT_RISK
@@ -90,7 +92,7 @@ def _risk(ctx: Context) -> tuple[list[str], list]:
     if status is not None and status.coding in SMOKING_CODES:
         # in words, never the bare SNOMED code: "current smoker (every day): smoking status on 2025-11-10 (...)"
         parts.append(f"{SMOKING_CODES[status.coding]}: smoking status on {status.date.isoformat()} ({status.reference})")
-        evidence.append(status.evidence())
+        evidence.append(replace(status.evidence(), value=SMOKING_CODES[status.coding]))  # words, not "system|code"
     tobacco = facts.conditions_of("tobacco", status=None)
     if tobacco:
         parts.append(f"tobacco use: {conditions_text(tobacco)}")

@@ -201,3 +201,5 @@ def test_r19_reads_the_us_core_smoking_status_value_set(code, words, fires):
     if fires:
         assert f"{words}: smoking status" in found[0].message
         assert code not in found[0].summary and code not in found[0].message  # concepts in words
+        # the evidence a card shows in its table too: "current smoker (every day)", never "http://snomed.info/sct|…"
+        assert [e.value for e in found[0].evidence if e.reference.startswith("Observation/")] == [words]
