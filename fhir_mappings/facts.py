@@ -66,6 +66,9 @@ class Skipped:
     analyte: str | None = field(default=None, compare=False)
     when: date | None = field(default=None, compare=False)  # not `date`: that would shadow the type
     value: str | None = field(default=None, compare=False)
+    # an order or statement whose drug could not be identified (its Medication not found, its medication[x]
+    # unreadable): what it orders is unknown, which a check must say (fhir_mappings.unidentified)
+    drug_unknown: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, str]:
         return {"reference": self.reference, "reason": self.reason}

@@ -54,12 +54,8 @@ TIMING_CODES: dict[str, float] = {"QD": 1, "AM": 1, "PM": 1, "BED": 1, "BID": 2,
 _SKIPPED_STATUSES = frozenset({"entered-in-error"})
 
 
-_UNIDENTIFIED = "medicationReference"  # the start of every reason whose Medication could not be found
+NO_MEDICATION = "no medication"  # an order that names no drug at all (a draft not filled in yet): nothing unknown
 _UNREADABLE = "medication not readable"  # a medication[x] of the wrong shape
-# every reason whose drug could not be identified: an unknown Medication, a medication[x] of the wrong shape,
-# an order that failed to read at all (draft_orders, read_medication)
-_UNIDENTIFIED_REASONS = (_UNIDENTIFIED, _UNREADABLE, "unreadable MedicationRequest", "unreadable MedicationStatement",
-                         "could not read draft order")
 
 
 def unidentified(problem: Skipped) -> bool:
@@ -67,7 +63,7 @@ def unidentified(problem: Skipped) -> bool:
     input, not read from the server, or on another server), or its medication could not be read at all:
     what it orders is unknown, which a check must say. A stored order not current on the assessment date
     is not counted (see `read_medication`)."""
-    return problem.reason.startswith(_UNIDENTIFIED_REASONS)
+    return problem.drug_unknown
 
 
 # "Medication/<id>" with an optional version, as the tail of an absolute reference or on its own
@@ -103,7 +99,8 @@ def read_medication(resource: Mapping[str, Any], *, medications: Mapping[str, Ma
     try:
         return _read(resource, medications or {}, draft, ref, fhir_base, as_of)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:
-        return [], [Skipped(ref, f"unreadable {resource.get('resourceType', 'resource')} ({type(err).__name__})")]
+        return [], [Skipped(ref, f"unreadable {resource.get('resourceType', 'resource')} ({type(err).__name__})",
+                            drug_unknown=True)]
 
 
 def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], draft: bool,
@@ -117,12 +114,12 @@ def _read(res: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]], 
         rows = _named(concepts, negated)
         if rows or negated:
             problem = None
-    if problem is not None and as_of is not None and not draft and problem.startswith(_UNIDENTIFIED):
-        why = _not_current(res, as_of)
-        if why is not None:  # e.g. an order stopped last year: its unknown drug leaves no check undecided
-            problem = f"drug not identified ({problem}), not current ({why})"
     if problem is not None:
-        return [], [Skipped(ref, problem)]
+        unknown = problem != NO_MEDICATION
+        why = _not_current(res, as_of) if unknown and as_of is not None and not draft else None
+        if why is not None:  # e.g. an order stopped last year: its unknown drug leaves no check undecided
+            problem, unknown = f"drug not identified ({problem}), not current ({why})", False
+        return [], [Skipped(ref, problem, drug_unknown=unknown)]
     if rows is None:
         rows = _coded(concepts) or _named(concepts, negated)
     if not rows:
@@ -260,7 +257,7 @@ def _medication_concepts(res: Mapping[str, Any], medications: Mapping[str, Mappi
             return by_name, f"medicationReference without a reference ({display!r})"
         if reference is not None and not isinstance(reference, dict):
             return [], f"{_UNREADABLE} (medicationReference is not an object)"
-        return [], "no medication"
+        return [], NO_MEDICATION
     raw = reference["reference"]
     if not isinstance(raw, str):
         return by_name, f"medicationReference {raw!r} is not a reference string"
@@ -375,8 +372,8 @@ def draft_orders(bundle: Mapping[str, Any] | None, *, fhir_base: str | None = No
             got, problems = read_medication(res, medications=medications, draft=True, reference=ref,
                                             fhir_base=fhir_base)
         except Exception as err:  # noqa: BLE001 - the contract is "never raises"
-            got, problems = [], [Skipped(ref, f"could not read draft order ({type(err).__name__})")]
+            got, problems = [], [Skipped(ref, f"could not read draft order ({type(err).__name__})", drug_unknown=True)]
         facts.extend(got)
-        skipped.extend(Skipped(p.reference, "no medication yet (draft order)") if p.reason == "no medication"
+        skipped.extend(Skipped(p.reference, "no medication yet (draft order)") if p.reason == NO_MEDICATION
                        else p for p in problems)
     return facts, skipped
