@@ -11,6 +11,8 @@ from cards.essdai import essdai_cards
 from cards.readiness import monitoring_card, readiness_card
 from cards.safety import safety_cards
 from cards.unavailable import unavailable_card
+from cards.unidentified import (draft_unidentified_card, medication_words, not_checked_line,
+                                stored_unidentified_card)
 
 __all__ = ["essdai_cards", "safety_cards", "readiness_card", "monitoring_card", "unavailable_card", "clean",
-           "CardContext"]
+           "CardContext", "draft_unidentified_card", "medication_words", "not_checked_line", "stored_unidentified_card"]

@@ -111,65 +111,28 @@ def essdai_activity(call: HookCall) -> list[dict[str, Any]]:
                 f"JAK-inhibitor readiness (unavailable: {', '.join(meds_missing)})", ctx=ctx))
         return out
     unknown = _unidentified_stored(facts, call.resources)
+    not_checked = [cards.not_checked_line(unknown, jak_kind)] if unknown and jak_kind else []
     card = None
     if jak_kind == "monitoring":
-        card = cards.monitoring_card(findings, ctx=ctx, not_checked=[_not_identified_line(unknown, jak_kind)]
-                                     if unknown else ())
+        card = cards.monitoring_card(findings, ctx=ctx, not_checked=not_checked)
     elif jak_kind == "readiness":
-        card = cards.readiness_card(findings, ctx=ctx, not_checked=[_not_identified_line(unknown, jak_kind)]
-                                    if unknown else ())
+        card = cards.readiness_card(findings, ctx=ctx, not_checked=not_checked)
     if card:
         out.append(card)
     elif unknown:  # no JAK card to carry the line (not eligible, nothing due): the unknown drug may be a JAKi
-        # no JAK card is shown (jak_kind None): a neutral title, not "monitoring" (the patient may not be on one)
-        what = "readiness checklist" if jak_kind == "readiness" else "checks"
-        out.append(cards.unavailable_card(f"JAK-inhibitor {what} (drug not identified)", ctx=ctx,
-                                          reason=f"{_not_identified(unknown)}, so it was not checked"))
+        out.append(cards.stored_unidentified_card(unknown, ctx=ctx))
     return out
 
 
 def _unidentified_stored(facts: Any, resources: Iterable[Mapping[str, Any]]) -> list[str]:
     """The patient's current orders / statements whose drug could not be identified (fhir_mappings counts
     only those current on the assessment date), in words: a card shows no resource ids."""
+    import cards
     import fhir_mappings
 
     refs = dict.fromkeys(p.reference for p in facts.skipped if fhir_mappings.unidentified(p))
     by_ref = {f"{r.get('resourceType')}/{r.get('id')}": r for r in resources if isinstance(r, dict)}
-    return [_medication_words(by_ref.get(ref)) for ref in refs]
-
-
-def _medication_words(res: Mapping[str, Any] | None) -> str:
-    """"an order of 10 Jan 2025", "a medication statement of 3 Mar 2024", "an order (undated)": the record's
-    kind and date, which the clinician can find in the chart (the record's own free text is left out: it would
-    reach the card's markdown unescaped)."""
-    from cards.text import date_words
-
-    kind = {"MedicationRequest": "an order", "MedicationStatement": "a medication statement"}.get(
-        (res or {}).get("resourceType"), "a medication record")
-    period = (res or {}).get("effectivePeriod")
-    when = ((res or {}).get("authoredOn") or (res or {}).get("effectiveDateTime")
-            or (period.get("start") if isinstance(period, dict) else None))
-    said = date_words(when) if isinstance(when, str) else ""
-    return f"{kind} of {said}" if said and said != when else f"{kind} (undated)"
-
-
-def _not_identified(medications: list[str]) -> str:
-    shown = ", ".join(medications[:3]) + (f" and {len(medications) - 3} more" if len(medications) > 3 else "")
-    what = "1 current medication" if len(medications) == 1 else f"{len(medications)} current medications"
-    return (f"the drug of {what} ({shown}) could not be identified: its medication was not found in the record, "
-            "not read from the FHIR server (another server is never asked), or not in a readable form")
-
-
-def _not_identified_line(medications: list[str], jak_kind: str) -> str:
-    """The "Not checked" line of the patient-view JAK card: what the unknown drug may change."""
-    said = _not_identified(medications)
-    said = said[0].upper() + said[1:]
-    if jak_kind == "readiness":
-        return (f"{said}. This list does not take it into account: if it is a JAK inhibitor, the on-treatment "
-                "monitoring applies instead; if it is a co-medication, its contraindications and interactions "
-                "were not checked.")
-    return (f"{said}. These checks do not take it into account: if it is another JAK inhibitor, its "
-            "monitoring is not listed here.")
+    return [cards.medication_words(by_ref.get(ref)) for ref in refs]
 
 
 def _essdai_and_jak(facts: Any, jurisdiction: str, meds_missing: bool) -> tuple[Any, str | None, list[Any]]:
@@ -320,9 +283,4 @@ def _unidentified_card(skipped: Iterable[Any], call: HookCall, ctx: Any) -> list
     count = sum(1 for p in skipped if fhir_mappings.unidentified(p) and (chosen is None or p.reference in chosen))
     if not count:
         return []
-    orders = "1 draft order" if count == 1 else f"{count} draft orders"
-    return [cards.unavailable_card(
-        "JAK-inhibitor safety check (drug not identified)", ctx=ctx,
-        reason=f"the drug of {orders} could not be identified: its medication was not found in the order, not "
-               "read from the FHIR server (another server is never asked), or not in a readable form, so it was "
-               "not checked")]
+    return [cards.draft_unidentified_card(count, ctx=ctx)]

@@ -168,18 +168,3 @@ def test_an_unidentified_order_that_is_not_current_leaves_no_gap(real_client, fi
     assert got == {"cards": [*expected, readiness]}
     assert "Not checked" not in readiness["detail"]
 
-
-@pytest.mark.parametrize(("resource", "words"), [
-    ({"resourceType": "MedicationRequest", "authoredOn": "2025-01-10"}, "an order of 10 Jan 2025"),
-    ({"resourceType": "MedicationStatement", "effectivePeriod": {"start": "2024-03-03"}},
-     "a medication statement of 3 Mar 2024"),
-    ({"resourceType": "MedicationStatement", "effectiveDateTime": "2024-03-03T10:00:00Z"},
-     "a medication statement of 3 Mar 2024"),
-    ({"resourceType": "MedicationRequest"}, "an order (undated)"),
-    (None, "a medication record (undated)"),
-])
-def test_an_unidentified_medication_is_named_in_words_not_by_its_resource_id(resource, words):
-    """Issue 14: no resource ids in the card's markdown; the record's kind and date say which one."""
-    from cds_service.services import _medication_words
-
-    assert _medication_words(resource) == words
