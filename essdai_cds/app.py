@@ -63,3 +63,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     wiring.init_app(app, client, config.get("REGISTRY"))
     worksheet.init_app(app)
     return app
+
+
+def open_stores(app: Flask) -> None:
+    """Open what the app keeps in its database now, not on first use: the tables (created, or
+    SchemaMissing when DATABASE_CREATE_TABLES is off and they are not there) and the worksheet's
+    sealing key. `serve` runs it once before any worker starts (workers then never race to create
+    them), `db upgrade` to create them. Raises the database's error when it cannot be reached."""
+    app.extensions[storage.EXTENSION_KEY].open()
+    worksheet.open_key(app)

@@ -19,6 +19,7 @@ acknowledgement:
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -200,13 +201,18 @@ def _file_identity(path: str) -> tuple[int, int] | None:
 
 
 class Storage:
-    def __init__(self, url: str, pool: PoolSettings | None = None, *, create: bool = True) -> None:
+    """The service's store. `connect=False` (what the app uses) opens it on first use: a gunicorn worker
+    that boots while the database is down (a worker recycled during an outage) must come up and answer
+    503 until the database is back; a boot error makes gunicorn stop the whole instance ("Worker failed
+    to boot"), which turned a PostgreSQL restart into an instance lost for good. `essdai-cds serve`
+    opens the store once before any worker starts, so a missing schema still stops it at start-up."""
+
+    def __init__(self, url: str, pool: PoolSettings | None = None, *, create: bool = True,
+                 connect: bool = True) -> None:
         self.engine = make_engine(url, pool)
-        if create:
-            create_tables(self.engine)
-        elif missing := missing_tables(self.engine):
-            self.engine.dispose()
-            raise SchemaMissing(f"tables {', '.join(missing)} missing: run `essdai-cds db upgrade` first")
+        self._create = create
+        self._open_lock = threading.Lock()
+        self._created_at: int | None = None
         self._last_purge = 0
         # built once: a statement built per call (`insert(...).values(...)`) costs SQLAlchemy a fresh
         # cache key each time, about half of the per-request replay check
@@ -215,13 +221,55 @@ class Storage:
         # RETURNING: psycopg's rowcount of an ON CONFLICT DO NOTHING insert is not the rows inserted
         self._insert_feedback = _insert_ignoring_duplicates(self.engine, feedback_table).returning(feedback_table.c.id)
         self._file = _sqlite_file(url)
-        self._identity = _file_identity(self._file) if self._file else None
-        self.created_at = self._created_at()
+        self._identity: tuple[int, int] | None = None
+        if connect:
+            try:
+                self.open()
+            except SchemaMissing:
+                self.engine.dispose()
+                raise
 
     PURGE_INTERVAL_S = 60  # expired jti rows are purged at most once a minute, not on every call
 
-    def _created_at(self) -> int:
-        """When this store's replay list began (set once, by the first process on a fresh database)."""
+    def open(self) -> None:
+        """Create (or check) the schema and read when the replay list began; once per process. Raises
+        SchemaMissing, or the database's own error when it cannot be reached."""
+        with self._open_lock:
+            if self._created_at is not None:
+                return
+            if self._create:
+                create_tables(self.engine)
+            elif missing := missing_tables(self.engine):
+                raise SchemaMissing(f"tables {', '.join(missing)} missing: run `essdai-cds db upgrade` first")
+            if self._file:
+                self._identity = _file_identity(self._file)
+            self._created_at = self._read_created_at()
+
+    def _ready(self) -> None:
+        """Open on first use; anything that stops it is StorageUnavailable (503), tried again next call."""
+        if self._created_at is not None:
+            return
+        try:
+            self.open()
+        except SchemaMissing as exc:
+            raise StorageUnavailable(str(exc)) from None
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(type(exc).__name__) from None
+
+    @property
+    def created_at(self) -> int:
+        """When this store's replay list began (epoch seconds)."""
+        self._ready()
+        assert self._created_at is not None
+        return self._created_at
+
+    @created_at.setter
+    def created_at(self, value: int) -> None:  # tests move the start back
+        self._ready()
+        self._created_at = value
+
+    def _read_created_at(self) -> int:
+        """Set once, by the first process on a fresh database; read by every later one."""
         with self.engine.begin() as conn:
             conn.execute(_insert_ignoring_duplicates(self.engine, meta_table),
                          {"key": "created_at", "value": str(int(time.time()))})
@@ -234,6 +282,7 @@ class Storage:
     def _write(self, statement: Any, rows: list[dict[str, Any]] | dict[str, Any]) -> list[int]:
         """Execute `statement` once per row in ONE transaction; rowcount per row. Checked against a
         deleted file before and after the commit, so nothing is acknowledged that went nowhere."""
+        self._ready()
         self._check_file()
         try:
             with self.engine.begin() as conn:
@@ -285,6 +334,7 @@ class Storage:
         query = select(*[feedback_table.c[name] for name in FEEDBACK_FIELDS]).order_by(feedback_table.c.id)
         if service_id is not None:
             query = query.where(feedback_table.c.service_id == service_id)
+        self._ready()
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
@@ -296,7 +346,8 @@ def init_app(app: Flask) -> Storage:
     config = app.config
     pool = PoolSettings(config["DATABASE_POOL_SIZE"], config["DATABASE_MAX_OVERFLOW"],
                         config["DATABASE_POOL_TIMEOUT_S"])
-    storage = Storage(config["DATABASE_URL"], pool, create=config["DATABASE_CREATE_TABLES"])
+    # opened on first use (Storage): building the app never needs the database to be up
+    storage = Storage(config["DATABASE_URL"], pool, create=config["DATABASE_CREATE_TABLES"], connect=False)
     app.extensions[EXTENSION_KEY] = storage
     return storage
 

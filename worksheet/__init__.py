@@ -19,7 +19,7 @@ from flask import Flask
 
 from storage import EXTENSION_KEY as STORAGE_KEY
 from worksheet.routes import EXTENSION_KEY, WorksheetState, bp
-from worksheet.sealing import Sealer, stored_secret
+from worksheet.sealing import stored_secret
 from configuration.worksheet import WorksheetSettings
 
 log = logging.getLogger("essdai_cds.worksheet")
@@ -30,11 +30,18 @@ def init_app(app: Flask) -> None:
     if EXTENSION_KEY in app.extensions:
         return
     settings = WorksheetSettings.from_config(app.config)
-    secret = settings.secret_key or stored_secret(app.extensions[STORAGE_KEY].engine)
-    app.extensions[EXTENSION_KEY] = WorksheetState(settings, Sealer(secret))
+    storage = app.extensions[STORAGE_KEY]
+    configured = settings.secret_key
+    app.extensions[EXTENSION_KEY] = WorksheetState(
+        settings, (lambda: configured) if configured else (lambda: stored_secret(storage.engine)))
     if settings.open_access:
         log.warning("WORKSHEET_OPEN_ACCESS is on: the worksheet opens without sign-in (demo only)")
     app.register_blueprint(bp)
 
 
-__all__ = ["init_app"]
+def open_key(app: Flask) -> None:
+    """Read (or create, in the service database) the sealing key now instead of on first use."""
+    app.extensions[EXTENSION_KEY].sealer  # noqa: B018 - the property reads or creates the key
+
+
+__all__ = ["init_app", "open_key"]

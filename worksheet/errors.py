@@ -55,6 +55,10 @@ PROBLEMS: dict[str, Problem] = {
                              "The page was opened for a different patient than the one this browser's worksheet "
                              "session is for (for example after a launch for another patient in another tab). "
                              "Nothing was saved."),
+    "storage-unavailable": Problem(503, "The service's database is not available",
+                                   "The worksheet cannot open or save while the service's own database is "
+                                   "unreachable. Nothing was saved.",
+                                   "Try again in a minute; if it persists, contact your administrator."),
     "bad-request": Problem(400, "The request could not be accepted",
                            "The form is incomplete or was not sent by this worksheet (security check failed). "
                            "Nothing was saved."),

@@ -16,7 +16,8 @@ import hmac
 import logging
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import (Blueprint, Response, current_app, g, jsonify, make_response, redirect, render_template,
@@ -24,6 +25,7 @@ from flask import (Blueprint, Response, current_app, g, jsonify, make_response, 
 from werkzeug.exceptions import HTTPException
 
 import scoring
+from storage import StorageUnavailable
 from configuration import as_of, codesystem_url
 from configuration.urls import UnusableUrl, parse_url
 from fhir_access.client import FhirClient
@@ -59,8 +61,19 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 @dataclass
 class WorksheetState:
+    """The worksheet's settings and its sealer. The sealing key is read (or created) in the service
+    database on first use, not when the app is built: a worker booting while the database is down
+    comes up and answers 503 until it is back (storage.Storage says why)."""
+
     settings: WorksheetSettings
-    sealer: Sealer
+    secret: Callable[[], str]
+    _sealer: Sealer | None = field(default=None, init=False, repr=False)
+
+    @property
+    def sealer(self) -> Sealer:
+        if self._sealer is None:
+            self._sealer = Sealer(self.secret())
+        return self._sealer
 
 
 def state() -> WorksheetState:
@@ -108,6 +121,18 @@ def _problem(exc: WorksheetProblem) -> Response:
     if request.path.startswith("/worksheet/api/"):
         return make_response(jsonify({"error": exc.kind, "message": exc.problem.title}), exc.problem.status)
     return problem_page(exc.kind, exc.detail)
+
+
+@bp.errorhandler(StorageUnavailable)
+def _storage(exc: StorageUnavailable) -> Response:
+    log.error("worksheet: storage unavailable (%s)", exc)
+    if request.path.startswith("/worksheet/api/"):
+        resp = make_response(jsonify({"error": "storage-unavailable", "message": PROBLEMS["storage-unavailable"].title}),
+                             503)
+    else:
+        resp = problem_page("storage-unavailable")
+    resp.headers["Retry-After"] = "5"
+    return resp
 
 
 @bp.errorhandler(HTTPException)

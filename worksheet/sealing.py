@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from storage import create_tables
+from storage import StorageUnavailable, create_tables
 
 _metadata = MetaData()
 _secret_table = Table(
@@ -41,7 +41,15 @@ class Unsealed(ValueError):
 
 
 def stored_secret(engine: Engine) -> str:
-    """The service database's worksheet secret, created on first use (workers race safely)."""
+    """The service database's worksheet secret, created on first use (workers race safely);
+    StorageUnavailable when the database cannot be reached."""
+    try:
+        return _stored_secret(engine)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(type(exc).__name__) from None
+
+
+def _stored_secret(engine: Engine) -> str:
     create_tables(engine, _metadata)  # retried: workers may boot together on a fresh file
     with engine.connect() as conn:
         row = conn.execute(select(_secret_table.c.secret).where(_secret_table.c.id == 1)).first()

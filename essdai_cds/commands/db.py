@@ -41,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from essdai_cds.app import create_app
+    from essdai_cds.app import create_app, open_stores
     from fhir_access.client import FHIR_KEY
     from storage import EXTENSION_KEY as STORAGE_KEY
-    from storage import make_engine
+    from storage import StorageUnavailable, make_engine
 
     # auth is off for this one-shot app only: the auth module's "not verified" warning would mislead
     logging.getLogger("essdai_cds.auth").setLevel(logging.ERROR)
@@ -55,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
         url = load_config(overrides)["DATABASE_URL"]
         shown = make_url(url).render_as_string(hide_password=True)
         before = _tables(make_engine(url))
-        # building the app creates every table it uses (feedback, jti replay list, worksheet secret)
         app = create_app(overrides)
-    except (ConfigError, SQLAlchemyError, ValueError) as exc:
+        open_stores(app)  # creates every table the app uses (feedback, jti replay list, worksheet secret)
+    except (ConfigError, SQLAlchemyError, StorageUnavailable, ValueError) as exc:
         print(f"essdai-cds db upgrade: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
         return 2
     storage = app.extensions[STORAGE_KEY]

@@ -145,6 +145,11 @@ def run(args: argparse.Namespace) -> int:
         def load_config(self) -> None:
             for key, value in gunicorn_options(args).items():
                 self.cfg.set(key, value)
+            # gunicorn >= 25 opens a control socket at one default path per user ($HOME/.gunicorn/gunicorn.ctl):
+            # a second instance on the host unlinks the first's and binds its own, and the first one's stop
+            # unlinks the second's. Unused here (no `gunicornc`), so off: instances share nothing on the host.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             from essdai_cds.wsgi import app
@@ -204,10 +209,11 @@ def _prepare_database() -> None:
 
 
 def _build_app_once() -> None:
-    from essdai_cds.app import create_app
+    from essdai_cds.app import create_app, open_stores
     from fhir_access.client import FHIR_KEY
     from storage import EXTENSION_KEY as STORAGE_KEY
 
     app = create_app()
+    open_stores(app)  # before any worker: tables created (or SchemaMissing) and the worksheet key made
     app.extensions[STORAGE_KEY].close()
     app.extensions[FHIR_KEY].close()

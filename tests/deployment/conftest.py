@@ -4,6 +4,8 @@ started once per test session and stopped by its pids when the session ends."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from deployment_helpers import Live
@@ -26,3 +28,24 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     jwks = key.write_jwks(workdir / "ehr-jwks.json")
     with reference_deployment(workdir, trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=jwks)]) as d:
         yield Live(d, key)
+
+
+def _server_lines(path: Path, lines: int = 60) -> str:
+    """The last lines of a service log without its JSON access lines: boots, exits, errors."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join([line for line in text.splitlines() if not line.startswith("{")][-lines:])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """A failed deployment test shows what its servers logged (CI keeps only pytest's output)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    live = getattr(item, "funcargs", {}).get("deployment")
+    if report.when == "call" and report.failed and isinstance(live, Live):
+        for i, instance in enumerate(live.instances):
+            report.sections.append((f"instance-{i} log (no access lines)", _server_lines(instance.log_path)))
+        report.sections.append(("postgres log", _server_lines(live.postgres.log_path, 30)))

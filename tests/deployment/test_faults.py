@@ -7,11 +7,13 @@ for a few seconds. The killed instance is started again afterwards so later test
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -144,6 +146,45 @@ def test_postgres_down_calls_fail_cleanly_with_503(deployment: Live) -> None:
     for r in (hook, post):
         assert (r.status_code, r.json()["resourceType"]) == (503, "OperationOutcome"), r.text
     assert _until_answered(deployment)[-1] == 200
+
+
+def _workers(master: int) -> set[int]:
+    """The live worker pids of a gunicorn master (its children, from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master and fields[0] != "Z":
+                    found.add(int(entry.name))
+    return found
+
+
+def test_a_worker_replaced_while_postgres_is_down_boots_and_the_instance_stays_up(deployment: Live) -> None:
+    """A worker that dies during an outage is replaced by one that boots without the database (a boot
+    that needed it failed, and gunicorn then stopped the whole instance for good)."""
+    instance = deployment.instances[0]
+    assert instance.pid is not None
+    before = _workers(instance.pid)
+    deployment.postgres.stop()
+    try:
+        os.kill(min(before), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (len(now := _workers(instance.pid)) == len(before) and now != before):
+            time.sleep(0.2)
+        time.sleep(5)  # the replacement imports and builds the app meanwhile
+        during = [deployment.post(HOOK, patient_view(), via=deployment.instance_url(0))
+                  for _ in range(4)]
+    finally:
+        deployment.postgres.start()
+    assert {r.status_code for r in during} == {503}, [r.text[:200] for r in during]
+    assert len(_workers(instance.pid)) == len(before)  # the master is alive and has all its workers
+    statuses: list[int] = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and statuses[-1:] != [200]:
+        statuses.append(deployment.post(HOOK, patient_view(), via=deployment.instance_url(0)).status_code)
+        time.sleep(0.5)
+    assert statuses[-1] == 200, statuses
 
 
 def test_a_slow_body_holds_only_its_own_connection_and_gets_408(deployment: Live) -> None:

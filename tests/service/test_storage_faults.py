@@ -111,3 +111,29 @@ def test_tokens_issued_before_the_store_began_are_refused(tmp_path):
         again.close()
     finally:
         storage.close()
+
+
+def test_a_store_opened_on_first_use_is_built_without_its_database_and_503s_until_it_is_there(tmp_path):
+    # connect=False is how the app builds it: a worker booting while the database is down must come up
+    folder = tmp_path / "not-yet"
+    storage = Storage(f"sqlite:///{folder / 'x.db'}", connect=False)  # the folder does not exist: unopenable
+    try:
+        for call in (storage.check_writable, lambda: storage.store_feedback([{"card": "c"}]),
+                     lambda: storage.remember_jti("iss", "j", 2**31, 0, issued_at=0), storage.feedback_rows):
+            with pytest.raises(StorageUnavailable):
+                call()
+        folder.mkdir()  # the database is back: the next call opens it, creates the tables, and works
+        assert storage.remember_jti("iss", "j", 2**31, 0, issued_at=storage.created_at) is True
+        assert _count(folder / "x.db") == 0
+    finally:
+        storage.close()
+
+
+def test_a_store_opened_on_first_use_without_its_schema_is_503_not_a_crash(tmp_path):
+    sqlite3.connect(tmp_path / "empty.db").close()
+    storage = Storage(f"sqlite:///{tmp_path / 'empty.db'}", create=False, connect=False)
+    try:
+        with pytest.raises(StorageUnavailable, match="run `essdai-cds db upgrade` first"):
+            storage.check_writable()
+    finally:
+        storage.close()

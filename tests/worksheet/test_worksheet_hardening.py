@@ -102,3 +102,15 @@ def test_redirect_uri_comes_from_configuration_not_the_host_header(make_ws_app: 
     assert _redirect_uri_sent(make_ws_app, ws_fhir, "attacker.example", PUBLIC_BASE_URL="https://cds.example.org",
                               WORKSHEET_REDIRECT_URI="https://ws.example.org/cb") == "https://ws.example.org/cb"
     assert _redirect_uri_sent(make_ws_app, ws_fhir, "attacker.example") == 503  # neither set: not-configured
+
+
+def test_the_database_down_is_a_503_page_and_the_key_is_read_once_it_is_back(
+        make_ws_app: Callable[..., Any], ws_fhir: str, tmp_path: Any) -> None:
+    # no WORKSHEET_SECRET_KEY: the sealing key lives in the service database, read on first use
+    folder = tmp_path / "db-not-yet"
+    client = make_ws_app(DATABASE_URL=f"sqlite:///{folder / 'ws.db'}", WORKSHEET_SECRET_KEY=None).test_client()
+    down = client.get(f"/worksheet/open?iss={quote(ws_fhir)}&patient=p1")
+    assert (down.status_code, down.headers["Retry-After"]) == (503, "5")
+    assert "The service&#39;s database is not available" in down.get_data(as_text=True)
+    folder.mkdir()
+    assert client.get(f"/worksheet/open?iss={quote(ws_fhir)}&patient=p1").status_code == 303
