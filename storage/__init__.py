@@ -221,7 +221,9 @@ class Storage:
         # RETURNING: psycopg's rowcount of an ON CONFLICT DO NOTHING insert is not the rows inserted
         self._insert_feedback = _insert_ignoring_duplicates(self.engine, feedback_table).returning(feedback_table.c.id)
         self._file = _sqlite_file(url)
-        self._identity: tuple[int, int] | None = None
+        # the file as it is when the app is built (`serve` made it before the workers): opened later, it must
+        # still be that file, or it was deleted or replaced meanwhile and is not recreated here
+        self._identity = _file_identity(self._file) if self._file else None
         if connect:
             try:
                 self.open()
@@ -237,11 +239,13 @@ class Storage:
         with self._open_lock:
             if self._created_at is not None:
                 return
+            if self._identity is not None:
+                self._check_file()
             if self._create:
                 create_tables(self.engine)
             elif missing := missing_tables(self.engine):
                 raise SchemaMissing(f"tables {', '.join(missing)} missing: run `essdai-cds db upgrade` first")
-            if self._file:
+            if self._file and self._identity is None:
                 self._identity = _file_identity(self._file)
             self._created_at = self._read_created_at()
 

@@ -66,7 +66,9 @@ def test_database_deleted_while_running(tmp_path: Path) -> None:
         assert requests.get(base_url + "/readyz", timeout=10).json() == {"status": "ready"}
 
         # both workers must have booted first: a worker booting after the deletion builds its app on a
-        # fresh file (a known gap, README "Storage gone"); old tokens stay refused there (created_at is new)
+        # fresh file (a known gap, README "Storage gone"); old tokens stay refused there (created_at is new).
+        # A worker that booted before it but has not opened the store yet (it opens on first use) finds the
+        # file gone or replaced when it does, and answers 503 too.
         deadline = time.monotonic() + 20
         while service_log(tmp_path / "first").count("Booting worker") < 2 and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -137,3 +137,15 @@ def test_a_store_opened_on_first_use_without_its_schema_is_503_not_a_crash(tmp_p
             storage.check_writable()
     finally:
         storage.close()
+
+
+def test_a_file_deleted_before_the_first_use_is_not_recreated_by_it(tmp_path):
+    Storage(f"sqlite:///{tmp_path / 'x.db'}").close()  # `serve` made the file before the workers
+    storage = Storage(f"sqlite:///{tmp_path / 'x.db'}", connect=False)  # a worker's app: not opened yet
+    try:
+        (tmp_path / "x.db").unlink()
+        with pytest.raises(StorageUnavailable, match="deleted or replaced"):
+            storage.store_feedback([{"card": "c"}])
+        assert not (tmp_path / "x.db").exists()
+    finally:
+        storage.close()
