@@ -113,6 +113,9 @@ class SchemaMissing(RuntimeError):
     """DATABASE_CREATE_TABLES is off and `essdai-cds db upgrade` has not been run on this database."""
 
 
+CONNECT_TIMEOUT_S = 2  # seconds for a new PostgreSQL connection (libpq counts whole seconds, at least 2)
+
+
 def make_engine(url: str, pool: PoolSettings | None = None) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
         # one shared in-memory database for every thread of this process (tests)
@@ -122,9 +125,14 @@ def make_engine(url: str, pool: PoolSettings | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_wal)
         return engine
     pool = pool or PoolSettings()
-    # pre-ping: a connection the server dropped (restart, failover) is replaced, not handed out
+    # pre-ping: a connection the server dropped (restart, failover) is replaced, not handed out.
+    # connect_timeout: psycopg waits 130 s by default, so a database host that drops packets held a call
+    # (and a gevent worker's one request at a time) for two minutes; a `connect_timeout` in the URL wins
+    parsed = make_url(url)
+    connect_args = ({"connect_timeout": CONNECT_TIMEOUT_S}
+                    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query else {})
     return create_engine(url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.max_overflow,
-                         pool_timeout=pool.timeout_s)
+                         pool_timeout=pool.timeout_s, connect_args=connect_args)
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -224,10 +232,11 @@ class Storage:
         # the file as it is when the app is built (`serve` made it before the workers): opened later, it must
         # still be that file, or it was deleted or replaced meanwhile and is not recreated here
         self._identity = _file_identity(self._file) if self._file else None
+        self._next_open = 0.0  # monotonic time before which a failed first open is not tried again
         if connect:
             try:
                 self.open()
-            except SchemaMissing:
+            except BaseException:
                 self.engine.dispose()
                 raise
 
@@ -249,16 +258,30 @@ class Storage:
                 self._identity = _file_identity(self._file)
             self._created_at = self._read_created_at()
 
+    # after a failed first open, calls in the next second are answered 503 at once: an outage then costs
+    # one open attempt (create_tables' retries, a connect timeout) a second per worker, not one a call
+    OPEN_RETRY_S = 1.0
+
     def _ready(self) -> None:
-        """Open on first use; anything that stops it is StorageUnavailable (503), tried again next call."""
+        """Open on first use; anything that stops it is StorageUnavailable (503), tried again later."""
         if self._created_at is not None:
             return
+        if time.monotonic() < self._next_open:
+            raise StorageUnavailable("the database could not be opened a moment ago")
         try:
             self.open()
         except SchemaMissing as exc:
+            self._next_open = time.monotonic() + self.OPEN_RETRY_S
             raise StorageUnavailable(str(exc)) from None
         except SQLAlchemyError as exc:
+            self._next_open = time.monotonic() + self.OPEN_RETRY_S
             raise StorageUnavailable(type(exc).__name__) from None
+
+    def usable(self) -> None:
+        """StorageUnavailable unless the store is open and its file (SQLite) is still the one opened: for
+        callers that write through `engine` themselves (the worksheet's key), before and after."""
+        self._ready()
+        self._check_file()
 
     @property
     def created_at(self) -> int:

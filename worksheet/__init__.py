@@ -32,8 +32,14 @@ def init_app(app: Flask) -> None:
     settings = WorksheetSettings.from_config(app.config)
     storage = app.extensions[STORAGE_KEY]
     configured = settings.secret_key
-    app.extensions[EXTENSION_KEY] = WorksheetState(
-        settings, (lambda: configured) if configured else (lambda: stored_secret(storage.engine)))
+
+    def from_database() -> str:
+        storage.usable()  # opened, and its SQLite file not deleted: create_tables would make a new one
+        secret = stored_secret(storage.engine)
+        storage.usable()  # a key read from, or written to, a file deleted meanwhile is not kept
+        return secret
+
+    app.extensions[EXTENSION_KEY] = WorksheetState(settings, (lambda: configured) if configured else from_database)
     if settings.open_access:
         log.warning("WORKSHEET_OPEN_ACCESS is on: the worksheet opens without sign-in (demo only)")
     app.register_blueprint(bp)

@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         def load_config(self) -> None:
             for key, value in gunicorn_options(args).items():
                 self.cfg.set(key, value)
-            # gunicorn >= 25 opens a control socket at one default path per user ($HOME/.gunicorn/gunicorn.ctl):
+            # gunicorn >= 25.1 opens a control socket at one default path per user ($XDG_RUNTIME_DIR/gunicorn.ctl,
+            # else $HOME/.gunicorn/gunicorn.ctl):
             # a second instance on the host unlinks the first's and binds its own, and the first one's stop
             # unlinks the second's. Unused here (no `gunicornc`), so off: instances share nothing on the host.
             if "control_socket_disable" in self.cfg.settings:
@@ -176,7 +177,9 @@ def _prepare_database() -> None:
     fails with RecursionError (the call answered 500). The child raises what create_app raises (its
     SchemaMissing message is passed back); the master stays free of the app's imports.
     """
-    from storage import SchemaMissing
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import SchemaMissing, StorageUnavailable
 
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -188,6 +191,9 @@ def _prepare_database() -> None:
         except SchemaMissing as exc:
             os.write(write_fd, str(exc).encode())
             status = 2
+        except (SQLAlchemyError, StorageUnavailable) as exc:  # unreachable, refused: one line, no traceback
+            os.write(write_fd, f"the database cannot be opened: {type(exc).__name__}: {_one_line(exc)}".encode())
+            status = 3
         except BaseException:  # noqa: BLE001 - shown as the master would have shown it
             import traceback
 
@@ -204,8 +210,15 @@ def _prepare_database() -> None:
     code = os.waitstatus_to_exitcode(wait_status)
     if code == 2:
         raise SchemaMissing(message)
+    if code == 3:
+        raise BuildFailed(message)
     if code != 0:
         raise BuildFailed(f"building the app failed (exit {code}); see the traceback above")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The error's first line (a driver's message continues with hints), as db upgrade prints it."""
+    return " ".join(str(getattr(exc, "orig", None) or exc).split("\n")[0].split())[:300]
 
 
 def _build_app_once() -> None:

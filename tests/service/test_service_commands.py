@@ -138,6 +138,26 @@ def _wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> requests.Resp
             time.sleep(0.2)
 
 
+@pytest.mark.parametrize("case", ["unreachable", "no-schema"])
+def test_serve_refuses_to_start_on_a_database_it_cannot_open_with_one_line(tmp_path, case):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    url, flags, code, line = {
+        "unreachable": ("postgresql+psycopg://essdai@127.0.0.1:1/essdai", {}, 1,
+                        "essdai-cds serve: the database cannot be opened: OperationalError: connection failed: "
+                        'connection to server at "127.0.0.1", port 1 failed: Connection refused'),
+        "no-schema": (f"sqlite:///{empty}", {"ESSDAI_CDS_DATABASE_CREATE_TABLES": "false"}, 2,
+                      "essdai-cds serve: tables cds_feedback, jwt_replay, storage_meta missing: run "
+                      "`essdai-cds db upgrade` first"),
+    }[case]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESSDAI_CDS_")}
+    env.update({"ESSDAI_CDS_DATABASE_URL": url, **flags})
+    done = subprocess.run([sys.executable, "-m", "essdai_cds.cli", "serve", "--no-auth", "--port", str(_free_port())],
+                          capture_output=True, text=True, env=env, timeout=120)
+    errors = [ln for ln in done.stderr.splitlines() if not ln.startswith("AUTH_ENABLED is false")]
+    assert (done.returncode, errors) == (code, [line])
+
+
 @pytest.mark.integration
 def test_serve_runs_gunicorn_on_loopback_and_stops(tmp_path):
     port = _free_port()

@@ -3,6 +3,7 @@ configuration, the OAuth redirect_uri from configuration only (never the Host he
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -12,6 +13,7 @@ import responses
 from worksheet_helpers import form_of, open_worksheet, text_of
 
 from configuration import ConfigError
+from storage import Storage
 from worksheet.routes import EXTENSION_KEY
 
 pytestmark = pytest.mark.integration  # a real FHIR server (sekmet-fhir) answers every read
@@ -113,4 +115,15 @@ def test_the_database_down_is_a_503_page_and_the_key_is_read_once_it_is_back(
     assert (down.status_code, down.headers["Retry-After"]) == (503, "5")
     assert "The service&#39;s database is not available" in down.get_data(as_text=True)
     folder.mkdir()
+    time.sleep(Storage.OPEN_RETRY_S)  # a failed open is tried again after this
     assert client.get(f"/worksheet/open?iss={quote(ws_fhir)}&patient=p1").status_code == 303
+
+
+def test_a_deleted_database_file_is_not_recreated_by_the_worksheet_key(
+        make_ws_app: Callable[..., Any], ws_fhir: str, tmp_path: Any) -> None:
+    database = tmp_path / "ws-key.db"
+    app = make_ws_app(DATABASE_URL=f"sqlite:///{database}", WORKSHEET_SECRET_KEY=None)
+    app.extensions["essdai_cds.storage"].open()  # the store is open (a hook call opened it), the key not read yet
+    database.unlink()
+    resp = app.test_client().get(f"/worksheet/open?iss={quote(ws_fhir)}&patient=p1")
+    assert (resp.status_code, database.exists()) == (503, False)
