@@ -232,7 +232,6 @@ class Storage:
         # the file as it is when the app is built (`serve` made it before the workers): opened later, it must
         # still be that file, or it was deleted or replaced meanwhile and is not recreated here
         self._identity = _file_identity(self._file) if self._file else None
-        self._next_open = 0.0  # monotonic time before which a failed first open is not tried again
         if connect:
             try:
                 self.open()
@@ -250,6 +249,11 @@ class Storage:
                 return
             if self._identity is not None:
                 self._check_file()
+            # one connection first: a database that cannot be reached fails here at once (an outage costs
+            # each call one connect attempt, as for an opened store), not after create_tables' retries,
+            # which are for processes racing to create the schema
+            with self.engine.connect():
+                pass
             if self._create:
                 create_tables(self.engine)
             elif missing := missing_tables(self.engine):
@@ -258,23 +262,15 @@ class Storage:
                 self._identity = _file_identity(self._file)
             self._created_at = self._read_created_at()
 
-    # after a failed first open, calls in the next second are answered 503 at once: an outage then costs
-    # one open attempt (create_tables' retries, a connect timeout) a second per worker, not one a call
-    OPEN_RETRY_S = 1.0
-
     def _ready(self) -> None:
-        """Open on first use; anything that stops it is StorageUnavailable (503), tried again later."""
+        """Open on first use; anything that stops it is StorageUnavailable (503), tried again next call."""
         if self._created_at is not None:
             return
-        if time.monotonic() < self._next_open:
-            raise StorageUnavailable("the database could not be opened a moment ago")
         try:
             self.open()
         except SchemaMissing as exc:
-            self._next_open = time.monotonic() + self.OPEN_RETRY_S
             raise StorageUnavailable(str(exc)) from None
         except SQLAlchemyError as exc:
-            self._next_open = time.monotonic() + self.OPEN_RETRY_S
             raise StorageUnavailable(type(exc).__name__) from None
 
     def usable(self) -> None:

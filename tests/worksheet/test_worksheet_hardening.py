@@ -3,7 +3,6 @@ configuration, the OAuth redirect_uri from configuration only (never the Host he
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -13,7 +12,6 @@ import responses
 from worksheet_helpers import form_of, open_worksheet, text_of
 
 from configuration import ConfigError
-from storage import Storage
 from worksheet.routes import EXTENSION_KEY
 
 pytestmark = pytest.mark.integration  # a real FHIR server (sekmet-fhir) answers every read
@@ -115,7 +113,6 @@ def test_the_database_down_is_a_503_page_and_the_key_is_read_once_it_is_back(
     assert (down.status_code, down.headers["Retry-After"]) == (503, "5")
     assert "The service&#39;s database is not available" in down.get_data(as_text=True)
     folder.mkdir()
-    time.sleep(Storage.OPEN_RETRY_S)  # a failed open is tried again after this
     assert client.get(f"/worksheet/open?iss={quote(ws_fhir)}&patient=p1").status_code == 303
 
 
