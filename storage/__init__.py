@@ -12,8 +12,9 @@ acknowledgement:
   compared with the path's before each write and after its commit; a mismatch or a missing file is
   StorageUnavailable until the process restarts (the file is not recreated behind the operator's back:
   readiness fails, the orchestrator restarts the instance and the operator sees why);
-- the replay list is complete only since the store was created (`storage_meta.created_at`): a token
-  issued before that is refused, so a database lost and recreated cannot accept again a jti it had seen.
+- the replay list is complete only since the store was created (`storage_meta.created_at`, dated from when
+  the creating process was built, at most a minute before its first open): a token issued before that is
+  refused, so a database lost and recreated cannot accept again a jti it had seen.
 """
 
 from __future__ import annotations
@@ -221,6 +222,7 @@ class Storage:
         self._create = create
         self._open_lock = threading.Lock()
         self._created_at: int | None = None
+        self._built_at = int(time.time())  # when this process could first take a call (see _read_created_at)
         self._last_purge = 0
         # built once: a statement built per call (`insert(...).values(...)`) costs SQLAlchemy a fresh
         # cache key each time, about half of the per-request replay check
@@ -291,11 +293,21 @@ class Storage:
         self._ready()
         self._created_at = value
 
+    # how far a fresh replay list is dated back to this process's build (see _read_created_at)
+    FRESH_LIST_BACKDATE_MAX_S = 60
+
     def _read_created_at(self) -> int:
-        """Set once, by the first process on a fresh database; read by every later one."""
+        """Set once, by the first process on a fresh database; read by every later one. The store opens on
+        its first call, whose token was signed before the open: a list dated from the open refused that
+        token whenever a second boundary fell in between (the first call of a fresh deployment got 401).
+        It is dated from when this process was built, no earlier than FRESH_LIST_BACKDATE_MAX_S before the
+        open: tokens issued before the process existed stay refused (a database lost and recreated), and a
+        long-idle process does not open the window to tokens a lost database may have seen."""
+        now = int(time.time())
+        begins = max(self._built_at, now - self.FRESH_LIST_BACKDATE_MAX_S)
         with self.engine.begin() as conn:
             conn.execute(_insert_ignoring_duplicates(self.engine, meta_table),
-                         {"key": "created_at", "value": str(int(time.time()))})
+                         {"key": "created_at", "value": str(begins)})
             return int(conn.execute(select(meta_table.c.value).where(meta_table.c.key == "created_at")).scalar_one())
 
     def _check_file(self) -> None:

@@ -102,3 +102,37 @@ def test_database_deleted_while_running(tmp_path: Path) -> None:
         assert (resp.status_code, resp.json()) == (200, {"stored": 1, "duplicates": 0})
         with sqlite3.connect(database) as db:
             assert db.execute("SELECT card FROM cds_feedback ORDER BY id").fetchall() == [("card-after",)]
+
+
+def test_the_first_call_of_a_fresh_deployment_is_accepted(tmp_path: Path) -> None:
+    """gunicorn serving `essdai_cds.wsgi:app` itself (no `serve` opening the store first): the store opens on
+    the first call. A token signed a second before that call, after the worker was up, is accepted; the
+    list used to begin at the open and this call got 401 whenever a second boundary fell in between."""
+    import sys
+
+    from essdai_devtools.procs import server_process
+    from essdai_devtools.service_process import service_env
+
+    key = EhrKey.generate()
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    database = tmp_path / "cds.sqlite"
+    env = service_env(public_base_url=base_url,
+                      trusted_issuers=[trusted_issuer(DEFAULT_ISSUER, jwks_file=key.write_jwks(tmp_path / "jwks.json"))],
+                      fhir_allowlist=[f"http://127.0.0.1:{free_port()}/fhir"], database_path=database,
+                      assessment_date=AS_OF)
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "essdai_cds.wsgi:app"]
+    with server_process(cmd, f"{base_url}/healthz", tmp_path / "service.log", 30, env=env, cwd=tmp_path):
+        assert not database.exists()  # nothing opened it yet
+        time.sleep(1.1)  # the worker answered /healthz: it was built at least a second ago
+        now = int(time.time())
+        token = key.sign(issuer=DEFAULT_ISSUER, audience=base_url + "/cds-services", extra={"iat": now - 1})
+        resp = requests.get(base_url + "/cds-services", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert resp.status_code == 200
+        old = key.sign(issuer=DEFAULT_ISSUER, audience=base_url + "/cds-services",
+                       extra={"iat": now - 120, "exp": now + 60})
+        resp = requests.get(base_url + "/cds-services", headers={"Authorization": f"Bearer {old}"}, timeout=30)
+        assert (resp.status_code, resp.json()) == (401, {"error": "unauthorized"})  # issued before the process
+    rejected = [line.split("reason=")[1].split()[0] for line in (tmp_path / "service.log").read_text().splitlines()
+                if "jwt rejected" in line]
+    assert rejected == ["jti-replayed"]  # the old token, by the list's start (not its lifetime or the clock)

@@ -100,6 +100,63 @@ def test_a_replaced_file_is_unavailable_too(tmp_path):
         storage.close()
 
 
+class _Clock:
+    """storage's `time`, set by hand (only `time()` is used there)."""
+
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now + 0.5
+
+
+def test_a_fresh_list_opened_by_the_first_call_accepts_that_calls_token(tmp_path, monkeypatch):
+    # the CI failure of the stop after 5e5f75d: the store opened on the first call dated its list from the
+    # open, one second after the token of that very call had been signed, and the EHR got 401
+    import storage as storage_module
+
+    clock = _Clock(1_000_000)
+    monkeypatch.setattr(storage_module, "time", clock)
+    storage = Storage(f"sqlite:///{tmp_path / 'x.db'}", connect=False)  # built: the worker boots
+    try:
+        clock.now += 3  # the EHR signs at +2, the call opens the store at +3
+        assert storage.remember_jti("iss", "first", 2**31, clock.now, issued_at=1_000_002) is True
+        assert storage.created_at == 1_000_000
+        assert storage.remember_jti("iss", "before-the-process", 2**31, clock.now, issued_at=999_999) is False
+    finally:
+        storage.close()
+
+
+def test_a_fresh_list_is_dated_back_at_most_a_minute_before_its_open(tmp_path, monkeypatch):
+    import storage as storage_module
+
+    clock = _Clock(1_000_000)
+    monkeypatch.setattr(storage_module, "time", clock)
+    storage = Storage(f"sqlite:///{tmp_path / 'x.db'}", connect=False)
+    try:
+        clock.now += 3600  # a worker idle for an hour opens a fresh database
+        assert storage.created_at == 1_000_000 + 3600 - Storage.FRESH_LIST_BACKDATE_MAX_S
+        assert storage.remember_jti("iss", "old", 2**31, clock.now, issued_at=1_003_539) is False
+        assert storage.remember_jti("iss", "new", 2**31, clock.now, issued_at=1_003_540) is True
+    finally:
+        storage.close()
+
+
+def test_a_later_process_keeps_the_date_of_the_list_it_finds(tmp_path, monkeypatch):
+    import storage as storage_module
+
+    clock = _Clock(1_000_000)
+    monkeypatch.setattr(storage_module, "time", clock)
+    first = Storage(f"sqlite:///{tmp_path / 'x.db'}")
+    clock.now += 500
+    later = Storage(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        assert (first.created_at, later.created_at) == (1_000_000, 1_000_000)
+    finally:
+        first.close()
+        later.close()
+
+
 def test_tokens_issued_before_the_store_began_are_refused(tmp_path):
     storage = Storage(f"sqlite:///{tmp_path / 'x.db'}")
     try:
