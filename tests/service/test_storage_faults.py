@@ -110,43 +110,40 @@ class _Clock:
         return self.now + 0.5
 
 
-def test_a_fresh_list_opened_by_the_first_call_accepts_that_calls_token(tmp_path, monkeypatch):
+@pytest.fixture
+def clock(monkeypatch):
+    import storage as storage_module
+
+    fake = _Clock(1_000_000)
+    monkeypatch.setattr(storage_module, "time", fake)
+    return fake
+
+
+@pytest.fixture
+def lazy_store(tmp_path, clock):
+    """A store built at 1,000,000 s and not opened yet (a worker that has booted, before its first call)."""
+    storage = Storage(f"sqlite:///{tmp_path / 'x.db'}", connect=False)
+    yield storage
+    storage.close()
+
+
+def test_a_fresh_list_opened_by_the_first_call_accepts_that_calls_token(lazy_store, clock):
     # the CI failure of the stop after 5e5f75d: the store opened on the first call dated its list from the
     # open, one second after the token of that very call had been signed, and the EHR got 401
-    import storage as storage_module
-
-    clock = _Clock(1_000_000)
-    monkeypatch.setattr(storage_module, "time", clock)
-    storage = Storage(f"sqlite:///{tmp_path / 'x.db'}", connect=False)  # built: the worker boots
-    try:
-        clock.now += 3  # the EHR signs at +2, the call opens the store at +3
-        assert storage.remember_jti("iss", "first", 2**31, clock.now, issued_at=1_000_002) is True
-        assert storage.created_at == 1_000_000
-        assert storage.remember_jti("iss", "before-the-process", 2**31, clock.now, issued_at=999_999) is False
-    finally:
-        storage.close()
+    clock.now += 3  # the EHR signs at +2, the call opens the store at +3
+    assert lazy_store.remember_jti("iss", "first", 2**31, clock.now, issued_at=1_000_002) is True
+    assert lazy_store.created_at == 1_000_000
+    assert lazy_store.remember_jti("iss", "before-the-process", 2**31, clock.now, issued_at=999_999) is False
 
 
-def test_a_fresh_list_is_dated_back_at_most_a_minute_before_its_open(tmp_path, monkeypatch):
-    import storage as storage_module
-
-    clock = _Clock(1_000_000)
-    monkeypatch.setattr(storage_module, "time", clock)
-    storage = Storage(f"sqlite:///{tmp_path / 'x.db'}", connect=False)
-    try:
-        clock.now += 3600  # a worker idle for an hour opens a fresh database
-        assert storage.created_at == 1_000_000 + 3600 - Storage.FRESH_LIST_BACKDATE_MAX_S
-        assert storage.remember_jti("iss", "old", 2**31, clock.now, issued_at=1_003_539) is False
-        assert storage.remember_jti("iss", "new", 2**31, clock.now, issued_at=1_003_540) is True
-    finally:
-        storage.close()
+def test_a_fresh_list_is_dated_back_at_most_a_minute_before_its_open(lazy_store, clock):
+    clock.now += 3600  # a worker idle for an hour opens a fresh database
+    assert lazy_store.created_at == 1_000_000 + 3600 - Storage.FRESH_LIST_BACKDATE_MAX_S
+    assert lazy_store.remember_jti("iss", "old", 2**31, clock.now, issued_at=1_003_539) is False
+    assert lazy_store.remember_jti("iss", "new", 2**31, clock.now, issued_at=1_003_540) is True
 
 
-def test_a_later_process_keeps_the_date_of_the_list_it_finds(tmp_path, monkeypatch):
-    import storage as storage_module
-
-    clock = _Clock(1_000_000)
-    monkeypatch.setattr(storage_module, "time", clock)
+def test_a_later_process_keeps_the_date_of_the_list_it_finds(tmp_path, clock):
     first = Storage(f"sqlite:///{tmp_path / 'x.db'}")
     clock.now += 500
     later = Storage(f"sqlite:///{tmp_path / 'x.db'}")
