@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -25,8 +26,8 @@ from reliability_helpers import AS_OF, order_body, patient
 
 from cds_service.errors import operation_outcome
 from essdai_devtools.ehr_client import DEFAULT_ISSUER, EhrKey
-from essdai_devtools.procs import free_port
-from essdai_devtools.service_process import ServiceProcess, trusted_issuer
+from essdai_devtools.procs import free_port, server_process
+from essdai_devtools.service_process import ServiceProcess, service_env, trusted_issuer
 
 pytestmark = pytest.mark.integration
 FEEDBACK = "/cds-services/jak-inhibitor-safety/feedback"
@@ -108,11 +109,6 @@ def test_the_first_call_of_a_fresh_deployment_is_accepted(tmp_path: Path) -> Non
     """gunicorn serving `essdai_cds.wsgi:app` itself (no `serve` opening the store first): the store opens on
     the first call. A token signed a second before that call, after the worker was up, is accepted; the
     list used to begin at the open and this call got 401 whenever a second boundary fell in between."""
-    import sys
-
-    from essdai_devtools.procs import server_process
-    from essdai_devtools.service_process import service_env
-
     key = EhrKey.generate()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
