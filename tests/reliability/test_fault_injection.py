@@ -1,5 +1,10 @@
 """Fault injection on the FHIR client (`responses`), through the real services end to end.
 
+Every case runs twice: key by key (a server without batch, or FHIR_BATCH=false) and over a FHIR batch, where
+the fault is the batch request's own answer. A batch failure that each GET would meet as well (network,
+401, 429, 5xx) ends there; any other (403, 404, not FHIR JSON, not a batch-response, too large) is read again
+key by key, which then meets the same fault: the answer to the EHR is the same either way.
+
 For every way a FHIR server can fail, the exact HTTP answer of the service:
 - nothing prefetched, so the Patient read itself fails -> 412 with a fixed OperationOutcome;
 - the Patient prefetched, every search fails -> 200 with the one card saying what could not be checked
@@ -14,6 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -58,14 +64,16 @@ def _wrong_type(request: Any) -> tuple[int, dict[str, str], str]:
 
 def _add(status: int | None = None, *, body: Any = None, content_type: str = FHIR_JSON,
          callback: Callable[[Any], Any] | None = None) -> Callable[[responses.RequestsMock], None]:
+    """The fault on every GET under the base, and on the batch (`POST [base]`)."""
     def register(rsps: responses.RequestsMock) -> None:
-        if callback is not None:
-            rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=callback)
-        elif isinstance(body, Exception):
-            rsps.add(responses.GET, ANY_FHIR_URL, body=body)
-        else:
-            text = body if isinstance(body, (str, bytes)) else json.dumps(body)
-            rsps.add(responses.GET, ANY_FHIR_URL, status=status or 200, body=text, content_type=content_type)
+        for method, url in ((responses.GET, ANY_FHIR_URL), (responses.POST, FHIR)):
+            if callback is not None:
+                rsps.add_callback(method, url, callback=callback)
+            elif isinstance(body, Exception):
+                rsps.add(method, url, body=body)
+            else:
+                text = body if isinstance(body, (str, bytes)) else json.dumps(body)
+                rsps.add(method, url, status=status or 200, body=text, content_type=content_type)
     return register
 
 
@@ -91,9 +99,29 @@ FAULTS = {
 }
 
 
-@pytest.fixture
-def faulty_app(make_app):
-    return make_app(HOOK_BUDGET_S=BUDGET_S, FHIR_CONNECT_TIMEOUT_S=0.5, FHIR_READ_TIMEOUT_S=0.5)
+# faults of a batch that end it (each GET would meet them too); the others are read again key by key
+BATCH_ENDS = {"connection-refused", "connect-timeout", "read-timeout", "401", "429", "500", "503"}
+
+
+@pytest.fixture(params=["key-by-key", "batch"])
+def faulty_app(request, make_app):
+    return make_app(HOOK_BUDGET_S=BUDGET_S, FHIR_CONNECT_TIMEOUT_S=0.5, FHIR_READ_TIMEOUT_S=0.5,
+                    FHIR_BATCH=request.param == "batch")
+
+
+def _batched(app: Any) -> bool:
+    return app.config["FHIR_BATCH"]
+
+
+def _expected_calls(app: Any, fault: str, searches: int, reads: int = 0) -> int:
+    """The FHIR calls of one hook call whose fetched keys all meet `fault` (reads are GETs beside the batch)."""
+    if not _batched(app):
+        return reads + searches
+    return reads + (1 if fault in BATCH_ENDS else 1 + searches)
+
+
+def _entries(call: Any) -> list[str]:
+    return [e["request"]["url"] for e in json.loads(call.request.body)["entry"]]
 
 
 def _call(app: Any, fault: str, service: str, body: dict[str, Any],
@@ -120,7 +148,11 @@ def test_patient_read_fails_412(faulty_app, caplog, fault):
     resp, elapsed, calls = _call(faulty_app, fault, "essdai-activity", body, caplog)
     assert (resp.status_code, resp.get_json()) == (412, patient_412())
     assert elapsed < BUDGET_S + SLACK_S
-    assert f"{FHIR}/Patient/{PATIENT_ID}" in [c.request.url for c in calls]
+    # the Patient read is a GET (beside the batch of the seven searches, when batch is on)
+    assert [c.request.method for c in calls if c.request.url == f"{FHIR}/Patient/{PATIENT_ID}"] == ["GET"]
+    batches = [_entries(c) for c in calls if c.request.method == "POST"]
+    assert len(batches) == _batched(faulty_app) and all(len(b) == 7 for b in batches)
+    assert len(calls) == _expected_calls(faulty_app, fault, searches=7, reads=1)
     _assert_quiet_logs(caplog)
 
 
@@ -131,7 +163,7 @@ def test_searches_fail_safety_card_says_what_could_not_be_checked(faulty_app, ca
     assert (resp.status_code, resp.get_json()) == (200, safety_unavailable(body))
     assert elapsed < BUDGET_S + SLACK_S
     # conditions, observations, medication orders and statements, allergies, immunizations: no retries
-    assert len(calls) == 6
+    assert len(calls) == _expected_calls(faulty_app, fault, searches=6)
     _assert_quiet_logs(caplog)
 
 
@@ -159,17 +191,32 @@ UNREAD = ("some pages of conditions, laboratory results and vital signs, medicat
           "were not read (page cap, or a next link off the FHIR server)")
 
 
+def _serve(rsps: responses.RequestsMock, answer: Callable[[Any], Any]) -> None:
+    """`answer` for each GET, and for each entry of a batch (answered as a `batch-response`)."""
+    def batch(request: Any) -> tuple[int, dict[str, str], str]:
+        entries = []
+        for e in json.loads(request.body)["entry"]:
+            status, _, text = answer(SimpleNamespace(url=f"{FHIR}/{e['request']['url']}"))
+            entries.append({"response": {"status": str(status)}, "resource": json.loads(text)})
+        return 200, {"Content-Type": FHIR_JSON}, json.dumps({"resourceType": "Bundle", "type": "batch-response",
+                                                               "entry": entries})
+
+    rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=answer)
+    rsps.add_callback(responses.POST, FHIR, callback=batch)
+
+
 def test_next_links_that_loop_stop_at_the_page_cap(faulty_app, caplog):
     caplog.set_level(logging.DEBUG)
     body = order_body("order-sign", prefetch={"patient": patient()})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=_search_answer(lambda url: url))  # next -> itself
+        _serve(rsps, _search_answer(lambda url: url))  # next -> itself
         started = time.monotonic()
         resp = faulty_app.test_client().post("/cds-services/jak-inhibitor-safety", json=body)
         elapsed = time.monotonic() - started
         calls = len(rsps.calls)
     assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()], UNREAD))
-    assert calls == 6 * faulty_app.config["FHIR_PAGE_CAP"]
+    cap = faulty_app.config["FHIR_PAGE_CAP"]
+    assert calls == (1 + 6 * (cap - 1) if _batched(faulty_app) else 6 * cap)  # a batch entry is a first page
     assert elapsed < BUDGET_S + SLACK_S
     _assert_quiet_logs(caplog)
 
@@ -179,13 +226,16 @@ def test_next_links_to_another_host_are_never_followed(faulty_app, caplog):
     body = order_body("order-sign", prefetch={"patient": patient()})
     evil = "https://fhir.example.org.attacker.example/r4/Observation?page=2"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add_callback(responses.GET, ANY_FHIR_URL, callback=_search_answer(lambda url: evil))
+        _serve(rsps, _search_answer(lambda url: evil))
         other = rsps.add(responses.GET, re.compile(r"https://fhir\.example\.org\.attacker\.example/.*"), json={})
         resp = faulty_app.test_client().post("/cds-services/jak-inhibitor-safety", json=body)
         urls = [c.request.url for c in rsps.calls]
     assert (resp.status_code, resp.get_json()) == (200, expected_safety(body, [patient(), sjogren_condition()], UNREAD))
     assert other.call_count == 0
-    assert len(urls) == 6 and all(u.startswith(FHIR + "/") for u in urls)
+    if _batched(faulty_app):
+        assert urls == [FHIR]
+    else:
+        assert len(urls) == 6 and all(u.startswith(FHIR + "/") for u in urls)
     _assert_quiet_logs(caplog)
 
 

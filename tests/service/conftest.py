@@ -3,9 +3,11 @@ of tests/conftest.py), client signing keys."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import responses
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from service_helpers import BASE, FHIR, Recorder, build_registry
 
@@ -20,6 +22,13 @@ def recorder() -> Recorder:
 def app_config(recorder: Recorder) -> dict[str, Any]:
     return {"PUBLIC_BASE_URL": BASE, "FHIR_ALLOWLIST": [FHIR], "ASSESSMENT_DATE": "2025-06-01",
             "REGISTRY": build_registry(recorder)}
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    """`responses` for the FHIR client's own tests: faults a real server will not produce on demand."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
 
 
 # --- keys and tokens ---------------------------------------------------------------------------------------

@@ -70,6 +70,16 @@ def build_registry(recorder: Recorder) -> Registry:
     return registry
 
 
+def meds_registry(recorder: Recorder) -> Registry:
+    """One patient-view service `meds` reading the Patient and the MedicationRequests (no card)."""
+    registry = Registry()
+    registry.service(id="meds", hooks="patient-view", title="Meds", description="Meds.",
+                     prefetch={"patient": PrefetchKey("Patient/{{context.patientId}}"),
+                               "meds": PrefetchKey("MedicationRequest?patient={{context.patientId}}")},
+                     )(lambda call: recorder.calls.append(call) or [])
+    return registry
+
+
 def public_jwk(private_key: Any, kid: str, alg: str) -> dict[str, Any]:
     algo = jwt.algorithms.ECAlgorithm if alg.startswith("ES") else jwt.algorithms.RSAAlgorithm
     jwk = json.loads(algo.to_jwk(private_key.public_key()))

@@ -34,12 +34,6 @@ def fhir_client() -> Iterator[FhirClient]:
     client.close()
 
 
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
 def bound(client: FhirClient, seconds: float = 2.0, token: str | None = TOKEN):  # noqa: ANN201
     return client.bind(BASE, token, Deadline(seconds))
 

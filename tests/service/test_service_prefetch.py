@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import responses
-from service_helpers import FHIR, PATIENT_ID, bundle, hook_body, obs, outcome, patient
+from service_helpers import FHIR, PATIENT_ID, bundle, hook_body, meds_registry, obs, outcome, patient
 
 ABSENT = object()
 OBS_URL = re.compile(rf"{re.escape(FHIR)}/Observation\?.*")
@@ -193,7 +193,8 @@ def test_resources_deduplicated_across_keys(client, recorder):
     assert [r["id"] for r in recorder.last.resources] == [PATIENT_ID, "o1"]
 
 
-def test_template_rendering_uses_context_tokens(client, recorder):
+def test_template_rendering_uses_context_tokens(make_app, recorder):
+    client = make_app(FHIR_BATCH=False).test_client()  # key by key: each URL on the wire (batch entries: *_batch.py)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add(responses.GET, PATIENT_URL, json=patient())
         rsps.add(responses.GET, OBS_URL, json=bundle())
@@ -207,14 +208,7 @@ def test_template_rendering_uses_context_tokens(client, recorder):
 
 
 def test_medication_references_not_in_the_data_are_read(make_app, recorder):
-    from fhir_access.registry import PrefetchKey, Registry
-
-    registry = Registry()
-    registry.service(id="meds", hooks="patient-view", title="Meds", description="Meds.",
-                     prefetch={"patient": PrefetchKey("Patient/{{context.patientId}}"),
-                               "meds": PrefetchKey("MedicationRequest?patient={{context.patientId}}")},
-                     )(lambda call: recorder.calls.append(call) or [])
-    client = make_app(REGISTRY=registry).test_client()
+    client = make_app(REGISTRY=meds_registry(recorder)).test_client()
     mrs = bundle(
         {"resourceType": "MedicationRequest", "id": "mr-1", "medicationReference": {"reference": "Medication/m-1"}},
         {"resourceType": "MedicationRequest", "id": "mr-2", "medicationReference": {"reference": "Medication/m-2"}},
@@ -237,7 +231,8 @@ def test_medication_references_not_in_the_data_are_read(make_app, recorder):
 def test_time_budget_bounds_the_whole_call(make_app, recorder):
     import time
 
-    client = make_app(HOOK_BUDGET_S=0.3, FHIR_READ_TIMEOUT_S=5.0).test_client()
+    # key by key (a slow batch: test_service_prefetch_batch.py)
+    client = make_app(HOOK_BUDGET_S=0.3, FHIR_READ_TIMEOUT_S=5.0, FHIR_BATCH=False).test_client()
 
     def slow(request):  # noqa: ANN001
         time.sleep(1.0)

@@ -1,0 +1,177 @@
+"""FHIR client, batch: several first reads in one `POST [base]` Bundle of type `batch` (FHIR R4 http.html
+"batch/transaction"), each entry's status mapped as a GET's would be, and a server that does not do batch
+read key by key (remembered for BATCH_RETRY_S). Faults the real test server will not produce: `responses`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import responses
+
+import fhir_access.client as client_module
+from fhir_access.client import (
+    BATCH_RETRY_S,
+    Deadline,
+    FhirAuthError,
+    FhirBadResponse,
+    FhirClient,
+    FhirNotAllowed,
+    FhirNotFound,
+    FhirSettings,
+    FhirUnavailable,
+)
+
+BASE = "https://fhir.example.org/r4"
+TOKEN = "very-secret-access-token"
+READS = ["Patient/p1", "Condition?patient=p1&_count=100"]
+
+
+@pytest.fixture
+def fhir_client() -> Iterator[FhirClient]:
+    client = FhirClient(FhirSettings(allowlist=(BASE,), max_bytes=10_000, page_cap=3, read_timeout=1.0))
+    yield client
+    client.close()
+
+
+def bound(client: FhirClient, seconds: float = 2.0):  # noqa: ANN201
+    return client.bind(BASE, TOKEN, Deadline(seconds))
+
+
+def answer(*entries: dict[str, Any], kind: str = "batch-response") -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": kind, "entry": list(entries)}
+
+
+def entry(status: str, resource: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"response": {"status": status}, **({"resource": resource} if resource is not None else {})}
+
+
+PATIENT = {"resourceType": "Patient", "id": "p1"}
+SEARCHSET = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+
+
+def test_one_post_to_the_base_with_the_gets_as_entries(fhir_client, rsps):
+    rsps.add(responses.POST, BASE, json=answer(entry("200 OK", PATIENT), entry("200", SEARCHSET)),
+             content_type="application/fhir+json")
+    fhir = bound(fhir_client)
+    assert fhir.batch(READS) == [PATIENT, SEARCHSET]
+    assert fhir.calls == 1
+    request = rsps.calls[0].request
+    assert (request.method, request.url) == ("POST", BASE)
+    assert request.headers["Content-Type"] == "application/fhir+json"
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(request.body) == {"resourceType": "Bundle", "type": "batch", "entry": [
+        {"request": {"method": "GET", "url": "Patient/p1"}},
+        {"request": {"method": "GET", "url": "Condition?patient=p1&_count=100"}}]}
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    ("404 Not Found", FhirNotFound), ("410", FhirNotFound), ("401 Unauthorized", FhirAuthError),
+    ("403", FhirAuthError), ("500 Internal Server Error", FhirUnavailable), ("429", FhirUnavailable),
+    ("400 Bad Request", FhirBadResponse), ("OK", FhirBadResponse), ("", FhirBadResponse), ("2000", FhirBadResponse),
+])
+def test_each_entry_status_is_mapped_as_a_get_would_be(fhir_client, rsps, status, error):
+    outcome = {"resourceType": "OperationOutcome", "issue": []}
+    rsps.add(responses.POST, BASE, json=answer(entry(status, outcome), entry("200 OK", SEARCHSET)),
+             content_type="application/fhir+json")
+    first, second = bound(fhir_client).batch(READS)
+    assert type(first) is error
+    assert second == SEARCHSET
+
+
+@pytest.mark.parametrize("bad", [entry("200 OK"), entry("200 OK", {"id": "x"}), {"resource": PATIENT}, "text", None])
+def test_an_entry_without_a_status_or_a_resource_is_a_bad_response(fhir_client, rsps, bad):
+    rsps.add(responses.POST, BASE, json=answer(bad, entry("200 OK", SEARCHSET)), content_type="application/fhir+json")
+    first, second = bound(fhir_client).batch(READS)
+    assert isinstance(first, FhirBadResponse) and second == SEARCHSET
+
+
+REFUSALS = {
+    "403": {"status": 403, "json": {"resourceType": "OperationOutcome"}},
+    "404": {"status": 404, "json": {"resourceType": "OperationOutcome"}},
+    "405": {"status": 405, "body": ""},
+    "422": {"status": 422, "json": {"resourceType": "OperationOutcome"}},
+    "501": {"status": 501, "body": ""},
+    "html-200": {"status": 200, "body": "<html>login</html>", "content_type": "text/html"},
+    "not-json": {"status": 200, "body": "{oops", "content_type": "application/fhir+json"},
+    "operation-outcome-200": {"status": 200, "json": {"resourceType": "OperationOutcome"},
+                              "content_type": "application/fhir+json"},
+    "searchset-not-batch-response": {"status": 200, "json": answer(entry("200", PATIENT), entry("200", SEARCHSET),
+                                                                   kind="searchset")},
+    "fewer-entries": {"status": 200, "json": answer(entry("200", PATIENT))},
+}
+
+
+@pytest.mark.parametrize("refusal", list(REFUSALS))
+def test_a_server_that_does_not_do_batch_is_not_asked_again_for_a_while(fhir_client, rsps, refusal, monkeypatch):
+    rsps.add(responses.POST, BASE, **{"content_type": "application/fhir+json", **REFUSALS[refusal]})
+    assert bound(fhir_client).batch(READS) is None
+    assert fhir_client.batch_allowed(BASE) is False
+    fhir = bound(fhir_client)
+    assert fhir.batch(READS) is None and fhir.calls == 0  # not asked again
+    assert len(rsps.calls) == 1
+    now = client_module.time.monotonic()
+    monkeypatch.setattr(client_module.time, "monotonic", lambda: now + BATCH_RETRY_S)
+    assert fhir_client.batch_allowed(BASE) is True
+
+
+def test_an_answer_over_the_cap_is_read_key_by_key_but_batch_stays_on(fhir_client, rsps):
+    # the cap is per entry: 2 entries may answer up to 2 x max_bytes
+    big = {"resourceType": "Bundle", "type": "batch-response", "entry": [], "pad": "x" * 20_100}
+    rsps.add(responses.POST, BASE, json=big, content_type="application/fhir+json")
+    assert bound(fhir_client).batch(READS) is None
+    assert fhir_client.batch_allowed(BASE) is True
+
+
+def test_the_size_cap_and_the_read_timeout_are_per_entry(fhir_client, rsps):
+    fits = answer(entry("200", {**PATIENT, "pad": "x" * 9_000}), entry("200", {**SEARCHSET, "pad": "y" * 9_000}))
+    rsps.add(responses.POST, BASE, json=fits, content_type="application/fhir+json")
+    assert [a["resourceType"] for a in bound(fhir_client, seconds=10).batch(READS)] == ["Patient", "Bundle"]
+    assert rsps.calls[0].request.req_kwargs["timeout"] == (0.5, 2.0)
+
+
+@pytest.mark.parametrize(("fault", "error"), [
+    (requests.exceptions.ConnectionError("refused"), FhirUnavailable),
+    (requests.exceptions.ReadTimeout(), FhirUnavailable),
+])
+def test_a_network_failure_is_raised_not_read_key_by_key(fhir_client, rsps, fault, error):
+    rsps.add(responses.POST, BASE, body=fault)
+    with pytest.raises(error):
+        bound(fhir_client).batch(READS)
+    assert fhir_client.batch_allowed(BASE) is True
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, FhirAuthError), (500, FhirUnavailable), (503, FhirUnavailable),
+                                               (429, FhirUnavailable)])
+def test_a_failure_each_get_would_meet_is_raised(fhir_client, rsps, status, error):
+    rsps.add(responses.POST, BASE, status=status, json={"resourceType": "OperationOutcome"},
+             content_type="application/fhir+json")
+    with pytest.raises(error):
+        bound(fhir_client).batch(READS)
+    assert fhir_client.batch_allowed(BASE) is True
+
+
+def test_an_exhausted_budget_makes_no_request(fhir_client, rsps):
+    with pytest.raises(FhirUnavailable):
+        bound(fhir_client, seconds=0).batch(READS)
+    assert len(rsps.calls) == 0
+
+
+@pytest.mark.parametrize("relative", ["../admin/Patient/p1", "https://evil.example/Patient/p1", "Patient/../x"])
+def test_only_relative_urls_go_in_a_batch(fhir_client, rsps, relative):
+    with pytest.raises(FhirNotAllowed):
+        bound(fhir_client).batch(["Patient/p1", relative])
+    assert len(rsps.calls) == 0
+
+
+def test_batch_off_makes_no_request(rsps):
+    client = FhirClient(FhirSettings(allowlist=(BASE,), batch=False))
+    try:
+        assert client.batch_allowed(BASE) is False
+        assert bound(client).batch(READS) is None
+        assert len(rsps.calls) == 0
+    finally:
+        client.close()
