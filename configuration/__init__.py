@@ -113,8 +113,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("FHIR_PAGE_CAP", 10, "int", "Most Bundle pages read per prefetch key (first page included)."),
     ConfigKey("FHIR_MAX_BYTES", 5_000_000, "int", "Largest accepted FHIR response body, bytes."),
     ConfigKey("FHIR_BATCH", True, "bool",
-              "Read the first page of every key a call fetches in one FHIR batch (POST [base], Bundle type batch); "
-              "a server that refuses it is read key by key and asked again after 10 minutes. false: key by key."),
+              "Read the first pages of the searches a call fetches (and Medications by reference) in one FHIR "
+              "batch (POST [base], Bundle type batch); a server that refuses or times out on it is read key by "
+              "key for 10 minutes. false: always key by key."),
     ConfigKey("MAX_REQUEST_BYTES", 5_000_000, "int", "Largest accepted request body, bytes (413 above)."),
     ConfigKey("DATABASE_URL", "sqlite:///essdai-cds.db", "str",
               "SQLAlchemy URL for feedback and JWT replay (jti) storage; default: SQLite file in the working dir."),

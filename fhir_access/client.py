@@ -17,9 +17,9 @@ queries) or a token: debug logs name the resource type, status and duration only
 Several first reads go in one FHIR batch (`BoundFhir.batch`: `POST [base]`, a Bundle of type `batch`
 whose entries are the GETs; FHIR R4 http.html "batch/transaction": entries are independent and the
 `batch-response` answers them in order). A server pays its per-request cost once instead of per key: the
-test server (one process) spent 29 ms on a 5-year chart's six reads as one batch against 59 ms as six
-GETs. A server that does not do batch (403, another 4xx, 501, or an answer that is not a `batch-response`
-of as many entries) is read key by key, and not asked again for BATCH_RETRY_S.
+worksheet's first render of a 5-year chart took 0.86x the time, and 0.74x the CPU, of six GETs in the same
+run against the test server (benchmarks/bench_worksheet.py). A server that does not do batch (403, another 4xx but 401/408/429, 501, or an answer that is not a
+`batch-response` of as many entries), or that timed out on one, is read key by key for BATCH_RETRY_S.
 """
 
 from __future__ import annotations
@@ -200,11 +200,13 @@ def _pieces(resp: requests.Response) -> Iterator[bytes]:
 class FhirClient:
     """App-wide: one `requests.Session` (connection reuse) and one small thread pool."""
 
-    def __init__(self, settings: FhirSettings, session: requests.Session | None = None, max_workers: int = 8) -> None:
+    def __init__(self, settings: FhirSettings, session: requests.Session | None = None, max_workers: int = 8,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.session = session or self._new_session()
         self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="essdai-fhir")
-        self._batch_refused: dict[str, float] = {}  # base -> monotonic time its server refused a batch
+        self._clock = clock  # of the batch refusals only (the request deadlines keep their own)
+        self._batch_refused: dict[Any, float] = {}  # server (origin, path) -> when it refused or outran a batch
         self._batch_lock = threading.Lock()
 
     @staticmethod
@@ -291,19 +293,20 @@ class FhirClient:
         return data
 
     def batch_allowed(self, base: str) -> bool:
-        """Batch is on and `base` has not refused one in the last BATCH_RETRY_S."""
+        """Batch is on and `base` has not refused (or outrun) one in the last BATCH_RETRY_S."""
         if not self.settings.batch:
             return False
+        key = _server_key(base)
         with self._batch_lock:
-            refused = self._batch_refused.get(base)
-            if refused is not None and time.monotonic() - refused >= BATCH_RETRY_S:
-                del self._batch_refused[base]
+            refused = self._batch_refused.get(key)
+            if refused is not None and self._clock() - refused >= BATCH_RETRY_S:
+                del self._batch_refused[key]
                 refused = None
         return refused is None
 
     def note_batch_refused(self, base: str, why: str) -> None:
         with self._batch_lock:
-            self._batch_refused[base] = time.monotonic()
+            self._batch_refused[_server_key(base)] = self._clock()
         log.info("FHIR server did not answer a batch (%s): reading key by key for %d s", why, BATCH_RETRY_S)
 
     def run_parallel(self, tasks: Mapping[str, Callable[[], T]], deadline: Deadline) -> dict[str, T | FhirError]:
@@ -333,6 +336,15 @@ class FhirClient:
         self.session.close()
 
 
+def _server_key(base: str) -> Any:
+    """One key per server however its base is spelled (host case, an explicit default port, a trailing /)."""
+    try:
+        parsed = parse_url(base)
+    except UnusableUrl:
+        return base
+    return parsed.origin, parsed.segments
+
+
 def relative_ok(relative: str) -> bool:
     """`relative` is a relative FHIR URL (`Patient/1`, `Observation?patient=1`) with no `..` segment."""
     return bool(RELATIVE_URL_RE.match(relative)) and ".." not in relative.split("?")[0].split("/")
@@ -344,13 +356,20 @@ def _check_relative(relative: str) -> None:
 
 
 def _batch_failure(exc: FhirError) -> str:
-    """What a failed batch means: "raise" (a GET would meet it as well: 401, timeout, unreachable, 5xx),
-    "refused" (this server or token does not do batch, a GET may work: 403, a POST may need another scope;
-    404, 405 or another 4xx; 501; a body that is not FHIR JSON), "too-large" (this chart, not the server)."""
+    """What a failed batch means.
+
+    "raise": every GET would meet it as well (401, 408, 429, 5xx but 501, unreachable); "slow": it timed out or
+    ran out of budget (raised, and remembered: the server does a batch's entries one after another, so one slow
+    search held them all, and key by key the others get through); "refused": this server or token does not do
+    batch, a GET may work (403, a POST may need another scope; 404, 405 or another 4xx; 501; not FHIR JSON);
+    "too-large": the answer is over the cap (this chart, not the server: read key by key, not remembered).
+    """
     if isinstance(exc, FhirAuthError):
         return "refused" if exc.status == 403 else "raise"
     if isinstance(exc, FhirUnavailable):
-        return "refused" if exc.status == 501 else "raise"
+        if exc.status == 501:
+            return "refused"
+        return "slow" if str(exc) in ("FHIR server timed out", "time budget exhausted") else "raise"
     if isinstance(exc, FhirBadResponse) and str(exc) == "response too large":
         return "too-large"
     return "refused"
@@ -421,27 +440,31 @@ class BoundFhir:
         Per entry: the resource it answered (a read's resource, a search's first Bundle page), or the
         FhirError its `response.status` or missing resource means. None: batch is off, the server does not
         do it (remembered), or the answer is over the size cap: the caller GETs each. A failure of the whole
-        request that a GET would meet as well (401, timeout, unreachable, 5xx other than 501) is raised.
+        request that a GET would meet as well (401, 408, 429, unreachable, 5xx but 501) is raised; so is a
+        timeout, and then the server is read key by key for BATCH_RETRY_S.
         """
         for relative in relatives:
             _check_relative(relative)
         if not relatives or not self.client.batch_allowed(self.base):
             return None
+        if self.deadline.expired():  # before the call: not the batch's doing, so not remembered as slow
+            raise FhirUnavailable("time budget exhausted")
         with self._lock:
             self._calls += 1
         body = orjson.dumps({"resourceType": "Bundle", "type": "batch",
                              "entry": [{"request": {"method": "GET", "url": r}} for r in relatives]})
         settings = self.client.settings
-        try:  # the server does every entry before it answers: the read timeout and size cap are per entry
+        try:  # the server does every entry before it answers: read timeout and size cap scale with the entries
             answer = self.client.post_json(self.base, body, headers=self._headers(), deadline=self.deadline,
                                            max_bytes=settings.max_bytes * len(relatives),
                                            read_timeout=settings.read_timeout * len(relatives), label="batch")
         except FhirError as exc:
             failure = _batch_failure(exc)
-            if failure == "raise":
+            if failure in ("refused", "slow"):
+                why = str(exc) if exc.status is None or exc.status < 300 else f"HTTP {exc.status}"
+                self.client.note_batch_refused(self.base, why)
+            if failure in ("raise", "slow"):
                 raise
-            if failure == "refused":
-                self.client.note_batch_refused(self.base, f"HTTP {exc.status}" if exc.status else "not FHIR JSON")
             return None
         entries = answer.get("entry")
         if (answer.get("resourceType") != "Bundle" or answer.get("type") != "batch-response"

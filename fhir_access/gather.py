@@ -299,7 +299,8 @@ def _read_missing_medications(bound: BoundFhir, client: FhirClient, deadline: De
         match = REFERENCE_RE.match(ref)  # contained ("#x"), urn:uuid and foreign URLs are not read
         if match and match.group(1) == "Medication" and match.group(2) not in present and ref not in wanted:
             wanted.append(ref)
-    wanted = wanted[:MAX_MEDICATION_READS]
+    # a reference REFERENCE_RE takes but no relative URL (`Medication/..`) is never read, batch or not
+    wanted = [ref for ref in wanted if relative_ok(ref)][:MAX_MEDICATION_READS]
     if not wanted:
         return []
     answers: list[Any] | None = None

@@ -12,7 +12,6 @@ import pytest
 import requests
 import responses
 
-import fhir_access.client as client_module
 from fhir_access.client import (
     BATCH_RETRY_S,
     Deadline,
@@ -30,9 +29,22 @@ TOKEN = "very-secret-access-token"
 READS = ["Patient/p1", "Condition?patient=p1&_count=100"]
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def fhir_client() -> Iterator[FhirClient]:
-    client = FhirClient(FhirSettings(allowlist=(BASE,), max_bytes=10_000, page_cap=3, read_timeout=1.0))
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fhir_client(clock) -> Iterator[FhirClient]:
+    client = FhirClient(FhirSettings(allowlist=(BASE,), max_bytes=10_000, page_cap=3, read_timeout=1.0), clock=clock)
     yield client
     client.close()
 
@@ -106,42 +118,68 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("refusal", list(REFUSALS))
-def test_a_server_that_does_not_do_batch_is_not_asked_again_for_a_while(fhir_client, rsps, refusal, monkeypatch):
+def test_a_server_that_does_not_do_batch_is_not_asked_again_for_a_while(fhir_client, rsps, refusal, clock):
     rsps.add(responses.POST, BASE, **{"content_type": "application/fhir+json", **REFUSALS[refusal]})
     assert bound(fhir_client).batch(READS) is None
     assert fhir_client.batch_allowed(BASE) is False
     fhir = bound(fhir_client)
     assert fhir.batch(READS) is None and fhir.calls == 0  # not asked again
     assert len(rsps.calls) == 1
-    now = client_module.time.monotonic()
-    monkeypatch.setattr(client_module.time, "monotonic", lambda: now + BATCH_RETRY_S)
+    clock.now += BATCH_RETRY_S - 1
+    assert fhir_client.batch_allowed(BASE) is False
+    clock.now += 1
     assert fhir_client.batch_allowed(BASE) is True
 
 
+@pytest.mark.parametrize("spelling", ["HTTPS://FHIR.example.org/r4", "https://fhir.example.org:443/r4",
+                                      "https://fhir.example.org/r4/"])
+def test_a_refusal_holds_for_the_server_however_its_base_is_spelled(fhir_client, spelling):
+    fhir_client.note_batch_refused(BASE, "HTTP 405")
+    assert fhir_client.batch_allowed(spelling) is False
+    assert fhir_client.batch_allowed("https://fhir.example.org/r4b") is True
+
+
+@pytest.mark.parametrize(("refusal", "logged"), [
+    ("405", "HTTP 405"), ("html-200", "response is not FHIR JSON"), ("not-json", "response is not valid JSON"),
+    ("operation-outcome-200", "not a batch-response of as many entries"),
+])
+def test_the_log_says_why_batch_was_left(fhir_client, rsps, caplog, refusal, logged):
+    caplog.set_level("INFO", logger="essdai_cds.fhir")
+    rsps.add(responses.POST, BASE, **{"content_type": "application/fhir+json", **REFUSALS[refusal]})
+    bound(fhir_client).batch(READS)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"FHIR server did not answer a batch ({logged}): reading key by key for 600 s"]
+
+
 def test_an_answer_over_the_cap_is_read_key_by_key_but_batch_stays_on(fhir_client, rsps):
-    # the cap is per entry: 2 entries may answer up to 2 x max_bytes
+    # the cap scales with the entries: 2 entries may answer up to 2 x max_bytes in all
     big = {"resourceType": "Bundle", "type": "batch-response", "entry": [], "pad": "x" * 20_100}
     rsps.add(responses.POST, BASE, json=big, content_type="application/fhir+json")
     assert bound(fhir_client).batch(READS) is None
     assert fhir_client.batch_allowed(BASE) is True
 
 
-def test_the_size_cap_and_the_read_timeout_are_per_entry(fhir_client, rsps):
+def test_the_size_cap_and_the_read_timeout_scale_with_the_entries(fhir_client, rsps):
     fits = answer(entry("200", {**PATIENT, "pad": "x" * 9_000}), entry("200", {**SEARCHSET, "pad": "y" * 9_000}))
     rsps.add(responses.POST, BASE, json=fits, content_type="application/fhir+json")
     assert [a["resourceType"] for a in bound(fhir_client, seconds=10).batch(READS)] == ["Patient", "Bundle"]
     assert rsps.calls[0].request.req_kwargs["timeout"] == (0.5, 2.0)
 
 
-@pytest.mark.parametrize(("fault", "error"), [
-    (requests.exceptions.ConnectionError("refused"), FhirUnavailable),
-    (requests.exceptions.ReadTimeout(), FhirUnavailable),
-])
-def test_a_network_failure_is_raised_not_read_key_by_key(fhir_client, rsps, fault, error):
-    rsps.add(responses.POST, BASE, body=fault)
-    with pytest.raises(error):
+def test_an_unreachable_server_is_raised_and_batch_stays_on(fhir_client, rsps):
+    rsps.add(responses.POST, BASE, body=requests.exceptions.ConnectionError("refused"))
+    with pytest.raises(FhirUnavailable):
         bound(fhir_client).batch(READS)
     assert fhir_client.batch_allowed(BASE) is True
+
+
+@pytest.mark.parametrize("fault", [requests.exceptions.ReadTimeout(), requests.exceptions.ConnectTimeout()])
+def test_a_batch_that_timed_out_is_raised_and_the_server_is_read_key_by_key_for_a_while(fhir_client, rsps, fault):
+    # its entries are done one after another: one slow search held them all; key by key the others get through
+    rsps.add(responses.POST, BASE, body=fault)
+    with pytest.raises(FhirUnavailable, match="timed out"):
+        bound(fhir_client).batch(READS)
+    assert fhir_client.batch_allowed(BASE) is False
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, FhirAuthError), (500, FhirUnavailable), (503, FhirUnavailable),
@@ -154,10 +192,11 @@ def test_a_failure_each_get_would_meet_is_raised(fhir_client, rsps, status, erro
     assert fhir_client.batch_allowed(BASE) is True
 
 
-def test_an_exhausted_budget_makes_no_request(fhir_client, rsps):
+def test_an_exhausted_budget_makes_no_request_and_is_not_the_servers_fault(fhir_client, rsps):
     with pytest.raises(FhirUnavailable):
         bound(fhir_client, seconds=0).batch(READS)
     assert len(rsps.calls) == 0
+    assert fhir_client.batch_allowed(BASE) is True
 
 
 @pytest.mark.parametrize("relative", ["../admin/Patient/p1", "https://evil.example/Patient/p1", "Patient/../x"])

@@ -289,6 +289,34 @@ def test_the_time_budget_bounds_a_slow_batch_and_it_never_costs_the_patient_read
     assert recorder.last.unavailable == ("observations",)
 
 
+def test_after_a_batch_that_timed_out_the_server_is_read_key_by_key(make_app, recorder):
+    """One slow search held the whole batch; key by key the other searches get through."""
+    from fhir_access.client import FHIR_KEY
+
+    app = make_app(HOOK_BUDGET_S=0.3, FHIR_READ_TIMEOUT_S=5.0)
+    client, fhir_client = app.test_client(), app.extensions[FHIR_KEY]
+
+    def slow(request: Any) -> tuple[int, dict[str, str], str]:
+        time.sleep(1.0)
+        return batch_server(chart)(request)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_callback(responses.POST, FHIR, callback=slow)
+        key_by_key(rsps)
+        first = post(client, {"patient": patient()})
+        first_unavailable = recorder.last.unavailable
+        waited = time.monotonic() + 10  # the abandoned batch ends (out of budget) inside the mock, then is noted
+        while fhir_client.batch_allowed(FHIR) and time.monotonic() < waited:
+            time.sleep(0.05)
+        second = post(client, {"patient": patient()})
+        methods = [c.request.method for c in rsps.calls]
+    assert (first.status_code, first_unavailable) == (200, ("observations",))
+    assert second.status_code == 200
+    assert methods == ["POST", "GET", "GET"]
+    assert [r["id"] for r in recorder.last.by_key["observations"]] == ["o-1"]
+    assert recorder.last.unavailable == ()
+
+
 def test_medications_referenced_and_not_present_are_read_in_one_batch(make_app, recorder):
     client = make_app(REGISTRY=meds_registry(recorder)).test_client()
     mrs = bundle(*({"resourceType": "MedicationRequest", "id": f"mr-{n}",
@@ -306,6 +334,22 @@ def test_medications_referenced_and_not_present_are_read_in_one_batch(make_app, 
         batches = [sent_urls(c) for c in rsps.calls]
     assert resp.status_code == 200
     assert batches == [["Medication/m-1", "Medication/m-2", "Medication/m-3"]]
+    assert [r["id"] for r in recorder.last.resources if r["resourceType"] == "Medication"] == ["m-1", "m-3"]
+
+
+def test_a_medication_reference_that_is_no_relative_url_is_left_out_of_the_batch(make_app, recorder):
+    client = make_app(REGISTRY=meds_registry(recorder)).test_client()
+    mrs = bundle(*({"resourceType": "MedicationRequest", "id": f"mr-{n}",
+                    "medicationReference": {"reference": ref}} for n, ref in
+                   enumerate(["Medication/m-1", "Medication/..", "Medication/m-3"])))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_callback(responses.POST, FHIR, callback=batch_server(
+            lambda url: ("200 OK", {"resourceType": "Medication", "id": url.split("/")[1]})))
+        resp = client.post("/cds-services/meds", json=hook_body(prefetch={"patient": patient(), "meds": mrs},
+                                                                fhirServer=FHIR))
+        batches = [sent_urls(c) for c in rsps.calls]
+    assert resp.status_code == 200
+    assert batches == [["Medication/m-1", "Medication/m-3"]]
     assert [r["id"] for r in recorder.last.resources if r["resourceType"] == "Medication"] == ["m-1", "m-3"]
 
 
