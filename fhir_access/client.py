@@ -4,6 +4,7 @@ Exceptions (all raised on purpose by this module):
 
     FhirError                    root; `.status` holds the HTTP status when there was one
     ├── FhirUnavailable          network failure, timeout, time budget exhausted, 408/429/5xx
+    │   └── FhirConnectTimeout   no connection within the connect timeout
     ├── FhirAuthError            401/403 (token missing, expired or lacking scope)
     ├── FhirNotFound             404/410
     ├── FhirBadResponse          redirect, other 4xx, not JSON, not FHIR, too large, OperationOutcome
@@ -18,8 +19,10 @@ Several first reads go in one FHIR batch (`BoundFhir.batch`: `POST [base]`, a Bu
 whose entries are the GETs; FHIR R4 http.html "batch/transaction": entries are independent and the
 `batch-response` answers them in order). A server pays its per-request cost once instead of per key: the
 worksheet's first render of a 5-year chart took 0.86x the time, and 0.74x the CPU, of six GETs in the same
-run against the test server (benchmarks/bench_worksheet.py). A server that does not do batch (403, another 4xx but 401/408/429, 501, or an answer that is not a
-`batch-response` of as many entries), or that timed out on one, is read key by key for BATCH_RETRY_S.
+run against the test server (benchmarks/bench_worksheet.py). A server that does not do batch (403, another
+4xx but 401/408/429, 501, an answer that is not a `batch-response` of as many entries, or an entry answered
+405 or 501), or that timed out on a batch sent early enough in the call, is read key by key for
+BATCH_RETRY_S. Each entry is held to one GET's size cap.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ from fhir_access.registry import RELATIVE_URL_RE
 log = logging.getLogger("essdai_cds.fhir")
 
 __all__ = [
-    "FhirError", "FhirUnavailable", "FhirAuthError", "FhirNotFound", "FhirBadResponse", "FhirNotAllowed",
-    "Deadline", "FhirSettings", "FhirClient", "BoundFhir", "SearchResult", "error_for_status",
+    "FhirError", "FhirUnavailable", "FhirConnectTimeout", "FhirAuthError", "FhirNotFound", "FhirBadResponse",
+    "FhirNotAllowed", "Deadline", "FhirSettings", "FhirClient", "BoundFhir", "SearchResult", "error_for_status",
     "bundle_resources", "next_link", "relative_ok",
 ]
 
@@ -53,6 +56,8 @@ FHIR_JSON_TYPES = frozenset({"application/fhir+json", "application/json", "appli
 _CHUNK = 64 * 1024
 BATCH_RETRY_S = 600.0  # a server that refused a batch is read key by key this long, then asked again
 _STATUS_RE = re.compile(r"\s*(\d{3})(?:\s|$)")  # Bundle.entry.response.status: "200", "404 Not Found"
+# an entry answered with one of these: the server takes the batch but not this read inside one (a GET may work)
+_NOT_IN_BATCH = frozenset({405, 501})
 T = TypeVar("T")
 FHIR_KEY = "essdai_cds.fhir"  # app.extensions key of the app's one FhirClient (shared by every HTTP edge)
 
@@ -65,6 +70,10 @@ class FhirError(Exception):
 
 class FhirUnavailable(FhirError):
     pass
+
+
+class FhirConnectTimeout(FhirUnavailable):
+    """No connection within the connect timeout: the network or the host, never what was asked of it."""
 
 
 class FhirAuthError(FhirError):
@@ -101,6 +110,7 @@ class Deadline:
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self.seconds = seconds
         self._end = clock() + seconds
 
     def remaining(self) -> float:
@@ -278,6 +288,8 @@ class FhirClient:
                         raise FhirBadResponse("response too large", status=status)
                     if deadline.expired():
                         raise FhirUnavailable("time budget exhausted", status=status)
+        except requests.ConnectTimeout:
+            raise FhirConnectTimeout("FHIR server timed out") from None
         except requests.Timeout:
             raise FhirUnavailable("FHIR server timed out") from None
         except requests.RequestException:
@@ -358,14 +370,17 @@ def _check_relative(relative: str) -> None:
 def _batch_failure(exc: FhirError) -> str:
     """What a failed batch means.
 
-    "raise": every GET would meet it as well (401, 408, 429, 5xx but 501, unreachable); "slow": it timed out or
-    ran out of budget (raised, and remembered: the server does a batch's entries one after another, so one slow
-    search held them all, and key by key the others get through); "refused": this server or token does not do
-    batch, a GET may work (403, a POST may need another scope; 404, 405 or another 4xx; 501; not FHIR JSON);
-    "too-large": the answer is over the cap (this chart, not the server: read key by key, not remembered).
+    "raise": every GET would meet it as well (401, 408, 429, 5xx but 501, unreachable, no connection in time);
+    "slow": it timed out or ran out of budget (raised; remembered when the batch was sent early enough in the
+    call, see `BoundFhir.batch`: the server does a batch's entries one after another, so one slow search held them all, and key by
+    key the others get through); "refused": this server or token does not do batch, a GET may work (403, a POST
+    may need another scope; 404, 405 or another 4xx; 501; not FHIR JSON); "too-large": the answer is over the
+    cap (this chart, not the server: read key by key, not remembered).
     """
     if isinstance(exc, FhirAuthError):
         return "refused" if exc.status == 403 else "raise"
+    if isinstance(exc, FhirConnectTimeout):
+        return "raise"
     if isinstance(exc, FhirUnavailable):
         if exc.status == 501:
             return "refused"
@@ -375,7 +390,7 @@ def _batch_failure(exc: FhirError) -> str:
     return "refused"
 
 
-def _batch_entry(entry: Any) -> dict[str, Any] | FhirError:
+def _batch_entry(entry: Any, max_bytes: int) -> dict[str, Any] | FhirError:
     response = entry.get("response") if isinstance(entry, dict) else None
     status = response.get("status") if isinstance(response, dict) else None
     match = _STATUS_RE.match(status) if isinstance(status, str) else None
@@ -388,6 +403,9 @@ def _batch_entry(entry: Any) -> dict[str, Any] | FhirError:
     resource = entry.get("resource")
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         return FhirBadResponse("batch entry holds no FHIR resource")
+    # each answer under the cap a GET of it has: measured as compact JSON, the entry's own bytes are not known
+    if len(orjson.dumps(resource)) > max_bytes:
+        return FhirBadResponse("response too large")
     return resource
 
 
@@ -439,9 +457,12 @@ class BoundFhir:
 
         Per entry: the resource it answered (a read's resource, a search's first Bundle page), or the
         FhirError its `response.status` or missing resource means. None: batch is off, the server does not
-        do it (remembered), or the answer is over the size cap: the caller GETs each. A failure of the whole
-        request that a GET would meet as well (401, 408, 429, unreachable, 5xx but 501) is raised; so is a
-        timeout, and then the server is read key by key for BATCH_RETRY_S.
+        do it (remembered; also when an entry is answered 405 or 501), or the answer is over the size cap: the
+        caller GETs each. An entry over the size cap of one GET is "response too large", as its GET would be.
+        A failure of the whole request that a GET would meet as well (401, 408, 429, unreachable, 5xx but 501)
+        is raised; so is a timeout, and when the batch had at least half the time a GET at the call's start
+        gets, the server is then read key by key for BATCH_RETRY_S (sent later, its timeout says nothing of the
+        server).
         """
         for relative in relatives:
             _check_relative(relative)
@@ -454,12 +475,19 @@ class BoundFhir:
         body = orjson.dumps({"resourceType": "Bundle", "type": "batch",
                              "entry": [{"request": {"method": "GET", "url": r}} for r in relatives]})
         settings = self.client.settings
+        read_timeout = settings.read_timeout * len(relatives)
+        given = min(read_timeout, self.deadline.remaining())  # late in a call the budget clips the batch's time
+        # a timeout says the server is slow at batch only if the batch had a fair share of what a GET sent at
+        # the call's start gets: not when an earlier stage or a wait for a fetch thread spent the budget
+        fair = min(settings.read_timeout, self.deadline.seconds) / 2
         try:  # the server does every entry before it answers: read timeout and size cap scale with the entries
             answer = self.client.post_json(self.base, body, headers=self._headers(), deadline=self.deadline,
                                            max_bytes=settings.max_bytes * len(relatives),
-                                           read_timeout=settings.read_timeout * len(relatives), label="batch")
+                                           read_timeout=read_timeout, label="batch")
         except FhirError as exc:
             failure = _batch_failure(exc)
+            if failure == "slow" and given < fair:
+                raise  # not the server's doing
             if failure in ("refused", "slow"):
                 why = str(exc) if exc.status is None or exc.status < 300 else f"HTTP {exc.status}"
                 self.client.note_batch_refused(self.base, why)
@@ -471,7 +499,11 @@ class BoundFhir:
                 or not isinstance(entries, list) or len(entries) != len(relatives)):
             self.client.note_batch_refused(self.base, "not a batch-response of as many entries")
             return None
-        return [_batch_entry(entry) for entry in entries]
+        answers = [_batch_entry(entry, settings.max_bytes) for entry in entries]
+        if any(isinstance(a, FhirError) and a.status in _NOT_IN_BATCH for a in answers):
+            self.client.note_batch_refused(self.base, "an entry answered 405 or 501")
+            return None
+        return answers
 
     def read(self, relative: str) -> dict[str, Any]:
         data = self.get(relative)

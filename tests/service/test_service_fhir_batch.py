@@ -18,6 +18,7 @@ from fhir_access.client import (
     FhirAuthError,
     FhirBadResponse,
     FhirClient,
+    FhirConnectTimeout,
     FhirNotAllowed,
     FhirNotFound,
     FhirSettings,
@@ -159,6 +160,30 @@ def test_an_answer_over_the_cap_is_read_key_by_key_but_batch_stays_on(fhir_clien
     assert fhir_client.batch_allowed(BASE) is True
 
 
+def test_an_entry_over_one_gets_size_cap_is_too_large_as_its_get_would_be(fhir_client, rsps):
+    # 10,100 bytes as compact JSON against the 10,000-byte cap of one GET; the batch (2 x 10,000) fits
+    big = {**SEARCHSET, "pad": "y" * (10_100 - len(json.dumps({**SEARCHSET, "pad": ""}, separators=(",", ":"))))}
+    assert len(json.dumps(big, separators=(",", ":"))) == 10_100
+    rsps.add(responses.POST, BASE, json=answer(entry("200", PATIENT), entry("200", big)),
+             content_type="application/fhir+json")
+    first, second = bound(fhir_client).batch(READS)
+    assert first == PATIENT
+    assert type(second) is FhirBadResponse and str(second) == "response too large"
+    assert fhir_client.batch_allowed(BASE) is True
+
+
+@pytest.mark.parametrize("status", ["405 Method Not Allowed", "501 Not Implemented"])
+def test_a_batch_whose_entry_is_not_done_inside_one_is_read_key_by_key(fhir_client, rsps, status, caplog):
+    # the server takes the POST but not that read in a batch: its GET may work, so every key is read by GET
+    caplog.set_level("INFO", logger="essdai_cds.fhir")
+    rsps.add(responses.POST, BASE, json=answer(entry("200", PATIENT), entry(status)),
+             content_type="application/fhir+json")
+    assert bound(fhir_client).batch(READS) is None
+    assert fhir_client.batch_allowed(BASE) is False
+    assert [r.getMessage() for r in caplog.records] == [
+        "FHIR server did not answer a batch (an entry answered 405 or 501): reading key by key for 600 s"]
+
+
 def test_the_size_cap_and_the_read_timeout_scale_with_the_entries(fhir_client, rsps):
     fits = answer(entry("200", {**PATIENT, "pad": "x" * 9_000}), entry("200", {**SEARCHSET, "pad": "y" * 9_000}))
     rsps.add(responses.POST, BASE, json=fits, content_type="application/fhir+json")
@@ -173,13 +198,34 @@ def test_an_unreachable_server_is_raised_and_batch_stays_on(fhir_client, rsps):
     assert fhir_client.batch_allowed(BASE) is True
 
 
-@pytest.mark.parametrize("fault", [requests.exceptions.ReadTimeout(), requests.exceptions.ConnectTimeout()])
-def test_a_batch_that_timed_out_is_raised_and_the_server_is_read_key_by_key_for_a_while(fhir_client, rsps, fault):
+def test_a_batch_that_timed_out_is_raised_and_the_server_is_read_key_by_key_for_a_while(fhir_client, rsps):
     # its entries are done one after another: one slow search held them all; key by key the others get through
-    rsps.add(responses.POST, BASE, body=fault)
+    rsps.add(responses.POST, BASE, body=requests.exceptions.ReadTimeout())
     with pytest.raises(FhirUnavailable, match="timed out"):
         bound(fhir_client).batch(READS)
     assert fhir_client.batch_allowed(BASE) is False
+
+
+@pytest.mark.parametrize(("spent", "remembered"), [(0.0, True), (1.5, True), (1.51, False), (1.9, False)])
+def test_a_timeout_late_in_a_call_is_raised_but_not_blamed_on_the_server(fhir_client, rsps, spent, remembered):
+    # a 2 s call, 1 s GET read timeout: a batch sent with less than 0.5 s left (an earlier stage, a wait for a
+    # fetch thread) had too little time for its timeout to say anything of the server
+    rsps.add(responses.POST, BASE, body=requests.exceptions.ReadTimeout())
+    call_clock = Clock()
+    deadline = Deadline(2.0, clock=call_clock)
+    call_clock.now += spent
+    with pytest.raises(FhirUnavailable, match="timed out"):
+        fhir_client.bind(BASE, TOKEN, deadline).batch(READS)
+    assert rsps.calls[0].request.req_kwargs["timeout"][1] == pytest.approx(min(2.0, 2.0 - spent))
+    assert fhir_client.batch_allowed(BASE) is (not remembered)
+
+
+def test_no_connection_in_time_is_raised_and_batch_stays_on(fhir_client, rsps):
+    # the network or the host, which every GET meets as well: nothing to learn about batch
+    rsps.add(responses.POST, BASE, body=requests.exceptions.ConnectTimeout())
+    with pytest.raises(FhirConnectTimeout, match="timed out"):
+        bound(fhir_client).batch(READS)
+    assert fhir_client.batch_allowed(BASE) is True
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, FhirAuthError), (500, FhirUnavailable), (503, FhirUnavailable),
