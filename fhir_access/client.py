@@ -372,10 +372,10 @@ def _batch_failure(exc: FhirError) -> str:
 
     "raise": every GET would meet it as well (401, 408, 429, 5xx but 501, unreachable, no connection in time);
     "slow": it timed out or ran out of budget (raised; remembered when the batch was sent early enough in the
-    call, see `BoundFhir.batch`: the server does a batch's entries one after another, so one slow search held them all, and key by
-    key the others get through); "refused": this server or token does not do batch, a GET may work (403, a POST
-    may need another scope; 404, 405 or another 4xx; 501; not FHIR JSON); "too-large": the answer is over the
-    cap (this chart, not the server: read key by key, not remembered).
+    call, see `BoundFhir.batch`: the server does a batch's entries one after another, so one slow search held
+    them all, and key by key the others get through); "refused": this server or token does not do batch, a GET
+    may work (403, a POST may need another scope; 404, 405 or another 4xx; 501; not FHIR JSON); "too-large": the
+    answer is over the cap (this chart, not the server: read key by key, not remembered).
     """
     if isinstance(exc, FhirAuthError):
         return "refused" if exc.status == 403 else "raise"
@@ -404,7 +404,11 @@ def _batch_entry(entry: Any, max_bytes: int) -> dict[str, Any] | FhirError:
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         return FhirBadResponse("batch entry holds no FHIR resource")
     # each answer under the cap a GET of it has: measured as compact JSON, the entry's own bytes are not known
-    if len(orjson.dumps(resource)) > max_bytes:
+    try:
+        size = len(orjson.dumps(resource))
+    except orjson.JSONEncodeError:  # nested past the 255 levels orjson writes (it reads 1024): no FHIR resource is
+        return FhirBadResponse("batch entry nested too deeply")
+    if size > max_bytes:
         return FhirBadResponse("response too large")
     return resource
 

@@ -109,16 +109,21 @@ class ScreenStore:
                 if not isinstance(res, dict) or not isinstance(res.get("id"), str):
                     counts.skipped += 1
                     continue
+                try:  # stored compact; orjson reads 1,024 levels but writes 255: no FHIR resource nests that deep
+                    body = orjson.dumps(res)
+                except orjson.JSONEncodeError:
+                    counts.skipped += 1
+                    continue
                 rtype = res.get("resourceType")
                 if rtype == "Medication":
-                    meds.append((f"Medication/{res['id']}", orjson.dumps(res)))
+                    meds.append((f"Medication/{res['id']}", body))
                     counts.medications += 1
                 else:
                     pid = patient_of(res)
                     if pid is None or not isinstance(rtype, str):
                         counts.skipped += 1
                         continue
-                    batch.append((rtype, res["id"], pid, orjson.dumps(res)))
+                    batch.append((rtype, res["id"], pid, body))
                     ref = res.get("medicationReference")
                     target = ref.get("reference") if isinstance(ref, dict) else None
                     if isinstance(target, str) and target.startswith("Medication/"):

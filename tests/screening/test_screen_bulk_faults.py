@@ -261,3 +261,17 @@ def test_an_incremental_run_needs_the_rows_of_a_run_with_the_same_engine(
                                  results_store=tmp_path / results_store if results_store else None))
     assert str(refused.value) == message
     assert len(responses.calls) == 0  # refused before anything is asked of the server
+
+
+def test_a_line_nested_too_deep_to_store_is_skipped_and_counted_not_a_crash(tmp_path: Path) -> None:
+    # 300 levels: orjson reads it (1,024) but cannot write it back (255) for the store
+    deep = '{"resourceType":"Observation","id":"o-deep","subject":{"reference":"Patient/a"},"x":' \
+        + "[" * 300 + "]" * 300 + "}"
+    lines = [b'{"resourceType":"Patient","id":"a"}', deep.encode(),
+             b'{"resourceType":"Observation","id":"o1","subject":{"reference":"Patient/a"}}']
+    with ScreenStore(tmp_path / "s.sqlite") as store:
+        counts = LoadCounts()
+        store.load_lines(lines, counts)
+        kept = sorted(r["id"] for _pid, resources in store.by_patient(None) for r in resources)
+    assert (counts.resources, counts.skipped) == (2, 1)
+    assert kept == ["a", "o1"]

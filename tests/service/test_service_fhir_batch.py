@@ -172,6 +172,18 @@ def test_an_entry_over_one_gets_size_cap_is_too_large_as_its_get_would_be(fhir_c
     assert fhir_client.batch_allowed(BASE) is True
 
 
+def test_an_entry_nested_deeper_than_json_can_be_written_back_is_a_bad_response_not_an_error(fhir_client, rsps):
+    # 300 levels: read (orjson reads 1,024) but not writable to measure (255); it is that key's failure, not a 500
+    deep = '{"resourceType":"Bundle","type":"searchset","x":' + "[" * 300 + "]" * 300 + "}"
+    body = '{"resourceType":"Bundle","type":"batch-response","entry":[' \
+           '{"response":{"status":"200"},"resource":{"resourceType":"Patient","id":"p1"}},' \
+           '{"response":{"status":"200"},"resource":' + deep + "}]}"
+    rsps.add(responses.POST, BASE, body=body, content_type="application/fhir+json")
+    first, second = bound(fhir_client).batch(READS)
+    assert first == PATIENT
+    assert type(second) is FhirBadResponse and str(second) == "batch entry nested too deeply"
+
+
 @pytest.mark.parametrize("status", ["405 Method Not Allowed", "501 Not Implemented"])
 def test_a_batch_whose_entry_is_not_done_inside_one_is_read_key_by_key(fhir_client, rsps, status, caplog):
     # the server takes the POST but not that read in a batch: its GET may work, so every key is read by GET
