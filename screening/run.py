@@ -80,6 +80,7 @@ class ScreenSummary:
     removed: int = 0
     resources: int = 0
     deleted: int = 0
+    skipped: int = 0  # input lines not loaded: not a JSON object with an id, no patient, nested too deeply
     candidates: int = 0
     attrition: list[dict[str, Any]] = field(default_factory=list)
     transaction_time: str | None = None
@@ -88,7 +89,8 @@ class ScreenSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"patients": self.patients, "scored": self.scored, "removed": self.removed,
-                "resources": self.resources, "deleted": self.deleted, "candidates": self.candidates,
+                "resources": self.resources, "deleted": self.deleted, "skipped": self.skipped,
+                "candidates": self.candidates,
                 "attrition": self.attrition, "transactionTime": self.transaction_time, "outputs": self.outputs}
 
 
@@ -280,7 +282,10 @@ def run_screen(options: ScreenOptions) -> ScreenSummary:
             summary.scored = _score(options, store, results, only, removed, windows, codesystem, jurisdiction,
                                     phase.tick)
         summary.scored_patients = set(counts.touched if incremental else store.patients())
-        summary.resources, summary.deleted = counts.resources, counts.deleted
+        summary.resources, summary.deleted, summary.skipped = counts.resources, counts.deleted, counts.skipped
+        if counts.skipped:  # never silent: those resources were not screened
+            log.warning("%d input line(s) skipped (not a JSON object with an id, no patient, or nested too deeply)",
+                        counts.skipped)
         store.set_meta("results", "parquet" if options.engine == "spark" else "sqlite")
         if summary.transaction_time:  # only once the rows are stored: a failed run is re-exported next time
             store.set_meta("transaction_time", summary.transaction_time)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_screen_a_synth_export_ranks_the_expected_candidates(export, tmp_path, c
     assert main(["screen", "--input", str(folder), "--out", str(out), "--at", TODAY, "--identified",
                  "--requested-by", "readme-walk", "--quiet"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["patients"], summary["scored"], summary["candidates"]) == (6, 6, 4)
+    assert (summary["patients"], summary["scored"], summary["candidates"], summary["skipped"]) == (6, 6, 4, 0)
     assert summary["outputs"] == ["attrition.json", "report.html", "candidates.csv", "candidates.ndjson",
                                   "candidates-group.json"]
     with (out / "candidates.csv").open(newline="") as fh:
@@ -55,6 +56,22 @@ def test_screen_a_synth_export_ranks_the_expected_candidates(export, tmp_path, c
     expected = json.loads((cohort / "expected.json").read_text())["patients"]
     assert {pid for pid, p in expected.items() if p["eligibility"]["met"]} == {r[2] for r in rows}
     assert json.loads((out / "audit.log").read_text())["who"] == "readme-walk"
+
+
+def test_lines_the_screen_cannot_load_are_counted_in_its_summary_and_attrition(export, tmp_path, capsys) -> None:
+    """A truncated line, one without a patient and one nested past what the store writes: not screened, and said."""
+    _cohort, folder = export
+    copy = tmp_path / "export"
+    shutil.copytree(folder, copy)
+    deep = '{"resourceType":"Observation","id":"o-deep","subject":{"reference":"Patient/sjd-rated-0"},"x":' \
+        + "[" * 300 + "]" * 300 + "}"
+    (copy / "Observation.2.ndjson").write_text('{"resourceType": "Observation", "subject": \n'
+                                               '{"resourceType":"Observation","id":"o-nobody"}\n' + deep + "\n")
+    capsys.readouterr()
+    assert main(["screen", "--input", str(copy), "--out", str(tmp_path / "out"), "--at", TODAY, "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["patients"], summary["candidates"], summary["skipped"]) == (6, 4, 3)
+    assert json.loads((tmp_path / "out" / "attrition.json").read_text())["skipped"] == 3
 
 
 @pytest.mark.parametrize("content", ["nothing", "bundles"])
